@@ -1,0 +1,49 @@
+# Two commands do all the set-up: `make report` and `make test`.
+# Each creates .venv when it is missing or older than pyproject.toml and installs
+# the package (editable) with its test extras.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE ?= data/sample/google_forms.xlsx
+CODEBOOK ?= data/codebook.yml
+
+# Notebook kernels and console scripts must come from the project's environment.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: report test lab sample bench clean help
+
+help:
+	@echo "make report  - run the notebooks on the bundled sample and write reports/*.html"
+	@echo "make test    - run the unit tests and execute every notebook under nbval"
+	@echo "make lab     - open JupyterLab on notebooks/"
+	@echo "make sample  - regenerate the bundled sample in data/sample/"
+	@echo "make bench   - run the speed and memory benchmarks"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (survey-analysis)" >/dev/null
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/survey-analysis report $(SAMPLE) --codebook $(CODEBOOK) --out reports
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP)
+	$(BIN)/survey-analysis sample --out data/sample
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_segment.py
+
+clean:
+	rm -rf reports/*.html reports/executed .pytest_cache
