@@ -1,0 +1,511 @@
+"""The codebook: what each column of an export means.
+
+A codebook is a YAML file (see ``data/codebook.yml``) that names every question
+of the questionnaire with a stable id, its type, its answer scale or options in
+English and Romanian, the strategic direction (SD1-SD5) it measures, whether it
+is reverse-keyed and whether it identifies a person.  This module reads and
+validates it, and matches export headers onto its questions by id or by
+normalised text.
+
+Text normalisation lives here too, because every later stage compares labels the
+same way: case, spacing, non-breaking spaces, HTML line breaks and the two
+Unicode forms of the Romanian letters (ș/ş, ț/ţ) do not matter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .errors import CodebookError, FileProblemError
+
+__all__ = [
+    "QUESTION_TYPES",
+    "Level",
+    "Option",
+    "Question",
+    "Direction",
+    "Codebook",
+    "read_codebook",
+    "normalise_text",
+    "fold_diacritics",
+    "DEFAULT_CODEBOOK",
+]
+
+#: The question types the workbench understands.
+QUESTION_TYPES = (
+    "single",
+    "multi",
+    "likert",
+    "ranking",
+    "numeric",
+    "date",
+    "text",
+    "identifier",
+)
+
+#: The codebook of the bundled questionnaire (``data/codebook.yml`` of the project).
+DEFAULT_CODEBOOK = Path(__file__).resolve().parents[2] / "data" / "codebook.yml"
+
+_CEDILLA_TO_COMMA = str.maketrans({"ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț"})
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_text(text: Any) -> str:
+    """Fold a label or header to the form used for matching.
+
+    Lower case, HTML tags and entities removed, every kind of whitespace
+    (non-breaking spaces, newlines) collapsed to one space, Unicode NFC, and the
+    legacy cedilla letters ş/ţ written as the comma-below letters ș/ț.
+    """
+    if text is None:
+        return ""
+    value = html.unescape(str(text))
+    value = _TAGS.sub(" ", value)
+    value = unicodedata.normalize("NFC", value).translate(_CEDILLA_TO_COMMA)
+    value = _SPACES.sub(" ", value.replace("\u00a0", " ")).strip()
+    return value.casefold()
+
+
+def fold_diacritics(text: Any) -> str:
+    """:func:`normalise_text` with all diacritics removed (ș -> s, ă -> a).
+
+    Used as a second, looser match for answers typed without diacritics.
+    """
+    value = normalise_text(text)
+    decomposed = unicodedata.normalize("NFD", value)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Level:
+    """One point of an ordered answer scale."""
+
+    value: int
+    en: str
+    ro: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer option of a single, multi or ranking question."""
+
+    id: str
+    en: str
+    ro: str
+
+    @property
+    def label(self) -> str:
+        return self.en
+
+
+@dataclass
+class Question:
+    """One question of the questionnaire, as the codebook describes it."""
+
+    id: str
+    type: str
+    text: dict[str, str]
+    options: list[Option] = field(default_factory=list)
+    scale: str | None = None
+    direction: str | None = None
+    reverse: bool = False
+    identifying: bool = False
+    role: str | None = None
+    ordered: bool = False
+    grid: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def header_forms(self) -> list[str]:
+        """Every header text this question may appear under, normalised."""
+        forms = [self.id]
+        for lang, text in self.text.items():
+            forms.append(text)
+            grid = self.grid.get(lang)
+            if grid:
+                forms.append(f"{grid} [{text}]")
+                forms.append(f"{grid} - {text}")
+                forms.append(f"{grid}.{text}")
+        forms.extend(self.aliases)
+        seen: list[str] = []
+        for form in forms:
+            norm = normalise_text(form)
+            if norm and norm not in seen:
+                seen.append(norm)
+        return seen
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One strategic direction (SD1-SD5) of the agenda."""
+
+    code: str
+    name: dict[str, str]
+    description: dict[str, str]
+    keywords: dict[str, list[str]]
+
+    def label(self, lang: str = "en") -> str:
+        return f"{self.code} {self.name.get(lang) or self.name.get('en', '')}".strip()
+
+
+@dataclass
+class Codebook:
+    """A parsed, validated codebook.
+
+    Attributes
+    ----------
+    title : str
+    scales : dict[str, list[Level]]
+        Ordered answer scales by name.
+    directions : dict[str, Direction]
+        The strategic directions by code, in agenda order.
+    questions : dict[str, Question]
+        The questions by id, in questionnaire order.
+    path : Path or None
+        Where the codebook was read from.
+    """
+
+    title: str
+    scales: dict[str, list[Level]]
+    directions: dict[str, Direction]
+    questions: dict[str, Question]
+    path: Path | None = None
+
+    # ---- lookups used by later stages -------------------------------------------------
+    def items_by_direction(self, types: Iterable[str] = ("likert",)) -> dict[str, list[str]]:
+        """Question ids of each direction, for the given question types."""
+        wanted = set(types)
+        out: dict[str, list[str]] = {code: [] for code in self.directions}
+        for q in self.questions.values():
+            if q.direction and q.type in wanted:
+                out.setdefault(q.direction, []).append(q.id)
+        return out
+
+    @property
+    def reverse_items(self) -> set[str]:
+        return {q.id for q in self.questions.values() if q.reverse}
+
+    def likert_items(self) -> list[str]:
+        return [q.id for q in self.questions.values() if q.type == "likert"]
+
+    def column_for_role(self, role: str) -> str | None:
+        """The question id playing a role (``member_category``, ``size``, ``region``)."""
+        for q in self.questions.values():
+            if q.role == role:
+                return q.id
+        return None
+
+    def scale_of(self, question_id: str) -> list[Level]:
+        q = self.questions[question_id]
+        if q.scale is None:
+            raise CodebookError(
+                f"question {question_id} has no scale",
+                path=self.path,
+                hint="give the question a 'scale:' naming one of the codebook's scales.",
+            )
+        return self.scales[q.scale]
+
+    def ranking_question(self) -> Question | None:
+        for q in self.questions.values():
+            if q.type == "ranking":
+                return q
+        return None
+
+    def text_questions(self) -> list[str]:
+        return [q.id for q in self.questions.values() if q.type == "text"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The codebook as plain data in the YAML layout (for writing a draft)."""
+        questions = []
+        for q in self.questions.values():
+            entry: dict[str, Any] = {"id": q.id, "type": q.type, "text": dict(q.text)}
+            if q.options:
+                entry["options"] = [{"id": o.id, "en": o.en, "ro": o.ro} for o in q.options]
+            for key in ("scale", "direction", "role"):
+                if getattr(q, key):
+                    entry[key] = getattr(q, key)
+            if q.reverse:
+                entry["reverse"] = True
+            if q.identifying:
+                entry["identifying"] = True
+            if q.ordered:
+                entry["ordered"] = True
+            if q.grid:
+                entry["grid"] = dict(q.grid)
+            if q.aliases:
+                entry["aliases"] = list(q.aliases)
+            if q.minimum is not None:
+                entry["min"] = q.minimum
+            if q.maximum is not None:
+                entry["max"] = q.maximum
+            questions.append(entry)
+        return {
+            "title": self.title,
+            "languages": ["en", "ro"],
+            "scales": {
+                name: [{"value": lv.value, "en": lv.en, "ro": lv.ro} for lv in levels]
+                for name, levels in self.scales.items()
+            },
+            "directions": {
+                code: {
+                    "name": dict(d.name),
+                    "description": dict(d.description),
+                    "keywords": {k: list(v) for k, v in d.keywords.items()},
+                }
+                for code, d in self.directions.items()
+            },
+            "questions": questions,
+        }
+
+    # ---- header matching ----------------------------------------------------------------
+    def match_header(self, header: str, *, fuzzy: float = 0.88) -> tuple[str | None, str]:
+        """Find the question a header belongs to.
+
+        Returns ``(question_id, how)`` where ``how`` is ``"id"``, ``"text"``,
+        ``"fuzzy (0.93)"`` or ``""`` when nothing matched.  Fuzzy matching
+        (difflib ratio at least ``fuzzy``) lets wording that changed between years
+        still match; the load report says when a match was fuzzy.
+        """
+        norm = normalise_text(header)
+        if not norm:
+            return None, ""
+        index = self._header_index()
+        if norm in index:
+            qid = index[norm]
+            return qid, "id" if norm == normalise_text(qid) else "text"
+        folded = fold_diacritics(header)
+        folded_index = self._folded_index()
+        if folded in folded_index:
+            return folded_index[folded], "text"
+        best, best_ratio = None, 0.0
+        for form, qid in index.items():
+            if len(form) < 8:
+                continue
+            ratio = difflib.SequenceMatcher(None, norm, form).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = qid, ratio
+        if best is not None and best_ratio >= fuzzy:
+            return best, f"fuzzy ({best_ratio:.2f})"
+        return None, ""
+
+    def _header_index(self) -> dict[str, str]:
+        cached = getattr(self, "_index_cache", None)
+        if cached is None:
+            cached = {}
+            for q in self.questions.values():
+                for form in q.header_forms():
+                    cached.setdefault(form, q.id)
+            self._index_cache = cached
+        return cached
+
+    def _folded_index(self) -> dict[str, str]:
+        cached = getattr(self, "_folded_cache", None)
+        if cached is None:
+            cached = {}
+            for form, qid in self._header_index().items():
+                cached.setdefault(fold_diacritics(form), qid)
+            self._folded_cache = cached
+        return cached
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+def _bilingual(value: Any, *, where: str, path: Path | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"en": value, "ro": value}
+    if isinstance(value, dict):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    raise CodebookError(
+        f"{where} must be a text or a mapping of languages to texts, not {type(value).__name__}",
+        path=path,
+        value=value,
+        hint="write it as 'text: {en: ..., ro: ...}'.",
+    )
+
+
+def _options(raw: Any, *, qid: str, path: Path | None) -> list[Option]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise CodebookError(
+            f"question {qid}: 'options' must be a list",
+            path=path,
+            value=raw,
+            hint="list each option as '- {id: ..., en: ..., ro: ...}'.",
+        )
+    options = []
+    for i, item in enumerate(raw, start=1):
+        if isinstance(item, str):
+            options.append(Option(id=item, en=item, ro=item))
+            continue
+        if not isinstance(item, dict) or "en" not in item:
+            raise CodebookError(
+                f"question {qid}: option {i} needs at least an English label 'en'",
+                path=path,
+                value=item,
+                hint="write '- {id: short_id, en: English label, ro: Romanian label}'.",
+            )
+        en = str(item["en"])
+        options.append(Option(id=str(item.get("id", en)), en=en, ro=str(item.get("ro", en))))
+    ids = [o.id for o in options]
+    if len(set(ids)) != len(ids):
+        raise CodebookError(
+            f"question {qid}: option ids repeat: {ids}",
+            path=path,
+            hint="give every option a distinct id.",
+        )
+    return options
+
+
+def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codebook:
+    """Read and validate a codebook.
+
+    Parameters
+    ----------
+    source : path, dict, Codebook or None
+        A YAML file, an already-parsed mapping, or a Codebook (returned as is).
+        ``None`` reads the codebook of the bundled questionnaire.
+
+    Raises
+    ------
+    FileProblemError
+        The file is missing or unreadable.
+    CodebookError
+        The YAML is malformed or a question is inconsistent (unknown type, scale
+        or direction; repeated id).
+    """
+    if isinstance(source, Codebook):
+        return source
+    path: Path | None = None
+    if source is None:
+        source = DEFAULT_CODEBOOK
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise FileProblemError(
+                "the codebook file does not exist",
+                path=path,
+                hint="check the path, or run 'survey-analysis codebook draft EXPORT -o codebook.yml' to start one.",
+            )
+        if path.is_dir():
+            raise FileProblemError("this is a folder, not a codebook file", path=path,
+                                   hint="give the path of the .yml file.")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FileProblemError(f"the codebook cannot be read ({exc})", path=path,
+                                   hint="save it as UTF-8 text and check its permissions.") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise CodebookError(
+                f"the codebook is not valid YAML ({getattr(exc, 'problem', exc)})",
+                path=path,
+                row=None if mark is None else mark.line + 1,
+                hint="fix the indentation or quoting near that line (quote labels containing ':' or '#').",
+            ) from None
+    else:
+        data = source
+    if not isinstance(data, dict):
+        raise CodebookError("the codebook must be a mapping with 'questions'", path=path,
+                            hint="see data/codebook.yml for the layout.")
+
+    scales: dict[str, list[Level]] = {}
+    for name, levels in (data.get("scales") or {}).items():
+        if not isinstance(levels, list) or not levels:
+            raise CodebookError(f"scale '{name}' must be a non-empty list of levels", path=path,
+                                hint="write '- {value: 1, en: ..., ro: ...}' for each level.")
+        parsed = []
+        for lv in levels:
+            if not isinstance(lv, dict) or "value" not in lv or "en" not in lv:
+                raise CodebookError(f"scale '{name}': each level needs 'value' and 'en'", path=path,
+                                    value=lv, hint="write '- {value: 1, en: ..., ro: ...}'.")
+            try:
+                value = int(lv["value"])
+            except (TypeError, ValueError):
+                raise CodebookError(f"scale '{name}': level value must be a whole number", path=path,
+                                    value=lv["value"], hint="number the levels 1, 2, 3, ...") from None
+            parsed.append(Level(value=value, en=str(lv["en"]), ro=str(lv.get("ro", lv["en"]))))
+        parsed.sort(key=lambda lv: lv.value)
+        scales[str(name)] = parsed
+
+    directions: dict[str, Direction] = {}
+    for code, info in (data.get("directions") or {}).items():
+        info = info or {}
+        keywords = info.get("keywords") or {}
+        if isinstance(keywords, list):
+            keywords = {"en": keywords}
+        directions[str(code)] = Direction(
+            code=str(code),
+            name=_bilingual(info.get("name", code), where=f"direction {code} name", path=path),
+            description=_bilingual(info.get("description", ""), where=f"direction {code} description", path=path),
+            keywords={str(k): [str(w) for w in (v or [])] for k, v in keywords.items()},
+        )
+
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        raise CodebookError("the codebook has no 'questions' list", path=path,
+                            hint="list the questions under 'questions:' (see data/codebook.yml).")
+    questions: dict[str, Question] = {}
+    for i, item in enumerate(raw_questions, start=1):
+        if not isinstance(item, dict) or "id" not in item:
+            raise CodebookError(f"question {i} has no 'id'", path=path, value=item,
+                                hint="give each question an 'id' such as B1.")
+        qid = str(item["id"])
+        if qid in questions:
+            raise CodebookError(f"question id {qid} appears twice", path=path,
+                                hint="question ids must be unique.")
+        qtype = str(item.get("type", "text"))
+        if qtype not in QUESTION_TYPES:
+            raise CodebookError(f"question {qid} has unknown type '{qtype}'", path=path, value=qtype,
+                                hint=f"use one of {', '.join(QUESTION_TYPES)}.")
+        scale = item.get("scale")
+        if qtype == "likert":
+            if scale not in scales:
+                raise CodebookError(f"likert question {qid} names scale {scale!r}, which the codebook does not define",
+                                    path=path, value=scale, hint=f"use one of {sorted(scales)} or add the scale.")
+        direction = item.get("direction")
+        if direction is not None and directions and str(direction) not in directions:
+            raise CodebookError(f"question {qid} names direction {direction!r}, which the codebook does not define",
+                                path=path, value=direction, hint=f"use one of {sorted(directions)}.")
+        options = _options(item.get("options"), qid=qid, path=path)
+        if qtype in ("single", "multi", "ranking") and not options:
+            raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
+                                hint="list its options, or draft a codebook from the export.")
+        text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
+        questions[qid] = Question(
+            id=qid,
+            type=qtype,
+            text=text,
+            options=options,
+            scale=None if scale is None else str(scale),
+            direction=None if direction is None else str(direction),
+            reverse=bool(item.get("reverse", False)),
+            identifying=bool(item.get("identifying", qtype == "identifier")),
+            role=item.get("role"),
+            ordered=bool(item.get("ordered", False)),
+            grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
+            aliases=[str(a) for a in (item.get("aliases") or [])],
+            minimum=item.get("min"),
+            maximum=item.get("max"),
+        )
+    return Codebook(
+        title=str(data.get("title", "")),
+        scales=scales,
+        directions=directions,
+        questions=questions,
+        path=path,
+    )

@@ -1,0 +1,68 @@
+"""The codebook: reading, validation, text normalisation and header matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey_analysis import CodebookError, FileProblemError, normalise_text, read_codebook
+from survey_analysis.codebook import fold_diacritics
+
+from conftest import CODEBOOK
+
+
+def test_bundled_codebook_describes_the_questionnaire():
+    cb = read_codebook(CODEBOOK)
+    assert list(cb.directions) == ["SD1", "SD2", "SD3", "SD4", "SD5"]
+    items = cb.items_by_direction()
+    # Three importance items and one agreement item per direction (QUESTIONNAIRE.md, sections B and C).
+    assert items["SD1"] == ["B1", "B2", "B3", "C1"]
+    assert all(len(v) == 4 for v in items.values())
+    assert cb.reverse_items == {"C2", "C4"}
+    assert [lv.ro for lv in cb.scales["importance5"]][1] == "Puțin important"
+    assert cb.column_for_role("member_category") == "A3"
+    assert {q.id for q in cb.questions.values() if q.identifying} == {"A1", "A2"}
+    for d in cb.directions.values():
+        assert d.keywords["en"] and d.keywords["ro"] and d.description["ro"]
+
+
+def test_cedilla_and_comma_below_are_the_same_letter():
+    assert normalise_text("Puţin important") == normalise_text("Puțin  IMPORTANT ")
+    assert normalise_text("Acord\u00a0total") == "acord total"
+    assert normalise_text("Question<br>text") == "question text"
+    assert fold_diacritics("Extrem de ÎNSEMNAT ș ț ă") == "extrem de insemnat s t a"
+
+
+def test_headers_match_by_id_text_grid_and_fuzzy_wording():
+    cb = read_codebook(CODEBOOK)
+    assert cb.match_header("B3") == ("B3", "id")
+    assert cb.match_header("How important are these activities for your organisation? [Thematic webinars]")[0] == "B9"
+    assert cb.match_header("Thematic  webinars")[0] == "B9"
+    qid, how = cb.match_header("Which collaborative project ideas should the cluster pursue in 2020?")
+    assert qid == "G1" and how.startswith("fuzzy")
+    assert cb.match_header("Favourite colour") == (None, "")
+
+
+def test_missing_codebook_file_names_the_file(tmp_path):
+    with pytest.raises(FileProblemError) as err:
+        read_codebook(tmp_path / "nope.yml")
+    assert "nope.yml" in str(err.value) and "What to do" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("questions: [\n  - id: [", "not valid YAML"),
+        ("questions:\n  - id: X\n    type: colour\n", "unknown type"),
+        ("questions:\n  - id: X\n    type: likert\n    scale: nope\n", "does not define"),
+        ("questions:\n  - id: X\n  - id: X\n", "appears twice"),
+        ("questions:\n  - id: X\n    type: single\n", "lists no options"),
+        ("title: x\n", "no 'questions'"),
+    ],
+)
+def test_malformed_codebooks_are_refused_with_a_reason(tmp_path, text, fragment):
+    path = tmp_path / "cb.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError) as err:
+        read_codebook(path)
+    assert fragment in str(err.value)
+    assert "cb.yml" in str(err.value)
