@@ -1,0 +1,711 @@
+"""Container-level checks for the read stage: what a file is, and whether it is safe.
+
+This private module owns everything that happens *before* a spreadsheet
+library is allowed to parse a file:
+
+* sniffing the format from the bytes (zip / OLE2 compound file / text), not
+  from the file name;
+* refusing zip bombs from the zip's central directory (entry count, declared
+  sizes, compression ratio) before any entry is inflated;
+* refusing XML parts that carry a document type declaration (the carrier of
+  billion-laughs, quadratic-blowup and external-entity attacks) after
+  inflating only their first few kilobytes;
+* recognising password-protected OOXML workbooks (an OLE2 file holding
+  ``EncryptionInfo`` / ``EncryptedPackage`` streams);
+* a bounded, streaming scan of one worksheet's XML for the cells a value
+  reader turns into blanks: error cells (``#REF!``, ``#N/A`` ...) and formula
+  cells whose value was never calculated.
+
+The limits are module constants so that a deployment with unusual files can
+change them in one place.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml.ElementTree as safe_et
+import numpy as np
+
+from .errors import UnsafeFileError, WrongFormatError
+
+__all__ = [
+    "MAX_ZIP_ENTRIES",
+    "MAX_ENTRY_UNCOMPRESSED",
+    "MAX_TOTAL_UNCOMPRESSED",
+    "MAX_COMPRESSION_RATIO",
+    "RATIO_CHECK_MIN_SIZE",
+    "PROLOG_SCAN_BYTES",
+    "ZIP_MAGIC",
+    "OLE2_MAGIC",
+    "ZipSummary",
+    "CellProblem",
+    "SheetScan",
+    "styles_have_durations",
+    "part_contains",
+    "MAX_SHEET_CELLS",
+    "inspect_zip",
+    "ole2_stream_names",
+    "scan_xls_errors",
+    "OleFile",
+    "xlsx_layout",
+    "scan_sheet_xml",
+    "scan_ods_errors",
+]
+
+#: Most entries a workbook zip may hold.  Real workbooks have tens; thousands
+#: of tiny entries are a way to exhaust time and memory.
+MAX_ZIP_ENTRIES = 10_000
+#: Largest declared uncompressed size of one entry (bytes).  A 100,000 x 100
+#: sheet written with inline strings is about 0.6 GiB of XML.
+MAX_ENTRY_UNCOMPRESSED = 1 << 30
+#: Largest declared uncompressed size of all entries together (bytes).
+MAX_TOTAL_UNCOMPRESSED = 3 << 29
+#: Highest uncompressed/compressed ratio of one entry.  Worksheet XML from
+#: Excel, Google Sheets and LibreOffice compresses 5-30 times; a zip bomb
+#: hundreds or thousands of times.
+MAX_COMPRESSION_RATIO = 200
+#: Entries smaller than this (bytes) are not ratio-checked: small, repetitive
+#: parts (styles, empty sheets) can compress very well and cannot hurt.
+RATIO_CHECK_MIN_SIZE = 1 << 20
+#: How much of each XML part is inflated to find its root element; a DOCTYPE
+#: must come before the root element, so this is enough to see one.
+PROLOG_SCAN_BYTES = 64 * 1024
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+_ODS_MIMETYPES = {
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.spreadsheet-template": "ods",
+}
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+@dataclass
+class ZipSummary:
+    """What the zip's directory says, after the safety checks passed."""
+
+    format: str  # xlsx | xlsm | xlsb | ods
+    names: list[str]
+    root_tags: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class CellProblem:
+    """A cell the value reader shows as blank although the file holds something."""
+
+    kind: str  # error_cell | formula_without_value
+    row: int | None  # 1-based
+    column: int | None  # 0-based
+    value: str | None
+
+
+def _unsafe(path: Path, message: str, hint: str | None = None) -> UnsafeFileError:
+    return UnsafeFileError(
+        message,
+        path=path,
+        hint=hint
+        or "Do not open this file; ask the sender for a fresh export straight from the survey "
+        "tool. If you trust it, open it in Excel or LibreOffice and save it again as .xlsx.",
+    )
+
+
+def _damaged(path: Path, message: str) -> WrongFormatError:
+    return WrongFormatError(
+        message,
+        path=path,
+        hint="The file is damaged or was cut short (an interrupted download or copy). "
+        "Download or export it again.",
+    )
+
+
+# --------------------------------------------------------------------------- zip
+
+
+def inspect_zip(path: Path, archive: zipfile.ZipFile) -> ZipSummary:
+    """Classify a zip container and refuse it if it is unsafe.
+
+    Checks the central directory only (entry count, duplicate names, declared
+    sizes and compression ratios), then inflates at most
+    :data:`PROLOG_SCAN_BYTES` of each XML part to refuse document type
+    declarations.  Raises :class:`UnsafeFileError` or
+    :class:`WrongFormatError`; returns the format otherwise.
+    """
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise _unsafe(
+            path,
+            f"the zip container holds {len(infos):,} entries (limit {MAX_ZIP_ENTRIES:,}); "
+            "a workbook has a few dozen, so this looks like a zip bomb",
+        )
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names):
+        raise _unsafe(
+            path,
+            "the zip container has two entries with the same name, so different programs "
+            "would read different data from it",
+        )
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _unsafe(
+                path,
+                f"the zip entry '{info.filename}' is encrypted with zip encryption, which no "
+                "spreadsheet program writes",
+            )
+        size = info.file_size
+        total += size
+        if size > MAX_ENTRY_UNCOMPRESSED:
+            raise _unsafe(
+                path,
+                f"the zip entry '{info.filename}' would inflate to {size:,} bytes "
+                f"(limit {MAX_ENTRY_UNCOMPRESSED:,}); refused as a possible zip bomb",
+            )
+        if size >= RATIO_CHECK_MIN_SIZE:
+            ratio = size / max(info.compress_size, 1)
+            if ratio > MAX_COMPRESSION_RATIO:
+                raise _unsafe(
+                    path,
+                    f"the zip entry '{info.filename}' is compressed {ratio:,.0f} times "
+                    f"({info.compress_size:,} bytes inflating to {size:,}; limit "
+                    f"{MAX_COMPRESSION_RATIO} times); refused as a zip bomb",
+                )
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise _unsafe(
+            path,
+            f"the zip entries would inflate to {total:,} bytes in all (limit "
+            f"{MAX_TOTAL_UNCOMPRESSED:,}); refused as a possible zip bomb",
+        )
+
+    fmt = _zip_format(path, archive, set(names))
+    summary = ZipSummary(format=fmt, names=names)
+    for info in infos:
+        if info.filename.lower().endswith(_XML_SUFFIXES) and info.file_size:
+            summary.root_tags[info.filename] = _check_xml_prolog(path, archive, info)
+    return summary
+
+
+def _zip_format(path: Path, archive: zipfile.ZipFile, names: set[str]) -> str:
+    if "xl/workbook.xml" in names:
+        fmt = "xlsx"
+        if "[Content_Types].xml" in names:
+            head = _read_head(path, archive, archive.getinfo("[Content_Types].xml"), 1 << 16)
+            if b"macroEnabled" in head:
+                fmt = "xlsm"
+        return fmt
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "mimetype" in names:
+        mimetype = _read_head(path, archive, archive.getinfo("mimetype"), 200)
+        mimetype_text = mimetype.decode("ascii", "replace").strip()
+        if mimetype_text in _ODS_MIMETYPES:
+            return _ODS_MIMETYPES[mimetype_text]
+        kind = "an OpenDocument file"
+        if "opendocument.text" in mimetype_text:
+            kind = "an OpenDocument text document (.odt)"
+        elif "opendocument.presentation" in mimetype_text:
+            kind = "an OpenDocument presentation (.odp)"
+        raise WrongFormatError(
+            f"this is {kind} ({mimetype_text!r}), not a spreadsheet",
+            path=path,
+            hint="Export the responses from the survey tool as .xlsx, .ods or .csv.",
+        )
+    if "word/document.xml" in names:
+        what = "a Word document (.docx)"
+    elif "ppt/presentation.xml" in names:
+        what = "a PowerPoint presentation (.pptx)"
+    else:
+        what = "a zip archive"
+    raise WrongFormatError(
+        f"this is {what} without 'xl/workbook.xml', so it is not an Excel workbook",
+        path=path,
+        hint="If it is a zip of exports, unpack it and give one of the files inside; "
+        "otherwise export the responses again as .xlsx or .csv.",
+    )
+
+
+def _read_head(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """Inflate at most ``limit`` bytes of one entry."""
+    try:
+        with archive.open(info) as stream:
+            return stream.read(limit)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError, ValueError) as exc:
+        raise _damaged(path, f"the zip entry '{info.filename}' cannot be read ({exc})") from None
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _prolog_text(head: bytes) -> str:
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if head.startswith(_UTF16_BOMS) or head[:2] in (b"<\x00", b"\x00<"):
+        codec = "utf-16-le" if (head.startswith(b"\xff\xfe") or head[:1] == b"<") else "utf-16-be"
+        if head.startswith(_UTF16_BOMS):
+            head = head[2:]
+        return head[: len(head) // 2 * 2].decode(codec, "replace")
+    return head.decode("latin-1")
+
+
+_NAME_START = re.compile(r"[A-Za-z_:\u00c0-\uffff]")
+
+
+def _check_xml_prolog(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Return the root element's tag; refuse a DOCTYPE (or ENTITY) before it."""
+    head = _read_head(path, archive, info, PROLOG_SCAN_BYTES)
+    text = _prolog_text(head)
+    pos = 0
+    end = len(text)
+    while True:
+        lt = text.find("<", pos)
+        if lt == -1:
+            if len(head) < PROLOG_SCAN_BYTES and not text[pos:].strip():
+                raise _damaged(path, f"the XML part '{info.filename}' has no content")
+            break
+        if text.startswith("<?", lt):
+            close = text.find("?>", lt + 2)
+            if close == -1:
+                break
+            pos = close + 2
+        elif text.startswith("<!--", lt):
+            close = text.find("-->", lt + 4)
+            if close == -1:
+                break
+            pos = close + 3
+        elif text.startswith("<!", lt):
+            raise _unsafe(
+                path,
+                f"the XML part '{info.filename}' declares a document type or entities "
+                f"({text[lt:lt + 40]!r}...), the carrier of 'billion laughs' and external-entity "
+                "attacks; spreadsheet programs never write one",
+            )
+        elif lt + 1 < end and _NAME_START.match(text[lt + 1]):
+            match = re.match(r"<([^\s/>]+)", text[lt:])
+            return match.group(1).encode("utf-8", "replace") if match else b""
+        else:
+            raise _damaged(path, f"the XML part '{info.filename}' is not well-formed XML")
+    raise _unsafe(
+        path,
+        f"the XML part '{info.filename}' has no root element within its first "
+        f"{PROLOG_SCAN_BYTES:,} bytes, so it cannot be checked for entity declarations",
+    )
+
+
+def xlsx_layout(path: Path, archive: zipfile.ZipFile) -> tuple[dict[str, str], bool]:
+    """Map sheet names to their XML part and tell whether the 1904 date system is on.
+
+    Only ``xl/workbook.xml`` and its relationships are parsed (with defusedxml;
+    their prologs have already been checked).
+    """
+    try:
+        workbook = safe_et.fromstring(archive.read("xl/workbook.xml"))
+        rels_name = "xl/_rels/workbook.xml.rels"
+        rels = safe_et.fromstring(archive.read(rels_name)) if rels_name in archive.namelist() else None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        raise _damaged(path, f"the workbook part cannot be read ({exc})") from None
+    except Exception as exc:  # defusedxml's and expat's errors share no base class
+        if type(exc).__module__.startswith("defusedxml"):
+            raise _unsafe(path, f"the workbook part is refused by the XML checks ({exc})") from None
+        raise _damaged(path, f"the workbook part is not well-formed XML ({exc})") from None
+    date1904 = False
+    sheets: list[tuple[str, str]] = []
+    for element in workbook.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "workbookPr":
+            date1904 = element.get("date1904", "0").strip().lower() in ("1", "true")
+        elif tag == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            sheets.append((element.get("name", ""), rid or ""))
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for element in rels.iter():
+            if element.tag.rsplit("}", 1)[-1] == "Relationship":
+                target = element.get("Target", "")
+                if target.startswith("/"):
+                    part = target.lstrip("/")
+                else:
+                    part = posixpath.normpath(posixpath.join("xl", target))
+                targets[element.get("Id", "")] = part
+    return {name: targets[rid] for name, rid in sheets if rid in targets}, date1904
+
+
+def styles_have_durations(path: Path, archive: zipfile.ZipFile) -> bool:
+    """Whether ``xl/styles.xml`` defines an elapsed-time format such as ``[h]:mm:ss``."""
+    if "xl/styles.xml" not in archive.namelist():
+        return False
+    head = _read_head(path, archive, archive.getinfo("xl/styles.xml"), 4 << 20).lower()
+    return any(mark in head for mark in (b"[h", b"[m", b"[s"))
+
+
+def part_contains(path: Path, archive: zipfile.ZipFile, part: str, needle: bytes) -> bool:
+    """Whether one zip entry holds ``needle`` (streamed, bounded memory)."""
+    tail = b""
+    try:
+        with archive.open(part) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    return False
+                window = tail + chunk
+                if needle in window:
+                    return True
+                tail = window[-len(needle):]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        raise _damaged(path, f"the part '{part}' cannot be read ({exc})") from None
+
+
+# ------------------------------------------------------------ worksheet XML scan
+
+#: Most cells the bounding box of one sheet may span.  The value reader fills
+#: the whole rectangle from the top-left to the bottom-right used cell, so a
+#: few-kilobyte file with one cell in A1 and one in ZZ200000 would otherwise ask
+#: for 140 million cells (several GiB).  25 million cells is a 100,000 x 250
+#: survey.
+MAX_SHEET_CELLS = 25_000_000
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
+
+_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_CELL = re.compile(rb"<" + _PREFIX + rb"c(\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"c\s*>)", re.S)
+_ATTR_R = re.compile(rb"(?:^|\s)r\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
+_ATTR_T = re.compile(rb"(?:^|\s)t\s*=\s*[\"']([A-Za-z]+)[\"']")
+_FORMULA = re.compile(rb"<" + _PREFIX + rb"f(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"f\s*>)", re.S)
+_VALUE = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"v\s*>)", re.S)
+_CHUNK = 4 << 20
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + (char - 64)
+    return index - 1
+
+
+def _xml_text(raw: bytes | None) -> str:
+    if raw is None:
+        return ""
+    text = raw.decode("utf-8", "replace")
+    return (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+        .replace("&apos;", "'").replace("&amp;", "&")
+    )
+
+
+@dataclass
+class SheetScan:
+    """What one pass over a worksheet's XML found."""
+
+    max_row: int = 0  # 1-based, largest row number referenced
+    max_column: int = 0  # 1-based, largest column number referenced
+    problems: list[CellProblem] = field(default_factory=list)
+
+    @property
+    def cells(self) -> int:
+        return self.max_row * self.max_column
+
+
+def _segment_extent(segment: bytes, prefixed: bool) -> tuple[int, int, bool]:
+    """Largest row and column of the ``r="A1"`` references in a piece of sheet XML.
+
+    Vectorised with numpy: find every ``r=`` attribute that follows
+    whitespace, then read up to 11 bytes after its quote as letters (the
+    column) followed by digits (the row).  Also says whether the piece may
+    hold an error cell (a ``t="e"`` attribute) or a formula (an ``f``
+    element), the cells the value reader shows as blank.
+    """
+    a = np.frombuffer(segment, np.uint8)
+    n = len(a)
+    if n < 8:
+        return 0, 0, False
+    eq = np.flatnonzero(a[1:n - 3] == 61) + 1  # every '=' with room on both sides
+    before = a[eq - 1]
+    typed = eq[before == 116]  # t=
+    suspicious = bool(len(typed)) and bool(np.any(
+        ((a[typed + 1] == 34) | (a[typed + 1] == 39)) & (a[typed + 2] == 101) & (a[typed + 3] == a[typed + 1])
+    ))
+    if not suspicious:
+        f_at = np.flatnonzero(a[1:] == 102) + 1  # 'f'
+        mark = 58 if prefixed else 60  # the byte before the element name: ':' or '<'
+        suspicious = bool(np.any(a[f_at - 1] == mark))
+    refs = eq[before == 114]  # r=
+    if len(refs):
+        gap = a[np.maximum(refs - 2, 0)]
+        quote = a[refs + 1]
+        refs = refs[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))]
+    if not len(refs):
+        return 0, 0, suspicious
+    start = refs + 2
+    column = np.zeros(len(start), np.int64)
+    row = np.zeros(len(start), np.int64)
+    in_letters = np.ones(len(start), bool)
+    in_number = np.ones(len(start), bool)
+    last = n - 1
+    for k in range(11):
+        byte = a[np.minimum(start + k, last)].astype(np.int64)
+        upper = byte & 0xDF
+        in_letters &= (upper >= 65) & (upper <= 90)
+        column = np.where(in_letters, column * 26 + (upper - 64), column)
+        in_number &= in_letters | ((byte >= 48) & (byte <= 57))
+        row = np.where(in_number & ~in_letters, row * 10 + (byte - 48), row)
+        if not in_number.any():
+            break
+    return int(row.max()), int(column.max()), suspicious
+
+
+def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
+    """One bounded pass over a worksheet part, before the value reader sees it.
+
+    Inflates the part in 4 MiB chunks cut at row ends and finds (a) the
+    largest row and column any cell refers to, so the caller can refuse a
+    sheet whose bounding box would not fit in memory, and (b) error cells and
+    formula cells without a cached value.  A chunk is parsed cell by cell only
+    when it holds a formula element or an error type, so a sheet of plain
+    values costs one inflate and a few vectorised comparisons.
+    """
+    prefix = root_tag.rsplit(b":", 1)[0] + b":" if b":" in root_tag else b""
+    row_end = b"</" + prefix + b"row>"
+    scan = SheetScan()
+    carry = b""
+    try:
+        with archive.open(part) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                buffer = carry + chunk
+                if chunk:
+                    cut = buffer.rfind(row_end)
+                    cut = buffer.rfind(b">") + 1 if cut == -1 else cut + len(row_end)
+                    segment, carry = buffer[:cut], buffer[cut:]
+                else:
+                    segment, carry = buffer, b""
+                max_row, max_column, suspicious = _segment_extent(segment, bool(prefix))
+                scan.max_row = max(scan.max_row, max_row)
+                scan.max_column = max(scan.max_column, max_column)
+                if suspicious:
+                    scan.problems.extend(_scan_segment(segment))
+                if not chunk:
+                    break
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        raise _damaged(path, f"the worksheet part '{part}' cannot be read ({exc})") from None
+    return scan
+
+
+def _scan_segment(segment: bytes) -> list[CellProblem]:
+    found = []
+    for cell in _CELL.finditer(segment):
+        attrs, body = cell.group(1) or b"", cell.group(2) or b""
+        type_match = _ATTR_T.search(attrs)
+        cell_type = type_match.group(1) if type_match else b"n"
+        formula = _FORMULA.search(body)
+        if cell_type != b"e" and formula is None:
+            continue
+        value = _VALUE.search(body)
+        ref = _ATTR_R.search(attrs)
+        row = int(ref.group(2)) if ref else None
+        column = _column_index(ref.group(1)) if ref else None
+        if cell_type == b"e":
+            found.append(CellProblem("error_cell", row, column, _xml_text(value.group(1) if value else None)))
+        elif value is None or (not (value.group(1) or b"").strip() and cell_type not in (b"str", b"inlineStr")):
+            text = _xml_text(formula.group(1)) if formula is not None else ""
+            found.append(CellProblem("formula_without_value", row, column, ("=" + text) if text else None))
+    return found
+
+
+_ODS_ERROR_CELL = re.compile(
+    rb"<table:table-cell\b[^>]*calcext:value-type=\"error\"[^>]*>", re.S
+)
+
+
+def scan_ods_errors(path: Path, archive: zipfile.ZipFile) -> bool:
+    """Whether an ODS ``content.xml`` holds error cells (LibreOffice marks them)."""
+    try:
+        with archive.open("content.xml") as stream:
+            tail = b""
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    return False
+                window = tail + chunk
+                if b"value-type=\"error\"" in window:
+                    return True
+                tail = window[-32:]
+    except KeyError:
+        return False
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        raise _damaged(path, f"the part 'content.xml' cannot be read ({exc})") from None
+
+
+# ------------------------------------------------------------------------- OLE2
+
+_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+_MAX_SECTOR_ID = 0xFFFFFFFA
+
+
+@dataclass
+class OleEntry:
+    name: str
+    kind: int  # 1 storage, 2 stream, 5 root
+    start: int
+    size: int
+
+
+class OleFile:
+    """A minimal, bounded reader of an OLE2 compound file held in memory.
+
+    Reads the directory and whole streams (regular and mini) by following
+    sector chains; every chain walk is capped at the number of sectors in the
+    file, so a looping chain cannot hang.  Raises ``ValueError`` on a
+    structure that does not add up.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 512 or not data.startswith(OLE2_MAGIC):
+            raise ValueError("not a compound file")
+        self.data = data
+        shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+        if shift not in (9, 12) or mini_shift != 6:
+            raise ValueError("bad sector size")
+        self.sector_size = 1 << shift
+        self.n_sectors = max((len(data) - self.sector_size) // self.sector_size, 0)
+        (n_fat, first_dir, _, self.mini_cutoff, first_mini_fat, n_mini_fat, first_difat, n_difat) = (
+            struct.unpack_from("<IIIIIIII", data, 0x2C)
+        )
+        fat_sectors = [s for s in struct.unpack_from("<109I", data, 0x4C) if s <= _MAX_SECTOR_ID]
+        sector, guard = first_difat, 0
+        while sector <= _MAX_SECTOR_ID and guard < n_difat and guard <= self.n_sectors:
+            block = self._sector(sector)
+            ids = struct.unpack(f"<{self.sector_size // 4}I", block)
+            fat_sectors.extend(s for s in ids[:-1] if s <= _MAX_SECTOR_ID)
+            sector, guard = ids[-1], guard + 1
+        fat_sectors = fat_sectors[: max(n_fat, 0)]
+        self.fat = []
+        for sector in fat_sectors:
+            self.fat.extend(struct.unpack(f"<{self.sector_size // 4}I", self._sector(sector)))
+        directory = self._chain_bytes(first_dir, self.fat, self.sector_size, self._sector)
+        self.entries: list[OleEntry] = []
+        for offset in range(0, len(directory) - 127, 128):
+            entry = directory[offset:offset + 128]
+            (name_length,) = struct.unpack_from("<H", entry, 64)
+            kind = entry[66]
+            start, size = struct.unpack_from("<IQ", entry, 116)
+            if kind == 0 or not 2 <= name_length <= 64:
+                continue
+            name = entry[: name_length - 2].decode("utf-16-le", "replace")
+            if self.sector_size == 512:
+                size &= 0xFFFFFFFF
+            self.entries.append(OleEntry(name, kind, start, size))
+        root = next((e for e in self.entries if e.kind == 5), None)
+        self._mini_stream = b""
+        self._mini_fat: list[int] = []
+        if root is not None and root.size:
+            self._mini_stream = self._chain_bytes(root.start, self.fat, self.sector_size, self._sector)[: root.size]
+            if n_mini_fat:
+                raw = self._chain_bytes(first_mini_fat, self.fat, self.sector_size, self._sector)
+                self._mini_fat = list(struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
+
+    def _sector(self, sector: int) -> bytes:
+        start = (sector + 1) * self.sector_size
+        block = self.data[start:start + self.sector_size]
+        if len(block) != self.sector_size:
+            raise ValueError("sector past the end of the file")
+        return block
+
+    def _mini_sector(self, sector: int) -> bytes:
+        block = self._mini_stream[sector * 64:(sector + 1) * 64]
+        if len(block) != 64:
+            raise ValueError("mini sector past the end of the mini stream")
+        return block
+
+    def _chain_bytes(self, first: int, table: list[int], size: int, read) -> bytes:
+        parts, sector, steps = [], first, 0
+        limit = len(table) + 1
+        while sector <= _MAX_SECTOR_ID:
+            if steps > limit or sector >= len(table):
+                raise ValueError("broken sector chain")
+            parts.append(read(sector))
+            sector, steps = table[sector], steps + 1
+        return b"".join(parts)
+
+    def names(self) -> set[str]:
+        return {entry.name for entry in self.entries}
+
+    def stream(self, name: str) -> bytes:
+        entry = next(e for e in self.entries if e.kind == 2 and e.name == name)
+        if entry.size < self.mini_cutoff:
+            data = self._chain_bytes(entry.start, self._mini_fat, 64, self._mini_sector)
+        else:
+            data = self._chain_bytes(entry.start, self.fat, self.sector_size, self._sector)
+        if len(data) < entry.size:
+            raise ValueError("stream shorter than its directory entry says")
+        return data[: entry.size]
+
+
+def ole2_stream_names(data: bytes) -> set[str]:
+    """Names of the streams and storages of an OLE2 file (empty set if unreadable)."""
+    try:
+        return OleFile(data).names()
+    except (ValueError, struct.error, StopIteration):
+        return set()
+
+
+# BIFF8 record types that hold a cell the value reader shows as blank.
+_BIFF_BOOLERR, _BIFF_FORMULA = 0x0205, 0x0006
+_BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET = 0x0809, 0x000A, 0x0085
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
+                0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
+
+
+def scan_xls_errors(data: bytes) -> dict[str, list[CellProblem]]:
+    """Error cells (typed or formula results) per sheet name of a BIFF8 workbook.
+
+    Walks the records of the ``Workbook`` stream: BOUNDSHEET records give the
+    sheet names and the offsets of their substreams, BOOLERR records with the
+    error flag are typed error values, FORMULA records whose cached result is
+    marked as an error hold the error of a calculation.  Returns an empty
+    dict when the stream cannot be walked (the value reader then decides).
+    """
+    try:
+        ole = OleFile(data)
+        names = ole.names()
+        stream = ole.stream("Workbook" if "Workbook" in names else "Book")
+    except (ValueError, struct.error, StopIteration):
+        return {}
+    offsets: dict[int, str] = {}
+    result: dict[str, list[CellProblem]] = {}
+    position, current = 0, None
+    end = len(stream)
+    while position + 4 <= end:
+        record, length = struct.unpack_from("<HH", stream, position)
+        body = stream[position + 4:position + 4 + length]
+        if record == _BIFF_BOUNDSHEET and length >= 8:
+            (sheet_offset,) = struct.unpack_from("<I", body, 0)
+            name_length, flags = body[6], body[7] if length > 7 else 0
+            raw = body[8:]
+            if flags & 0x01:
+                name = raw[: name_length * 2].decode("utf-16-le", "replace")
+            else:
+                name = raw[:name_length].decode("latin-1")
+            offsets[sheet_offset] = name
+        elif record == _BIFF_BOF and position in offsets:
+            current = offsets[position]
+            result.setdefault(current, [])
+        elif record == _BIFF_EOF:
+            current = None
+        elif current is not None and record == _BIFF_BOOLERR and length >= 8:
+            row, column = struct.unpack_from("<HH", body, 0)
+            value, is_error = body[6], body[7]
+            if is_error:
+                result[current].append(CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(value, "#ERROR")))
+        elif current is not None and record == _BIFF_FORMULA and length >= 14:
+            row, column = struct.unpack_from("<HH", body, 0)
+            cached = body[6:14]
+            if cached[6:8] == b"\xff\xff" and cached[0] == 0x02:
+                result[current].append(CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(cached[2], "#ERROR")))
+        position += 4 + length
+    return result
