@@ -1,0 +1,1273 @@
+"""Load a survey export into the questionnaire model, accounting for every row.
+
+This is the validate stage of the pipeline.  :func:`load_responses` takes the
+raw rows that :mod:`survey_analysis.read` got out of the file, recognises the
+survey tool from its header signature, flattens the tool's header rows, maps
+each column onto a question of the codebook (or of a codebook drafted from the
+export itself), codes every answer, sets identifying answers apart, and sets
+aside preview/test, incomplete, blank and duplicate submissions, each with its
+reason and source row.  What comes out is a :class:`Survey`:
+
+``responses``
+    one row per kept respondent (index ``respondent_id``), one column per
+    question: ordered categoricals for scales, categoricals for single choice,
+    one boolean column ``Q[option]`` per option of a multi-select, one rank
+    column ``Q[option]`` per option of a ranking, Float64 numbers, strings.
+``identifiers``
+    e-mails, names, organisation names, IP addresses; never passed to an output.
+``report``
+    the :class:`LoadReport`: rows read = rows kept + rows dropped, every value
+    that could not be coded with its sheet, row, column and value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .codebook import (
+    Codebook,
+    Level,
+    Option,
+    Question,
+    fold_diacritics,
+    normalise_text,
+    read_codebook,
+)
+from .errors import CodebookError, EmptyFileError, HeaderProblemError
+from .read import RawTable, read_raw
+
+__all__ = [
+    "SOURCES",
+    "MISSING_ANSWERS",
+    "KNOWN_SCALES",
+    "Survey",
+    "LoadReport",
+    "load_responses",
+    "draft_codebook",
+    "detect_source",
+]
+
+#: The survey tools whose exports are recognised.
+SOURCES = ("google_forms", "microsoft_forms", "surveymonkey", "limesurvey", "qualtrics", "kobo", "generic")
+
+#: Answers that mean "no answer" (compared after normalisation).
+MISSING_ANSWERS = frozenset({"", "na", "n/a", "n.a.", "none", "null", "nan", "-", "--", "—", "#n/a", "nu este cazul"})
+
+#: Ordered answer scales recognised when a codebook is drafted from an export.
+KNOWN_SCALES: dict[str, list[tuple[str, str]]] = {
+    "agreement5": [("Strongly disagree", "Dezacord total"), ("Disagree", "Dezacord"), ("Neutral", "Neutru"),
+                   ("Agree", "De acord"), ("Strongly agree", "Acord total")],
+    "agreement5_neither": [("Strongly disagree", "Dezacord total"), ("Disagree", "Dezacord"),
+                           ("Neither agree nor disagree", "Nici acord, nici dezacord"), ("Agree", "De acord"),
+                           ("Strongly agree", "Acord total")],
+    "agreement7": [("Strongly disagree", ""), ("Disagree", ""), ("Somewhat disagree", ""),
+                   ("Neither agree nor disagree", ""), ("Somewhat agree", ""), ("Agree", ""), ("Strongly agree", "")],
+    "importance5": [("Not important", "Deloc important"), ("Slightly important", "Puțin important"),
+                    ("Moderately important", "Moderat de important"), ("Very important", "Foarte important"),
+                    ("Extremely important", "Extrem de important")],
+    "satisfaction5": [("Very dissatisfied", "Foarte nemulțumit"), ("Dissatisfied", "Nemulțumit"),
+                      ("Neutral", "Neutru"), ("Satisfied", "Mulțumit"), ("Very satisfied", "Foarte mulțumit")],
+    "satisfaction5_somewhat": [("Very dissatisfied", "Foarte nemulțumit"), ("Somewhat dissatisfied", "Oarecum nemulțumit"),
+                               ("Neither satisfied nor dissatisfied", "Nici mulțumit, nici nemulțumit"),
+                               ("Somewhat satisfied", "Oarecum mulțumit"), ("Very satisfied", "Foarte mulțumit")],
+    "frequency5": [("Never", "Niciodată"), ("Rarely", "Rar"), ("Sometimes", "Uneori"), ("Often", "Des"),
+                   ("Always", "Întotdeauna")],
+    "likelihood5": [("Very unlikely", "Foarte puțin probabil"), ("Unlikely", "Puțin probabil"),
+                    ("Neutral", "Neutru"), ("Likely", "Probabil"), ("Very likely", "Foarte probabil")],
+}
+
+# Header signatures of the tools (normalised header texts).
+_SIGNATURES = {
+    "microsoft_forms": {"id", "start time", "completion time", "email", "name"},
+    "surveymonkey": {"respondent id", "collector id"},
+    "limesurvey": {"submitdate", "lastpage", "startlanguage"},
+    "limesurvey_text": {"response id", "date submitted", "last page", "start language"},
+    "qualtrics": {"startdate", "enddate", "status", "responseid"},
+    "qualtrics_text": {"start date", "end date", "response type", "response id"},
+    "kobo": {"_uuid", "_submission_time"},
+}
+_TIMESTAMP_NAMES = {"timestamp", "marcaj de timp", "marca temporală", "časová značka", "zeitstempel", "horodateur",
+                    "marca temporal", "informazioni cronologiche", "tijdstempel", "sygnatura czasowa",
+                    "carimbo de data/hora", "időbélyeg", "aikaleima", "tidsstempel", "tidstämpel"}
+
+# Columns each tool adds that are not questions (normalised).  The identifying
+# ones are held apart with the identifiers.
+_METADATA = {
+    "google_forms": set(_TIMESTAMP_NAMES) | {"score", "punctaj"},
+    "microsoft_forms": {"id", "start time", "completion time", "email", "name", "last modified time", "total points",
+                        "quiz feedback", "grade posted time"},
+    "surveymonkey": {"respondent id", "respondentid", "collector id", "collectorid", "start date", "end date", "ip address", "email address",
+                     "first name", "last name", "custom data 1", "custom data"},
+    "limesurvey": {"id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr",
+                   "refurl", "token", "response id", "date submitted", "last page", "start language", "date started",
+                   "date last action", "ip address", "referrer url", "total time", "interviewtime", "token"},
+    "qualtrics": {"startdate", "enddate", "status", "ipaddress", "progress", "duration (in seconds)", "finished",
+                  "recordeddate", "responseid", "recipientlastname", "recipientfirstname", "recipientemail",
+                  "externalreference", "externaldatareference", "locationlatitude", "locationlongitude",
+                  "distributionchannel", "userlanguage", "start date", "end date", "response type", "ip address",
+                  "recorded date", "response id", "recipient last name", "recipient first name", "recipient email",
+                  "external data reference", "location latitude", "location longitude", "distribution channel",
+                  "user language", "q_recaptchascore", "q_relevantidduplicate"},
+    "kobo": {"start", "end", "today", "_id", "_uuid", "_submission_time", "_validation_status", "_status",
+             "_submitted_by", "__version__", "_index", "deviceid", "_notes", "_tags", "meta/instanceid",
+             "_parent_index", "_parent_table_name", "instanceid"},
+    "generic": set(),
+}
+_IDENTIFYING_METADATA = {"email", "email address", "name", "first name", "last name", "ip address", "ipaddr",
+                         "ipaddress", "recipientemail", "recipientfirstname", "recipientlastname", "recipient email",
+                         "recipient first name", "recipient last name", "locationlatitude", "locationlongitude",
+                         "location latitude", "location longitude", "token", "_submitted_by", "deviceid"}
+_ID_COLUMNS = ["id", "respondent id", "respondentid", "response id", "responseid", "_id", "_uuid"]
+# Headers of questions whose answers identify a person or an organisation.
+_IDENTIFYING_HEADER = re.compile(
+    r"^(your |full |first |last |contact )?(e-?mail|e-?mail address|adres[aă] de e-?mail|name|nume(le)?|prenume|"
+    r"numele [sș]i prenumele|phone|phone number|telephone|telefon|ip address)\??$"
+    r"|\b(e-?mail address|adres[aă] de e-?mail|organi[sz]ation name|name of (your )?organi[sz]ation|"
+    r"denumirea organiza[tț]iei|company name|institution name|phone number|num[aă]r de telefon|contact person)\b",
+    re.IGNORECASE,
+)
+_CODE_AND_TEXT = re.compile(r"^(?P<code>[A-Za-z][A-Za-z0-9_]*(\[[A-Za-z0-9_]+\])?)\. (?P<text>.*)$", re.S)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NUMBER_PREFIX = re.compile(r"^\s*(\d{1,2})\s*[.):=-]\s*(.+)$")
+_BRACKET = re.compile(r"^(?P<stem>.*?)\s*\[(?P<sub>[^\[\]]*)\]\s*$", re.S)
+_MULTI_DELIMITERS = ",;\n"
+
+
+# ---- the results ------------------------------------------------------------------------
+
+@dataclass
+class LoadReport:
+    """What happened to every row and every value of an export.
+
+    ``rows_read == respondents + len(dropped)`` always holds; :meth:`check`
+    verifies it.  ``problems`` lists every value that could not be coded (it
+    became missing) and every value that was coded with a correction.
+    """
+
+    path: str
+    source: str
+    sheet: str | None
+    header_rows: int
+    rows_read: int = 0
+    respondents: int = 0
+    dropped: list[dict] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)
+    sheets: list[dict] = field(default_factory=list)
+    encoding: str | None = None
+
+    def check(self) -> None:
+        """Raise if rows were lost: every row read must be kept or dropped with a reason."""
+        if self.rows_read != self.respondents + len(self.dropped):
+            raise HeaderProblemError(
+                f"{self.rows_read} rows were read but {self.respondents} were kept and {len(self.dropped)} dropped",
+                path=self.path,
+                sheet=self.sheet,
+                hint="this is a fault of the workbench; please report it with the file.",
+            )
+
+    def dropped_frame(self) -> pd.DataFrame:
+        """The dropped rows: columns ``row``, ``reason``, ``detail``."""
+        return pd.DataFrame(self.dropped, columns=["row", "reason", "detail"])
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Every coding problem: ``sheet, row, column, question, value, kind, severity, message``."""
+        cols = ["sheet", "row", "column", "question", "value", "kind", "severity", "message"]
+        return pd.DataFrame(self.problems, columns=cols)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """A one-column table of the headline figures, for notebooks."""
+        reasons = Counter(d["reason"] for d in self.dropped)
+        rows = [
+            ("source", self.source),
+            ("sheet", self.sheet or "(text file)"),
+            ("header rows", self.header_rows),
+            ("rows read", self.rows_read),
+            ("respondents kept", self.respondents),
+        ]
+        rows += [(f"dropped: {reason}", count) for reason, count in sorted(reasons.items())]
+        rows.append(("values not coded", sum(1 for p in self.problems if p["severity"] == "error")))
+        rows.append(("values coded with a correction", sum(1 for p in self.problems if p["severity"] == "warning")))
+        return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
+
+    def to_dict(self, questions: Iterable[dict] | None = None) -> dict[str, Any]:
+        """The report as JSON-ready data (the keys ``inspect --json`` prints)."""
+        return {
+            "file": self.path,
+            "source": self.source,
+            "sheet": self.sheet,
+            "sheets": self.sheets,
+            "encoding": self.encoding,
+            "header_rows": self.header_rows,
+            "rows_read": self.rows_read,
+            "respondents": self.respondents,
+            "dropped": self.dropped,
+            "columns": self.columns,
+            "questions": list(questions or []),
+            "problems": [{k: _jsonable(v) for k, v in p.items()} for p in self.problems],
+            "notes": self.notes,
+        }
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        from html import escape
+
+        parts = [f"<p><b>{escape(self.path)}</b>: read by the {escape(self.source)} layout</p>",
+                 self.summary_frame().to_html(escape=True)]
+        if self.notes:
+            parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in self.notes) + "</ul>")
+        return "\n".join(parts)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+    return str(value)
+
+
+@dataclass
+class Survey:
+    """A loaded questionnaire: answers, question model, identifiers held apart, load report."""
+
+    responses: pd.DataFrame
+    questions: dict[str, Question]
+    codebook: Codebook
+    identifiers: pd.DataFrame
+    metadata: pd.DataFrame
+    report: LoadReport
+    columns: dict[str, list[str]]
+    dropped_responses: pd.DataFrame | None = None
+
+    @property
+    def source(self) -> str:
+        return self.report.source
+
+    @property
+    def n(self) -> int:
+        return len(self.responses)
+
+    def numeric(self, items: Iterable[str] | None = None) -> pd.DataFrame:
+        """Likert items coded by scale value 1..k (float, NaN when unanswered).
+
+        Not reverse-keyed: scoring reverses the reverse-keyed items itself.
+        """
+        wanted = list(items) if items is not None else [q.id for q in self.questions.values() if q.type == "likert"]
+        out = {}
+        for qid in wanted:
+            question = self.questions.get(qid)
+            if question is None or question.type != "likert":
+                raise CodebookError(f"'{qid}' is not a Likert item of this survey",
+                                    hint=f"use one of {[q.id for q in self.questions.values() if q.type == 'likert']}.")
+            levels = self.codebook.scales[question.scale]
+            values = {lv.en: float(lv.value) for lv in levels}
+            out[qid] = self.responses[qid].astype(object).map(values).astype(float)
+        return pd.DataFrame(out, index=self.responses.index)
+
+    def ranks(self, question: str | None = None) -> pd.DataFrame:
+        """The rank columns of a ranking question, renamed to its option ids."""
+        q = self.questions[question] if question else self.codebook.ranking_question()
+        if q is None:
+            raise CodebookError("this survey has no ranking question", hint="add one to the codebook.")
+        cols = {f"{q.id}[{o.id}]": o.id for o in q.options}
+        present = {c: o for c, o in cols.items() if c in self.responses}
+        return self.responses[list(present)].rename(columns=present)
+
+    def multi(self, question: str) -> pd.DataFrame:
+        """The indicator columns of a multi-select question, renamed to its option ids."""
+        q = self.questions[question]
+        cols = {f"{q.id}[{o.id}]": o.id for o in q.options}
+        present = {c: o for c, o in cols.items() if c in self.responses}
+        return self.responses[list(present)].rename(columns=present)
+
+    def items_by_direction(self) -> dict[str, list[str]]:
+        return {d: [i for i in items if i in self.responses] for d, items in self.codebook.items_by_direction().items()}
+
+    def questions_table(self) -> pd.DataFrame:
+        """One row per question: id, type, text, direction, reverse, options, answered."""
+        rows = []
+        for q in self.questions.values():
+            cols = self.columns.get(q.id, [])
+            answered = None
+            if q.type not in ("identifier",) and cols:
+                block = self.responses[[c for c in cols if c in self.responses]]
+                if q.type == "multi":
+                    answered = int(block.any(axis=1).sum())
+                else:
+                    answered = int(block.notna().any(axis=1).sum())
+            rows.append({
+                "id": q.id,
+                "type": q.type,
+                "text": q.text.get("en", ""),
+                "direction": q.direction,
+                "reverse": q.reverse,
+                "options": "; ".join(o.en for o in q.options) if q.options else (
+                    " / ".join(lv.en for lv in self.codebook.scales[q.scale]) if q.scale else ""),
+                "answered": answered,
+            })
+        return pd.DataFrame(rows)
+
+    def question_records(self) -> list[dict]:
+        out = []
+        for q in self.questions.values():
+            options = [o.en for o in q.options]
+            if q.scale:
+                options = [lv.en for lv in self.codebook.scales[q.scale]]
+            out.append({"id": q.id, "text": q.text.get("en", ""), "type": q.type, "options": options,
+                        "scale": q.scale, "direction": q.direction, "reverse": q.reverse,
+                        "columns": self.columns.get(q.id, [])})
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.report.to_dict(self.question_records()), ensure_ascii=False, indent=2)
+
+
+# ---- header and tool detection ------------------------------------------------------------
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def detect_source(headers: Iterable[Any], second_row: Iterable[Any] | None = None) -> str:
+    """Name the survey tool from the header rows (one of :data:`SOURCES`)."""
+    norm = [normalise_text(h) for h in headers]
+    names = set(norm)
+    # LimeSurvey's "code. text" heading style: look at the codes.
+    for h in norm:
+        m = _CODE_AND_TEXT.match(h)
+        if m:
+            names.add(m.group("code"))
+            names.add(normalise_text(m.group("text")))
+    second = {normalise_text(v) for v in (second_row or [])}
+    if norm and norm[0] in _TIMESTAMP_NAMES:
+        return "google_forms"
+    if _SIGNATURES["surveymonkey"] <= names or (
+            ({"respondent id", "respondentid"} & names) and ({"response", "open-ended response"} & second)):
+        return "surveymonkey"
+    if _SIGNATURES["qualtrics"] <= names or _SIGNATURES["qualtrics_text"] <= names:
+        return "qualtrics"
+    if len(_SIGNATURES["limesurvey"] & names) >= 2 or len(_SIGNATURES["limesurvey_text"] & names) >= 3:
+        return "limesurvey"
+    if _SIGNATURES["kobo"] <= names:
+        return "kobo"
+    if _SIGNATURES["microsoft_forms"] <= names:
+        return "microsoft_forms"
+    return "generic"
+
+
+def _flatten_header(raw: RawTable, source: str) -> tuple[int, list[str], list[str], list[str]]:
+    """Return ``(header_rows, headers, field_ids, notes)``.
+
+    ``headers`` is the text used for matching (question text), ``field_ids``
+    the tool's own column ids where it has a separate id row (Qualtrics).
+    """
+    rows = raw.rows
+    width = len(rows[0])
+    first = [_cell_text(v).strip() for v in rows[0]]
+    notes: list[str] = []
+    if source == "qualtrics" and len(rows) >= 2:
+        second = [_cell_text(v) for v in rows[1]]
+        third = [_cell_text(v) for v in rows[2]] if len(rows) >= 3 else []
+        n = 3 if any(t.lstrip().startswith('{"ImportId"') for t in third) else 2
+        if normalise_text(first[0]) == "start date":
+            # Exported with question text only: one header row.
+            return 1, first, first, notes
+        headers = [s.strip() or f for s, f in zip(second, first)]
+        notes.append(f"Qualtrics export: {n} header rows (field ids, question text"
+                     f"{', import ids' if n == 3 else ''}).")
+        return n, headers, first, notes
+    if source == "surveymonkey" and len(rows) >= 2:
+        second = [_cell_text(v).strip() for v in rows[1]]
+        filled = []
+        last = ""
+        fills = 0
+        for i, text in enumerate(first):
+            if text:
+                last = text
+            elif last and second[i]:
+                fills += 1
+            filled.append(text or last)
+        headers = []
+        for top, sub in zip(filled, second):
+            if normalise_text(sub) in {"", "response", "open-ended response"}:
+                headers.append(top)
+            else:
+                headers.append(f"{top} [{sub}]")
+        if fills:
+            notes.append(f"SurveyMonkey export: 2 header rows; {fills} blank (merged) question headers forward-filled.")
+        else:
+            notes.append("SurveyMonkey export: 2 header rows.")
+        return 2, headers, headers, notes
+    split = [_CODE_AND_TEXT.match(h) for h in first]
+    if source == "limesurvey" and sum(m is not None for m in split) >= 0.8 * len(first):
+        notes.append("LimeSurvey export with 'code. text' headings: codes used as field ids.")
+        texts = [m.group("text").strip() if m else h for m, h in zip(split, first)]
+        codes = [m.group("code") if m else h for m, h in zip(split, first)]
+        return 1, texts, codes, notes
+    return 1, first, first, notes
+
+
+def _dedupe_headers(headers: list[str], notes: list[str]) -> list[str]:
+    seen: Counter = Counter()
+    out = []
+    for i, h in enumerate(headers):
+        name = h if h else f"(blank header {i + 1})"
+        if not h:
+            notes.append(f"Column {_col_letter(i)} has a blank header; named '{name}'.")
+        seen[name] += 1
+        if seen[name] > 1:
+            new = f"{name} ({seen[name]})"
+            notes.append(f"Duplicate header '{name}' in column {_col_letter(i)}; named '{new}'.")
+            name = new
+        out.append(name)
+    return out
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# ---- answer coding ---------------------------------------------------------------------------
+
+def _label_lookup(pairs: Iterable[tuple[Any, Iterable[str]]]) -> dict[str, Any]:
+    """Map every normalised and diacritic-folded label to its code."""
+    lookup: dict[str, Any] = {}
+    for code, labels in pairs:
+        for label in labels:
+            if label is None or label == "":
+                continue
+            lookup.setdefault(normalise_text(label), code)
+            lookup.setdefault(fold_diacritics(label), code)
+    return lookup
+
+
+def _lookup(lookup: dict[str, Any], value: str) -> Any:
+    norm = normalise_text(value)
+    if norm in lookup:
+        return lookup[norm]
+    folded = fold_diacritics(value)
+    if folded in lookup:
+        return lookup[folded]
+    match = _NUMBER_PREFIX.match(norm)
+    if match:
+        rest = match.group(2)
+        if rest in lookup:
+            return lookup[rest]
+        if fold_diacritics(rest) in lookup:
+            return lookup[fold_diacritics(rest)]
+    return None
+
+
+class _Coder:
+    """Codes the answers of one column, recording every problem."""
+
+    def __init__(self, report: LoadReport, sheet: str | None):
+        self.report = report
+        self.sheet = sheet
+
+    def problem(self, row: int, column: str, question: str, value: Any, kind: str, severity: str, message: str):
+        self.report.problems.append({
+            "sheet": self.sheet, "row": row, "column": column, "question": question,
+            "value": _jsonable(value), "kind": kind, "severity": severity, "message": message,
+        })
+
+    @staticmethod
+    def uniques(values: list) -> dict[Any, str]:
+        """Distinct raw values (hashable) -> their text form; coding works on these only."""
+        out = {}
+        for v in values:
+            if v is None or v in out:
+                continue
+            out[v] = _cell_text(v) if not isinstance(v, (dt.datetime, dt.date, dt.time)) else v.isoformat()
+        return out
+
+    def code_scale(self, values: list, rows: list[int], column: str, q: Question, levels: list[Level]) -> pd.Series:
+        lookup = _label_lookup((lv.en, (lv.en, lv.ro)) for lv in levels)
+        by_value = {lv.value: lv.en for lv in levels}
+        mapping: dict[Any, Any] = {}
+        warn: dict[Any, str] = {}
+        for raw, text in self.uniques(values).items():
+            if normalise_text(text) in MISSING_ANSWERS:
+                mapping[raw] = None
+                continue
+            code = _lookup(lookup, text)
+            if code is None:
+                number = _as_number(raw)
+                if number is not None and float(number).is_integer() and int(number) in by_value:
+                    code = by_value[int(number)]
+                    warn[raw] = f"a number where a label was expected; coded as '{code}' (scale value {int(number)})"
+            if code is None:
+                mapping[raw] = _UNCODED
+            else:
+                mapping[raw] = code
+                if code not in warn.get(raw, "") and text.strip() != code and normalise_text(text) != normalise_text(code):
+                    pass  # other-language or other-form labels are coded silently: that is normal
+        return self._apply(values, rows, column, q, mapping, warn,
+                           allowed=", ".join(f"'{lv.en}'" for lv in levels),
+                           dtype=pd.CategoricalDtype([lv.en for lv in levels], ordered=True))
+
+    def code_single(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
+        lookup = _label_lookup((o.en, (o.en, o.ro, o.id)) for o in q.options)
+        mapping: dict[Any, Any] = {}
+        for raw, text in self.uniques(values).items():
+            if normalise_text(text) in MISSING_ANSWERS:
+                mapping[raw] = None
+                continue
+            code = _lookup(lookup, text)
+            mapping[raw] = _UNCODED if code is None else code
+        return self._apply(values, rows, column, q, mapping, {},
+                           allowed=", ".join(f"'{o.en}'" for o in q.options),
+                           dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
+
+    def _apply(self, values, rows, column, q, mapping, warn, *, allowed, dtype) -> pd.Series:
+        coded = []
+        for raw, row in zip(values, rows):
+            if raw is None:
+                coded.append(None)
+                continue
+            code = mapping[raw]
+            if code is _UNCODED:
+                self.problem(row, column, q.id, raw, "not_in_scale", "error",
+                             f"answer is not one of the question's labels ({allowed}); left missing. "
+                             "Add the label to the codebook if it is a valid answer.")
+                coded.append(None)
+            else:
+                if raw in warn:
+                    self.problem(row, column, q.id, raw, "recoded", "warning", warn[raw])
+                coded.append(code)
+        return pd.Series(pd.Categorical(coded, dtype=dtype))
+
+    def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
+        out = []
+        for raw, row in zip(values, rows):
+            if raw is None or normalise_text(_cell_text(raw)) in MISSING_ANSWERS:
+                out.append(np.nan)
+                continue
+            number = _as_number(raw)
+            if number is None:
+                self.problem(row, column, q.id, raw, "not_a_number", "error",
+                             "answer is not a number; left missing.")
+                out.append(np.nan)
+                continue
+            if (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
+                self.problem(row, column, q.id, raw, "out_of_range", "error",
+                             f"number outside the allowed range {q.minimum}-{q.maximum}; left missing.")
+                out.append(np.nan)
+                continue
+            out.append(number)
+        return pd.Series(out, dtype="Float64")
+
+    def code_text(self, values: list) -> pd.Series:
+        out = []
+        for raw in values:
+            if raw is None:
+                out.append(None)
+                continue
+            text = _cell_text(raw).strip() if not isinstance(raw, (dt.datetime, dt.date)) else raw.isoformat()
+            out.append(text or None)
+        return pd.Series(out, dtype="string")
+
+    def code_date(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
+        parsed = _parse_dates(values)
+        for raw, value, row in zip(values, parsed, rows):
+            if raw is not None and pd.isna(value) and normalise_text(_cell_text(raw)) not in MISSING_ANSWERS:
+                self.problem(row, column, q.id, raw, "not_a_date", "error", "answer is not a date; left missing.")
+        return parsed
+
+    def code_multi(self, values: list, rows: list[int], column: str, q: Question) -> tuple[pd.DataFrame, pd.Series]:
+        """Split joined multi-select answers against the known options."""
+        options = [(o.id, [o.en, o.ro, o.id]) for o in q.options]
+        forms = []
+        for oid, labels in options:
+            for label in labels:
+                for form in {fold_diacritics(label)}:
+                    if form:
+                        forms.append((form, oid))
+        forms.sort(key=lambda f: -len(f[0]))
+        cache: dict[Any, tuple[set, str]] = {}
+        chosen_rows, other_rows = [], []
+        for raw, row in zip(values, rows):
+            if raw is None:
+                chosen_rows.append(set())
+                other_rows.append(None)
+                continue
+            if raw not in cache:
+                cache[raw] = _split_multi(_cell_text(raw), forms)
+            chosen, leftover = cache[raw]
+            if leftover and normalise_text(leftover) not in MISSING_ANSWERS:
+                self.problem(row, column, q.id, raw, "unknown_option", "warning",
+                             f"part of the answer matches no option: '{leftover}'; kept as other text.")
+                other_rows.append(leftover)
+            else:
+                other_rows.append(None)
+            chosen_rows.append(chosen)
+        data = {f"{q.id}[{o.id}]": [o.id in c for c in chosen_rows] for o in q.options}
+        answered = [raw is not None for raw in values]
+        frame = pd.DataFrame(data)
+        # Unanswered questions are missing, not "none chosen".
+        frame = frame.astype("boolean")
+        frame.loc[~pd.Series(answered), :] = pd.NA
+        return frame, pd.Series(other_rows, dtype="string")
+
+
+_UNCODED = object()
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "")
+        if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
+            return float(text.replace(",", "."))
+    return None
+
+
+def _split_multi(text: str, forms: list[tuple[str, str]]) -> tuple[set, str]:
+    """Greedy longest-option match over a joined answer; returns (option ids, leftover text)."""
+    folded = fold_diacritics(text)
+    chosen: set = set()
+    leftover: list[str] = []
+    i = 0
+    n = len(folded)
+    while i < n:
+        if folded[i] in _MULTI_DELIMITERS or folded[i] == " ":
+            i += 1
+            continue
+        for form, oid in forms:
+            end = i + len(form)
+            if folded.startswith(form, i) and (end == n or folded[end] in _MULTI_DELIMITERS or folded[end] == " "):
+                chosen.add(oid)
+                i = end
+                break
+        else:
+            j = i
+            while j < n and folded[j] not in _MULTI_DELIMITERS:
+                j += 1
+            leftover.append(text[i:j].strip())
+            i = j
+    return chosen, "; ".join(p for p in leftover if p)
+
+
+_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S",
+                 "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
+                 "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%m/%d/%y %H:%M", "%d/%m/%y %H:%M",
+                 "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"]
+
+
+def _parse_dates(values: list) -> pd.Series:
+    """Parse dates written as datetimes, Excel serial numbers or text in the tools' locale forms.
+
+    The text format is chosen as the first of :data:`_DATE_FORMATS` that parses
+    every text value, so a column is read consistently (all m/d or all d/m).
+    """
+    out: list = [None] * len(values)
+    texts: dict[int, str] = {}
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if isinstance(v, dt.datetime):
+            out[i] = v
+        elif isinstance(v, dt.date):
+            out[i] = dt.datetime(v.year, v.month, v.day)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 1 < v < 2958466:
+            out[i] = dt.datetime(1899, 12, 30) + dt.timedelta(days=float(v))
+        elif isinstance(v, str) and v.strip():
+            texts[i] = v.strip()
+    if texts:
+        sample = list(texts.values())
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = [dt.datetime.strptime(t, fmt) for t in sample]
+            except ValueError:
+                continue
+            for i, value in zip(texts, parsed):
+                out[i] = value
+            break
+        else:
+            parsed_series = pd.to_datetime(pd.Series(sample), errors="coerce", format="mixed")
+            for i, value in zip(texts, parsed_series):
+                out[i] = None if pd.isna(value) else value.to_pydatetime()
+    return pd.Series(pd.to_datetime(pd.Series(out, dtype=object), errors="coerce"), dtype="datetime64[ns]")
+
+
+# ---- column mapping ---------------------------------------------------------------------------
+
+@dataclass
+class _ColumnPlan:
+    index: int
+    header: str
+    question: str | None = None
+    option: str | None = None       # option id for ranking/multi per-option columns
+    rank_slot: int | None = None    # LimeSurvey-style "Q[1]" = the option placed at rank 1
+    how: str = ""
+    role: str = "question"          # question | metadata | identifier | unmatched
+
+
+def _plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Codebook,
+                  notes: list[str]) -> list[_ColumnPlan]:
+    meta = _METADATA.get(source, set())
+    plans = []
+    for i, (header, fid) in enumerate(zip(headers, field_ids)):
+        norm = normalise_text(header)
+        nid = normalise_text(fid)
+        plan = _ColumnPlan(index=i, header=header)
+        qid, how = cb.match_header(header)
+        if qid is None and fid != header:
+            qid, how = cb.match_header(fid)
+        if qid is None:
+            qid, option, slot, how = _match_option_column(header, cb)
+            if qid is None and fid != header:
+                qid, option, slot, how = _match_option_column(fid, cb)
+            plan.option, plan.rank_slot = option, slot
+        if qid is not None:
+            plan.question, plan.how = qid, how
+            if cb.questions[qid].identifying:
+                plan.role = "identifier"
+        elif norm in meta or nid in meta or _is_tool_extra(norm, source):
+            plan.role = "identifier" if (norm in _IDENTIFYING_METADATA or nid in _IDENTIFYING_METADATA) else "metadata"
+        elif _IDENTIFYING_HEADER.search(normalise_text(header)):
+            plan.role = "identifier"
+        else:
+            plan.role = "unmatched"
+        plans.append(plan)
+    return plans
+
+
+def _is_tool_extra(norm: str, source: str) -> bool:
+    if source == "microsoft_forms" and (norm.startswith("points - ") or norm.startswith("feedback - ")):
+        return True
+    if source == "limesurvey" and (norm.endswith("time") and ("grouptime" in norm or norm.endswith("time"))):
+        return norm.endswith("time") and " " not in norm
+    if source == "qualtrics" and (norm.endswith("_do") or "- display order" in norm):
+        return True
+    return False
+
+
+def _match_option_column(header: str, cb: Codebook) -> tuple[str | None, str | None, int | None, str]:
+    """Match ``Question [Option]`` headers of per-option ranking/multi/grid columns."""
+    m = _BRACKET.match(header or "")
+    if not m:
+        return None, None, None, ""
+    stem, sub = m.group("stem"), m.group("sub")
+    qid, how = cb.match_header(stem)
+    if qid is None:
+        return None, None, None, ""
+    q = cb.questions[qid]
+    if q.type in ("ranking", "multi"):
+        lookup = _label_lookup((o.id, (o.en, o.ro, o.id)) for o in q.options)
+        option = _lookup(lookup, sub)
+        if option is not None:
+            return qid, option, None, how
+        if q.type == "ranking" and sub.strip().isdigit():
+            return qid, None, int(sub.strip()), how
+    return None, None, None, ""
+
+
+# ---- the loader --------------------------------------------------------------------------------
+
+def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | None = None, *,
+                   sheet: str | int | None = None, min_answered: float = 0.5,
+                   keep_duplicates: bool = False) -> Survey:
+    """Read a survey export into the questionnaire model.
+
+    Parameters
+    ----------
+    path : path
+        The export (.xlsx, .xls, .xlsb, .ods, .csv, .tsv), as the tool wrote it.
+    codebook : path, Codebook or None
+        The questionnaire.  Without one, a codebook is drafted from the export
+        (types, options and scales inferred; see :func:`draft_codebook`).
+    sheet : str or int, optional
+        The sheet to read; by default the sheet whose content looks like
+        responses is chosen and named in the report.
+    min_answered : float
+        A response that answers fewer than this share of the codebook's Likert
+        items is set aside as incomplete (only when the codebook has Likert
+        items).  Tools that mark incomplete responses themselves (LimeSurvey's
+        blank ``submitdate``, Qualtrics' ``Finished``) are followed as well.
+    keep_duplicates : bool
+        Keep repeated submissions of the same respondent (by e-mail, or
+        organisation name when there is no e-mail) instead of keeping the latest.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    SurveyError
+        A subclass naming the file (and sheet, row, column, value) for input that
+        cannot be read; see README "When a file will not load".
+    """
+    raw = read_raw(path, sheet=sheet)
+    return _load_raw(raw, codebook, min_answered=min_answered, keep_duplicates=keep_duplicates)
+
+
+def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: bool) -> Survey:
+    path = str(raw.path)
+    if not raw.rows:
+        raise EmptyFileError("the file holds no rows", path=path, sheet=raw.sheet,
+                             hint="check that this is the responses export and that it is not empty.")
+    source = detect_source(raw.rows[0], raw.rows[1] if len(raw.rows) > 1 else None)
+    header_rows, headers, field_ids, notes = _flatten_header(raw, source)
+    notes = list(getattr(raw, "notes", [])) + notes
+    headers = _dedupe_headers([h.strip() for h in headers], notes)
+    field_ids = [f.strip() or h for f, h in zip(field_ids, headers)]
+    report = LoadReport(path=path, source=source, sheet=raw.sheet, header_rows=header_rows,
+                        notes=notes, sheets=list(getattr(raw, "sheets", []) or []),
+                        encoding=getattr(raw, "encoding", None))
+    for p in getattr(raw, "problems", []) or []:
+        report.problems.append({
+            "sheet": p.get("sheet", raw.sheet), "row": p.get("row"), "column": p.get("column"), "question": None,
+            "value": _jsonable(p.get("value")), "kind": p.get("kind", "cell"), "severity": "error",
+            "message": p.get("message", ""),
+        })
+
+    body = raw.rows[header_rows:]
+    row_numbers = list(raw.row_numbers[header_rows:])
+    trailing = int(getattr(raw, "trailing_blank_rows", 0) or 0)
+    report.rows_read = len(body) + trailing
+    last_row = raw.row_numbers[-1] if raw.row_numbers else header_rows
+    for k in range(trailing):
+        report.dropped.append({"row": last_row + k + 1, "reason": "blank row", "detail": "empty row after the data"})
+    if not body:
+        report.notes.append("The export has a header but no responses.")
+
+    if codebook is None:
+        cb = _draft_from_columns(headers, field_ids, body, source, path)
+        report.notes.append("No codebook given: question types, options and scales were inferred from the answers "
+                            "(run 'survey-analysis codebook draft' to review them).")
+    else:
+        cb = read_codebook(codebook)
+    plans = _plan_columns(headers, field_ids, source, cb, report.notes)
+    for plan in plans:
+        report.columns.append({"column": _col_letter(plan.index), "header": plan.header, "role": plan.role,
+                               "question": plan.question, "option": plan.option, "match": plan.how})
+        if plan.how.startswith("fuzzy"):
+            report.notes.append(f"Column '{plan.header}' matched question {plan.question} by similar wording "
+                                f"{plan.how.split(' ', 1)[1]}; check it is the same question.")
+    unmatched = [p.header for p in plans if p.role == "unmatched"]
+    if unmatched and codebook is not None:
+        report.notes.append(f"{len(unmatched)} column(s) match no question of the codebook and are kept as extra "
+                            f"columns: {', '.join(repr(u[:60]) for u in unmatched[:10])}"
+                            + (" ..." if len(unmatched) > 10 else ""))
+    matched_questions = {p.question for p in plans if p.question}
+    missing = [q.id for q in cb.questions.values() if q.id not in matched_questions]
+    if missing and codebook is not None:
+        report.notes.append(f"Questions of the codebook not found in the export: {', '.join(missing)}.")
+    if codebook is not None and not (matched_questions - {q.id for q in cb.questions.values() if q.identifying}):
+        raise HeaderProblemError(
+            "no column of the export matches a question of the codebook",
+            path=path, sheet=raw.sheet, row=header_rows,
+            value=headers[:5],
+            hint="check that the codebook belongs to this questionnaire, or draft one with "
+                 "'survey-analysis codebook draft FILE'.")
+
+    # Drop blank rows (they are counted), then build the columns.
+    keep_idx = []
+    for i, row in enumerate(body):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            report.dropped.append({"row": row_numbers[i], "reason": "blank row", "detail": "no answers in the row"})
+        else:
+            keep_idx.append(i)
+    body = [body[i] for i in keep_idx]
+    row_numbers = [row_numbers[i] for i in keep_idx]
+    columns = list(zip(*body)) if body else [() for _ in headers]
+    columns = [[None if (isinstance(v, str) and not v.strip()) else v for v in col] for col in columns]
+
+    coder = _Coder(report, raw.sheet)
+    pieces: dict[str, pd.Series | pd.DataFrame] = {}
+    question_columns: dict[str, list[str]] = {}
+    identifiers: dict[str, pd.Series] = {}
+    metadata: dict[str, pd.Series] = {}
+    ranking_parts: dict[str, dict] = {}
+    multi_parts: dict[str, list[pd.DataFrame]] = {}
+    for plan in plans:
+        values = columns[plan.index] if columns else []
+        column_name = plan.header
+        if plan.role == "identifier":
+            identifiers[plan.question or plan.header] = coder.code_text(values)
+            continue
+        if plan.role == "metadata":
+            metadata[plan.header] = pd.Series(list(values), dtype=object)
+            continue
+        if plan.role == "unmatched":
+            pieces[f"extra: {plan.header}"] = coder.code_text(values)
+            continue
+        q = cb.questions[plan.question]
+        if q.type == "ranking":
+            ranking_parts.setdefault(q.id, {"by_option": {}, "slots": {}, "joined": None, "plan": plan})
+            if plan.option is not None:
+                ranking_parts[q.id]["by_option"][plan.option] = (values, plan)
+            elif plan.rank_slot is not None:
+                ranking_parts[q.id]["slots"][plan.rank_slot] = (values, plan)
+            else:
+                ranking_parts[q.id]["joined"] = (values, plan)
+            continue
+        if q.type == "multi":
+            if plan.option is not None:
+                flags = [None if v is None else (normalise_text(_cell_text(v)) not in {"0", "n", "no", "nu", "false"}) for v in values]
+                part = pd.DataFrame({f"{q.id}[{plan.option}]": pd.array(flags, dtype="boolean")})
+                multi_parts.setdefault(q.id, []).append(part)
+            else:
+                frame, other = coder.code_multi(values, row_numbers, column_name, q)
+                multi_parts.setdefault(q.id, []).append(frame)
+                if other.notna().any():
+                    pieces[f"{q.id}[other]"] = other
+            continue
+        if q.type == "likert":
+            series = coder.code_scale(values, row_numbers, column_name, q, cb.scales[q.scale])
+        elif q.type == "single":
+            series = coder.code_single(values, row_numbers, column_name, q)
+        elif q.type == "numeric":
+            series = coder.code_numeric(values, row_numbers, column_name, q)
+        elif q.type == "date":
+            series = coder.code_date(values, row_numbers, column_name, q)
+        else:
+            series = coder.code_text(values)
+        if q.id in pieces:
+            report.notes.append(f"Question {q.id} appears in more than one column; the later column "
+                                f"'{column_name}' fills answers the earlier one left blank.")
+            series = pieces[q.id].where(pieces[q.id].notna(), series) if q.type in ("text", "numeric") else \
+                pieces[q.id].fillna(series) if hasattr(pieces[q.id], "fillna") else series
+        pieces[q.id] = series
+        question_columns[q.id] = [q.id]
+
+    for qid, parts in multi_parts.items():
+        frame = pd.concat(parts, axis=1)
+        frame = frame.loc[:, ~frame.columns.duplicated()]
+        for c in frame.columns:
+            pieces[c] = frame[c]
+        question_columns[qid] = list(frame.columns)
+    for qid, parts in ranking_parts.items():
+        frame = _code_ranking(cb.questions[qid], parts, row_numbers, coder)
+        for c in frame.columns:
+            pieces[c] = frame[c]
+        question_columns[qid] = list(frame.columns)
+
+    n_rows = len(body)
+    responses = pd.DataFrame({k: (v.reset_index(drop=True) if len(v) else pd.Series([None] * n_rows))
+                              for k, v in pieces.items()}) if pieces else pd.DataFrame(index=range(n_rows))
+    ident = pd.DataFrame({k: v.reset_index(drop=True) for k, v in identifiers.items()}) if identifiers else \
+        pd.DataFrame(index=range(n_rows))
+    meta = pd.DataFrame({k: v.reset_index(drop=True) for k, v in metadata.items()}) if metadata else \
+        pd.DataFrame(index=range(n_rows))
+
+    # Respondent ids: the tool's own id column, else the position of the response.
+    ids = None
+    for name in _ID_COLUMNS:
+        for col in meta.columns:
+            if normalise_text(col) == name:
+                ids = [(_cell_text(v) if v is not None else "") for v in meta[col]]
+                break
+        if ids is not None:
+            break
+    if ids is None or len(set(ids)) != len(ids) or "" in ids:
+        ids = [str(i + 1) for i in range(len(keep_idx))] if keep_idx else []
+        ids = [str(keep_idx[i] + 1) for i in range(len(keep_idx))]
+    row_of = dict(zip(ids, row_numbers))
+    for frame in (responses, ident, meta):
+        frame.index = pd.Index(ids, name="respondent_id", dtype="string")
+
+    drop_reasons: dict[str, tuple[str, str]] = {}
+    _mark_tool_status(meta, source, drop_reasons)
+    _mark_incomplete(responses, cb, min_answered, drop_reasons)
+    if not keep_duplicates:
+        _mark_duplicates(ident, meta, responses, drop_reasons, row_of)
+
+    dropped_ids = [i for i in ids if i in drop_reasons]
+    for rid in dropped_ids:
+        reason, detail = drop_reasons[rid]
+        report.dropped.append({"row": row_of[rid], "reason": reason, "detail": detail, "respondent_id": rid})
+    kept = [i for i in ids if i not in drop_reasons]
+    dropped_responses = responses.loc[dropped_ids]
+    responses = responses.loc[kept]
+    report.respondents = len(kept)
+    report.dropped.sort(key=lambda d: d["row"])
+    report.check()
+
+    questions = {qid: q for qid, q in cb.questions.items() if qid in question_columns or q.identifying}
+    return Survey(responses=responses, questions=questions, codebook=cb, identifiers=ident.loc[kept],
+                  metadata=meta.loc[kept], report=report, columns=question_columns,
+                  dropped_responses=dropped_responses)
+
+
+def _code_ranking(q: Question, parts: dict, rows: list[int], coder: _Coder) -> pd.DataFrame:
+    n = len(rows)
+    option_ids = [o.id for o in q.options]
+    ranks = {oid: [None] * n for oid in option_ids}
+    lookup = _label_lookup((o.id, (o.en, o.ro, o.id)) for o in q.options)
+    if parts["by_option"]:
+        for oid, (values, plan) in parts["by_option"].items():
+            for i, v in enumerate(values):
+                if v is None or normalise_text(_cell_text(v)) in MISSING_ANSWERS:
+                    continue
+                m = re.match(r"^\s*(\d+)", _cell_text(v))
+                if not m:
+                    coder.problem(rows[i], plan.header, q.id, v, "not_a_rank", "error",
+                                  "rank is not a number; left missing.")
+                    continue
+                ranks[oid][i] = int(m.group(1))
+    if parts["slots"]:
+        for slot, (values, plan) in sorted(parts["slots"].items()):
+            for i, v in enumerate(values):
+                if v is None:
+                    continue
+                oid = _lookup(lookup, _cell_text(v))
+                if oid is None:
+                    coder.problem(rows[i], plan.header, q.id, v, "unknown_option", "error",
+                                  "ranked answer is not one of the options; left missing.")
+                    continue
+                if ranks[oid][i] is not None:
+                    coder.problem(rows[i], plan.header, q.id, v, "repeated_in_ranking", "warning",
+                                  f"option placed at rank {ranks[oid][i]} and again at {slot}; the first is kept.")
+                    continue
+                ranks[oid][i] = slot
+    if parts["joined"] is not None:
+        values, plan = parts["joined"]
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            tokens = [t for t in re.split(r"[;\n]", _cell_text(v)) if t.strip()]
+            position = 0
+            for token in tokens:
+                oid = _lookup(lookup, token)
+                if oid is None:
+                    coder.problem(rows[i], plan.header, q.id, token, "unknown_option", "error",
+                                  "ranked answer is not one of the options; left missing.")
+                    continue
+                if ranks[oid][i] is not None:
+                    coder.problem(rows[i], plan.header, q.id, token, "repeated_in_ranking", "warning",
+                                  "option listed twice in the ranking; the first place is kept.")
+                    continue
+                position += 1
+                ranks[oid][i] = position
+    # Check each answered ranking is a permutation of 1..k; keep it as given and report.
+    first_plan = (list(parts["by_option"].values()) or list(parts["slots"].values()) or [parts["joined"]])[0][1]
+    for i in range(n):
+        given = [ranks[o][i] for o in option_ids if ranks[o][i] is not None]
+        if not given:
+            continue
+        expected = list(range(1, len(given) + 1))
+        if sorted(given) != expected or len(given) != len(option_ids):
+            kinds = []
+            if len(set(given)) != len(given):
+                kinds.append("ties")
+            if sorted(set(given)) != list(range(1, len(set(given)) + 1)):
+                kinds.append("gaps")
+            if len(given) != len(option_ids):
+                kinds.append(f"{len(option_ids) - len(given)} option(s) unranked")
+            coder.problem(rows[i], first_plan.header if first_plan else q.id, q.id,
+                          "; ".join(f"{o}={ranks[o][i]}" for o in option_ids), "ranking_not_permutation", "warning",
+                          f"ranking is not a complete order ({', '.join(kinds)}); kept as given, the ranking "
+                          "analysis treats it as documented.")
+    return pd.DataFrame({f"{q.id}[{o}]": pd.array(ranks[o], dtype="Int64") for o in option_ids})
+
+
+def _mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
+    norm_cols = {normalise_text(c): c for c in meta.columns}
+    for key in ("status", "response type"):
+        if key in norm_cols and source == "qualtrics":
+            for rid, v in meta[norm_cols[key]].items():
+                text = normalise_text(_cell_text(v))
+                if "preview" in text or text in {"1", "survey preview"}:
+                    drop.setdefault(rid, ("preview/test response", f"Status '{_cell_text(v)}'"))
+                elif "test" in text or text in {"2"}:
+                    drop.setdefault(rid, ("preview/test response", f"Status '{_cell_text(v)}'"))
+                elif "spam" in text or text == "8":
+                    drop.setdefault(rid, ("preview/test response", f"Status '{_cell_text(v)}' (spam)"))
+    if source == "qualtrics" and "finished" in norm_cols:
+        for rid, v in meta[norm_cols["finished"]].items():
+            if normalise_text(_cell_text(v)) in {"0", "false", "no"}:
+                drop.setdefault(rid, ("incomplete", "Finished is false"))
+    if source == "limesurvey":
+        for key in ("submitdate", "date submitted"):
+            if key in norm_cols:
+                for rid, v in meta[norm_cols[key]].items():
+                    if v is None or (isinstance(v, str) and not v.strip()):
+                        drop.setdefault(rid, ("incomplete", "no submit date (not submitted)"))
+                break
+
+
+def _mark_incomplete(responses: pd.DataFrame, cb: Codebook, min_answered: float, drop: dict) -> None:
+    likert = [q.id for q in cb.questions.values() if q.type == "likert" and q.id in responses]
+    if likert:
+        answered = responses[likert].notna().sum(axis=1)
+        needed = min_answered * len(likert)
+        for rid, count in answered.items():
+            if count < needed:
+                drop.setdefault(rid, ("incomplete", f"answered {int(count)} of {len(likert)} scale items "
+                                                    f"(at least {needed:g} needed)"))
+    else:
+        answered = responses.notna().sum(axis=1)
+        for rid, count in answered.items():
+            if count == 0:
+                drop.setdefault(rid, ("incomplete", "no question answered"))
+
+
+def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.DataFrame, drop: dict,
+                     row_of: dict) -> None:
+    """Keep the latest submission of each respondent (by e-mail, else organisation name)."""
+    key = None
+    for col in ident.columns:
+        values = ident[col].dropna()
+        if len(values) and values.astype(str).str.contains("@").mean() > 0.8 and \
+                values.astype(str).str.lower().ne("anonymous").all():
+            key = ident[col].astype("string").str.strip().str.lower()
+            break
+    how = "same e-mail"
+    if key is None:
+        for col in ident.columns:
+            if re.search(r"organi[sz]|denumire|company", col, re.I):
+                key = ident[col].astype("string").str.strip().str.casefold()
+                how = "same organisation name"
+                break
+    if key is None:
+        return
+    live = [rid for rid in key.index if rid not in drop and not pd.isna(key[rid])]
+    groups: dict[str, list[str]] = {}
+    for rid in live:
+        groups.setdefault(str(key[rid]), []).append(rid)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        latest = members[-1]
+        for rid in members[:-1]:
+            drop.setdefault(rid, ("duplicate submission",
+                                  f"{how} as the later response at row {row_of[latest]}, which is kept"))
+
+
+# ---- drafting a codebook from an export --------------------------------------------------------
+
+def _draft_from_columns(headers: list[str], field_ids: list[str], body: list[list], source: str,
+                        path: str) -> Codebook:
+    meta = _METADATA.get(source, set())
+    questions: dict[str, Question] = {}
+    scales: dict[str, list[Level]] = {}
+    used_ids: set[str] = set()
+    columns = list(zip(*body)) if body else [() for _ in headers]
+    for i, (header, fid) in enumerate(zip(headers, field_ids)):
+        norm = normalise_text(header)
+        if norm in meta or normalise_text(fid) in meta or _is_tool_extra(norm, source):
+            continue
+        values = [v for v in columns[i] if v is not None and not (isinstance(v, str) and not v.strip())]
+        qid = _draft_id(fid if fid != header else header, i, used_ids)
+        used_ids.add(qid)
+        q = _infer_question(qid, header, values, scales)
+        questions[qid] = q
+    if not questions:
+        raise HeaderProblemError("no question columns were found in the export", path=path,
+                                 hint="check that the first rows hold the column headers.")
+    return Codebook(title=f"Draft codebook for {Path(path).name}", scales=scales, directions={},
+                    questions=questions, path=None)
+
+
+def _draft_id(text: str, index: int, used: set[str]) -> str:
+    candidate = text.strip()
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]{0,30}(\[[A-Za-z0-9_]+\])?", candidate) and candidate not in used:
+        return candidate
+    base = f"Q{index + 1}"
+    return base if base not in used else f"Q{index + 1}_{len(used)}"
+
+
+def _infer_question(qid: str, header: str, values: list, scales: dict[str, list[Level]]) -> Question:
+    text = {"en": header, "ro": header}
+    if _IDENTIFYING_HEADER.search(normalise_text(header)) or (
+            values and sum(bool(_EMAIL.match(_cell_text(v).strip())) for v in values) > 0.5 * len(values)):
+        return Question(id=qid, type="identifier", text=text, identifying=True)
+    if not values:
+        return Question(id=qid, type="text", text=text)
+    texts = [_cell_text(v).strip() for v in values]
+    norms = [normalise_text(t) for t in texts if normalise_text(t) not in MISSING_ANSWERS]
+    if not norms:
+        return Question(id=qid, type="text", text=text)
+    if all(isinstance(v, (dt.datetime, dt.date)) for v in values):
+        return Question(id=qid, type="date", text=text)
+    if all(_as_number(v) is not None for v in values if normalise_text(_cell_text(v)) not in MISSING_ANSWERS):
+        return Question(id=qid, type="numeric", text=text)
+    distinct = set(norms)
+    # A known scale, in either language.
+    for name, levels in KNOWN_SCALES.items():
+        lookup = _label_lookup((k, (en, ro)) for k, (en, ro) in enumerate(levels, start=1))
+        if all(_lookup(lookup, t) is not None for t in distinct):
+            scales.setdefault(name, [Level(k, en, ro or en) for k, (en, ro) in enumerate(levels, start=1)])
+            return Question(id=qid, type="likert", text=text, scale=name)
+    # Numbered labels such as "4. Slightly disagree" make their own scale.
+    numbered = {}
+    for t in set(texts):
+        m = _NUMBER_PREFIX.match(t)
+        if not m:
+            numbered = {}
+            break
+        numbered[int(m.group(1))] = m.group(2).strip()
+    if len(numbered) >= 3:
+        name = "scale_" + "_".join(fold_diacritics(numbered[k]).replace(" ", "")[:6] for k in sorted(numbered)[:2])
+        levels = [Level(k, numbered[k], numbered[k]) for k in sorted(numbered)]
+        if name in scales and [lv.en for lv in scales[name]] != [lv.en for lv in levels]:
+            merged = {lv.value: lv for lv in scales[name]}
+            merged.update({lv.value: lv for lv in levels})
+            levels = [merged[k] for k in sorted(merged)]
+        scales[name] = levels
+        return Question(id=qid, type="likert", text=text, scale=name)
+    # Multi-select: joined answers whose parts repeat across respondents.
+    for delimiter in (";", ", "):
+        joined = [t for t in texts if delimiter in t]
+        if len(joined) >= max(2, 0.1 * len(texts)):
+            parts = Counter(p.strip() for t in texts for p in t.split(delimiter) if p.strip())
+            repeated = sum(c for c in parts.values() if c >= 2)
+            if len(parts) <= 40 and repeated >= 0.8 * sum(parts.values()):
+                options = [Option(id=_option_id(p, k), en=p, ro=p) for k, (p, _) in enumerate(parts.most_common())]
+                return Question(id=qid, type="multi", text=text, options=options)
+    counts = Counter(texts)
+    if len(counts) <= 12 and len(counts) <= max(2, 0.5 * len(texts)):
+        options = [Option(id=_option_id(p, k), en=p, ro=p) for k, (p, _) in enumerate(counts.most_common())]
+        return Question(id=qid, type="single", text=text, options=options)
+    return Question(id=qid, type="text", text=text)
+
+
+def _option_id(label: str, index: int) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", fold_diacritics(label)).strip("_")[:30]
+    return slug or f"option_{index + 1}"
+
+
+def draft_codebook(path: str | Path, *, sheet: str | int | None = None) -> Codebook:
+    """Draft a codebook from an export: question types, options and scales inferred.
+
+    The draft is a starting point for the analyst to edit: add directions,
+    mark reverse-keyed items, give Romanian labels.  Write it with
+    :func:`survey_analysis.codebook.write_codebook`.
+    """
+    raw = read_raw(path, sheet=sheet)
+    if not raw.rows:
+        raise EmptyFileError("the file holds no rows", path=str(raw.path), sheet=raw.sheet,
+                             hint="check that this is the responses export.")
+    source = detect_source(raw.rows[0], raw.rows[1] if len(raw.rows) > 1 else None)
+    header_rows, headers, field_ids, notes = _flatten_header(raw, source)
+    headers = _dedupe_headers([h.strip() for h in headers], notes)
+    field_ids = [f.strip() or h for f, h in zip(field_ids, headers)]
+    body = [r for r in raw.rows[header_rows:] if any(v is not None and str(v).strip() for v in r)]
+    cb = _draft_from_columns(headers, field_ids, body, source, str(raw.path))
+    cb.title = f"Draft codebook for {Path(raw.path).name} ({source} export)"
+    return cb
