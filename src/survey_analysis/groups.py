@@ -1,0 +1,424 @@
+"""Comparisons between groups of members (member category, size, region).
+
+This module owns the group tests: Kruskal-Wallis with epsilon squared,
+pairwise Mann-Whitney U with the rank-biserial correlation and Holm's
+correction, crosstabs with a chi-square or Fisher's exact test, and the
+per-direction comparison used by the evidence table.  Every breakdown goes
+through :mod:`survey_analysis.disclosure`: groups with fewer respondents
+than the threshold are suppressed in the descriptive tables and left out of
+the tests (listed, never dropped silently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._analysis_options import (
+    bad_option,
+    check_choice,
+    check_column,
+    check_columns,
+    check_frame,
+    check_int,
+    check_probability,
+)
+from .disclosure import DEFAULT_THRESHOLD, suppress_counts, suppress_group_rows
+from .errors import AnalysisInputError
+
+__all__ = [
+    "holm_adjust",
+    "group_summary",
+    "kruskal_wallis",
+    "pairwise_mann_whitney",
+    "crosstab",
+    "association_test",
+    "compare_directions_by_group",
+]
+
+
+def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values.
+
+    Notes
+    -----
+    With the ``m`` p-values sorted, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`,
+    the adjusted value is
+    :math:`\\tilde p_{(i)} = \\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)})`.
+    NaN values are left as NaN and not counted in ``m``.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    Scandinavian Journal of Statistics 6, 65-70.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    idx = np.flatnonzero(ok)
+    order = idx[np.argsort(p[idx], kind="stable")]
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def _grouped(data: pd.DataFrame, value: Any, group: Any
+             ) -> tuple[dict[str, np.ndarray], int, int, list[str]]:
+    data = check_frame(data)
+    check_column(data, "value", value)
+    check_column(data, "group", group)
+    x = pd.to_numeric(data[value], errors="coerce").astype("float64")
+    bad = x.isna() & data[value].notna()
+    if bad.any():
+        raise AnalysisInputError(
+            f"column {value!r} holds a value that is not a number.",
+            column=str(value), value=data[value][bad].iloc[0],
+            hint="Compare numeric scores (e.g. direction scores) between groups.",
+        )
+    g = data[group]
+    if isinstance(g.dtype, pd.CategoricalDtype):
+        order = [str(c) for c in g.cat.categories]
+    else:
+        order = sorted({str(v) for v in g.dropna()})
+    labels = g.astype(object).where(g.notna(), None)
+    missing_group = int(g.isna().sum())
+    missing_value = int((x.isna() & g.notna()).sum())
+    groups = {}
+    for name in order:
+        sel = (labels.astype(str) == name) & g.notna() & x.notna()
+        groups[name] = x[sel].to_numpy()
+    return groups, missing_group, missing_value, order
+
+
+def group_summary(
+    data: pd.DataFrame,
+    *,
+    value: Hashable,
+    group: Hashable,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Respondents, mean, median and SD of ``value`` per group, with suppression.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (index ``group``, in category order) with ``n``,
+        ``mean``, ``median``, ``sd`` and ``suppressed``; suppressed groups
+        show ``<NA>``/NaN (see :mod:`survey_analysis.disclosure`).
+        ``attrs``: ``n_total`` (respondents with a value and a group),
+        ``n_missing_group``, ``n_missing_value``, ``threshold``.
+    """
+    threshold = check_int("threshold", threshold, minimum=1)
+    groups, miss_g, miss_v, order = _grouped(data, value, group)
+    rows = [{"group": name, "n": int(v.size),
+             "mean": float(v.mean()) if v.size else np.nan,
+             "median": float(np.median(v)) if v.size else np.nan,
+             "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan} for name, v in groups.items()]
+    table = pd.DataFrame(rows, columns=["group", "n", "mean", "median", "sd"]).set_index("group")
+    out = suppress_group_rows(table, threshold=threshold)
+    out.attrs.update({"n_total": int(sum(v.size for v in groups.values())),
+                      "n_missing_group": miss_g, "n_missing_value": miss_v,
+                      "threshold": threshold})
+    return out
+
+
+def _testable(groups: dict[str, np.ndarray], threshold: int) -> tuple[dict[str, np.ndarray],
+                                                                      list[str]]:
+    kept = {k: v for k, v in groups.items() if v.size >= threshold}
+    small = [k for k, v in groups.items() if 0 < v.size < threshold]
+    return kept, small
+
+
+def kruskal_wallis(
+    data: pd.DataFrame,
+    *,
+    value: Hashable,
+    group: Hashable,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Kruskal-Wallis H test of ``value`` across the groups, with epsilon squared.
+
+    Parameters
+    ----------
+    data : DataFrame
+    value : column name
+        A numeric column (e.g. a direction score).
+    group : column name
+        The grouping (e.g. member category).
+    threshold : int, default 5
+        Groups with fewer respondents are left out of the test and listed in
+        ``groups_below_threshold``.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``value``, ``group_by``, ``n`` (respondents tested),
+        ``n_groups``, ``groups_below_threshold`` (names, ";"-joined),
+        ``n_below_threshold``, ``n_missing`` (no value or no group), ``H``,
+        ``df``, ``p_value``, ``epsilon_squared``, ``note``.
+
+    Notes
+    -----
+    ``H`` and the p-value are those of :func:`scipy.stats.kruskal` (tie
+    corrected).  Effect size :math:`\\varepsilon^2 = H / ((n^2-1)/(n+1)) = H/(n-1)`.
+
+    References
+    ----------
+    Tomczak, M. & Tomczak, E. (2014). The need to report effect size
+    estimates revisited. Trends in Sport Sciences 21(1), 19-25.
+    """
+    threshold = check_int("threshold", threshold, minimum=1)
+    groups, miss_g, miss_v, _ = _grouped(data, value, group)
+    kept, small = _testable(groups, threshold)
+    n = int(sum(v.size for v in kept.values()))
+    row = {"value": str(value), "group_by": str(group), "n": n, "n_groups": len(kept),
+           "groups_below_threshold": ";".join(small),
+           "n_below_threshold": int(sum(groups[s].size for s in small)),
+           "n_missing": miss_g + miss_v, "H": np.nan, "df": len(kept) - 1,
+           "p_value": np.nan, "epsilon_squared": np.nan, "note": ""}
+    pooled = np.concatenate(list(kept.values())) if kept else np.array([])
+    if len(kept) < 2:
+        row["note"] = f"fewer than 2 groups with at least {threshold} respondents"
+    elif np.unique(pooled).size < 2:
+        row["note"] = "all values are equal"
+        row.update({"H": 0.0, "p_value": 1.0, "epsilon_squared": 0.0})
+    else:
+        h, p = stats.kruskal(*kept.values())
+        row.update({"H": float(h), "p_value": float(p), "epsilon_squared": float(h / (n - 1))})
+    return pd.DataFrame([row])
+
+
+def pairwise_mann_whitney(
+    data: pd.DataFrame,
+    *,
+    value: Hashable,
+    group: Hashable,
+    threshold: int = DEFAULT_THRESHOLD,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Two-sided Mann-Whitney U test for every pair of groups, Holm-adjusted.
+
+    Parameters
+    ----------
+    data, value, group, threshold
+        As in :func:`kruskal_wallis`.
+    alpha : float, default 0.05
+        Level for ``significant`` (on the Holm-adjusted p-value).
+
+    Returns
+    -------
+    DataFrame
+        One row per pair of groups: ``group_a``, ``group_b``, ``n_a``,
+        ``n_b``, ``U`` (statistic of ``group_a``), ``p_value``, ``p_holm``,
+        ``rank_biserial``, ``significant``, ``tested`` and ``note``.  Pairs
+        with a group below the threshold are listed with ``tested`` False,
+        blank statistics and blank counts, and do not count in Holm's ``m``.
+
+    Notes
+    -----
+    p-values are those of :func:`scipy.stats.mannwhitneyu` (two-sided,
+    ``method="auto"``).  The rank-biserial correlation is
+    :math:`r = 2U_a/(n_a n_b) - 1`, i.e. P(a > b) - P(b > a); positive when
+    ``group_a`` tends to have higher values.
+
+    References
+    ----------
+    Kerby, D. S. (2014). The simple difference formula: an approach to
+    teaching nonparametric correlation. Comprehensive Psychology 3, 1.
+    """
+    threshold = check_int("threshold", threshold, minimum=1)
+    alpha = check_probability("alpha", alpha)
+    groups, _, _, order = _grouped(data, value, group)
+    rows = []
+    for a, b in combinations(order, 2):
+        xa, xb = groups[a], groups[b]
+        row = {"group_a": a, "group_b": b, "n_a": xa.size, "n_b": xb.size, "U": np.nan,
+               "p_value": np.nan, "rank_biserial": np.nan, "tested": False, "note": ""}
+        if xa.size < threshold or xb.size < threshold:
+            row["note"] = f"a group has fewer than {threshold} respondents"
+            row["n_a"] = pd.NA if xa.size < threshold else xa.size
+            row["n_b"] = pd.NA if xb.size < threshold else xb.size
+        elif np.unique(np.concatenate([xa, xb])).size < 2:
+            row.update({"U": xa.size * xb.size / 2, "p_value": 1.0, "rank_biserial": 0.0,
+                        "tested": True, "note": "all values are equal"})
+        else:
+            res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
+            u = float(res.statistic)
+            row.update({"U": u, "p_value": float(res.pvalue),
+                        "rank_biserial": 2 * u / (xa.size * xb.size) - 1, "tested": True})
+        rows.append(row)
+    cols = ["group_a", "group_b", "n_a", "n_b", "U", "p_value", "p_holm", "rank_biserial",
+            "significant", "tested", "note"]
+    out = pd.DataFrame(rows, columns=[c for c in cols if c not in ("p_holm", "significant")])
+    out["n_a"] = out["n_a"].astype("Int64")
+    out["n_b"] = out["n_b"].astype("Int64")
+    out["p_holm"] = holm_adjust(out["p_value"].to_numpy(dtype=float))
+    out["significant"] = out["tested"] & (out["p_holm"] < alpha)
+    out.attrs.update({"value": str(value), "group_by": str(group), "alpha": alpha,
+                      "threshold": threshold, "correction": "Holm"})
+    return out[cols]
+
+
+def crosstab(
+    data: pd.DataFrame,
+    *,
+    row: Hashable,
+    column: Hashable,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Counts of respondents by two groupings, with margins and suppression.
+
+    Returns
+    -------
+    DataFrame
+        ``Int64`` counts with ``Total`` row and column, small cells blank
+        (see :func:`survey_analysis.disclosure.suppress_counts`).
+        ``attrs["n_missing"]``: respondents without a value in ``row`` or
+        ``column`` (not in the table).
+    """
+    data = check_frame(data)
+    check_column(data, "row", row)
+    check_column(data, "column", column)
+    both = data[row].notna() & data[column].notna()
+    table = pd.crosstab(data.loc[both, row], data.loc[both, column], dropna=False)
+    out = suppress_counts(table, threshold=threshold)
+    out.attrs["n_missing"] = int((~both).sum())
+    return out
+
+
+def association_test(
+    data: pd.DataFrame,
+    *,
+    row: Hashable,
+    column: Hashable,
+    method: str = "auto",
+) -> pd.DataFrame:
+    """Test of association between two groupings: chi-square or Fisher's exact.
+
+    Parameters
+    ----------
+    data : DataFrame
+    row, column : column names
+    method : {"auto", "chi-square", "fisher"}, default "auto"
+        ``"auto"`` uses Fisher's exact test for a 2 x 2 table with any
+        expected count below 5, else the chi-square test.  ``"fisher"`` is
+        only available for 2 x 2 tables.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``row``, ``column``, ``test``, ``n``, ``n_missing``,
+        ``table_shape``, ``statistic`` (chi-square, or the odds ratio for
+        Fisher), ``df``, ``p_value``, ``min_expected``,
+        ``share_expected_below_5``, ``cramers_v``, ``reliable`` and ``note``.
+
+    Notes
+    -----
+    Chi-square is :func:`scipy.stats.chi2_contingency` (with Yates'
+    continuity correction for 2 x 2 tables, scipy's default); Fisher is
+    :func:`scipy.stats.fisher_exact` (two-sided).  Rows or columns with no
+    respondents are dropped before testing.  A chi-square result is marked
+    ``reliable=False`` when more than 20 % of expected counts are below 5 or
+    any is below 1 (Cochran's rule).  Cramér's V is
+    :math:`\\sqrt{\\chi^2 / (n (\\min(r, c) - 1))}` from the uncorrected
+    chi-square.
+    """
+    data = check_frame(data)
+    check_column(data, "row", row)
+    check_column(data, "column", column)
+    method = check_choice("method", method, ("auto", "chi-square", "fisher"))
+    both = data[row].notna() & data[column].notna()
+    table = pd.crosstab(data.loc[both, row], data.loc[both, column])
+    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    out = {"row": str(row), "column": str(column), "test": "", "n": int(table.to_numpy().sum()),
+           "n_missing": int((~both).sum()), "table_shape": f"{table.shape[0]}x{table.shape[1]}",
+           "statistic": np.nan, "df": np.nan, "p_value": np.nan, "min_expected": np.nan,
+           "share_expected_below_5": np.nan, "cramers_v": np.nan, "reliable": False, "note": ""}
+    if min(table.shape) < 2:
+        out["note"] = "needs at least 2 rows and 2 columns with respondents"
+        return pd.DataFrame([out])
+    counts = table.to_numpy()
+    expected = stats.contingency.expected_freq(counts)
+    out["min_expected"] = float(expected.min())
+    out["share_expected_below_5"] = float((expected < 5).mean())
+    is_2x2 = table.shape == (2, 2)
+    if method == "fisher" and not is_2x2:
+        raise bad_option("method", "'fisher' only for a 2 x 2 table (use 'auto' or "
+                         "'chi-square')", method)
+    use_fisher = method == "fisher" or (method == "auto" and is_2x2 and expected.min() < 5)
+    chi2_plain = stats.chi2_contingency(counts, correction=False)[0]
+    out["cramers_v"] = float(np.sqrt(chi2_plain / (out["n"] * (min(table.shape) - 1))))
+    if use_fisher:
+        res = stats.fisher_exact(counts)
+        out.update({"test": "fisher", "statistic": float(res.statistic),
+                    "p_value": float(res.pvalue), "reliable": True})
+    else:
+        res = stats.chi2_contingency(counts)
+        out.update({"test": "chi-square", "statistic": float(res.statistic),
+                    "df": int(res.dof), "p_value": float(res.pvalue),
+                    "reliable": bool(out["share_expected_below_5"] <= 0.2
+                                     and out["min_expected"] >= 1)})
+        if not out["reliable"]:
+            out["note"] = "many expected counts below 5: read the p-value with caution"
+    return pd.DataFrame([out])
+
+
+def compare_directions_by_group(
+    scores: pd.DataFrame,
+    *,
+    directions: Sequence[Hashable],
+    group: Hashable,
+    threshold: int = DEFAULT_THRESHOLD,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Kruskal-Wallis and Holm-corrected pairwise tests of each direction across groups.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per respondent with a score column per direction (e.g. from
+        :func:`survey_analysis.scores.respondent_scores`) and the ``group``
+        column.
+    directions : list of column names
+    group : column name
+    threshold, alpha
+        As in :func:`pairwise_mann_whitney`.
+
+    Returns
+    -------
+    DataFrame
+        One row per direction (index ``direction``) with the columns of
+        :func:`kruskal_wallis` and ``significant_pairs`` ("a > b" texts of the
+        pairs that differ after Holm's correction within the direction,
+        ";"-joined, the higher group first), ``n_significant_pairs`` and
+        ``groups_differing`` (the groups in those pairs, ";"-joined).
+    """
+    scores = check_frame(scores, "scores")
+    directions = check_columns(scores, "directions", directions)
+    rows = []
+    for code in directions:
+        kw = kruskal_wallis(scores, value=code, group=group, threshold=threshold).iloc[0]
+        pairs = pairwise_mann_whitney(scores, value=code, group=group, threshold=threshold,
+                                      alpha=alpha)
+        sig = pairs[pairs["significant"]]
+        texts, members = [], []
+        for _, pr in sig.iterrows():
+            hi, lo = ((pr["group_a"], pr["group_b"]) if pr["rank_biserial"] > 0
+                      else (pr["group_b"], pr["group_a"]))
+            texts.append(f"{hi} > {lo}")
+            members += [hi, lo]
+        rows.append({"direction": str(code), **kw.to_dict(),
+                     "significant_pairs": "; ".join(texts), "n_significant_pairs": len(texts),
+                     "groups_differing": "; ".join(dict.fromkeys(members))})
+    return pd.DataFrame(rows).set_index("direction").drop(columns=["value"])
+

@@ -1,0 +1,261 @@
+"""Tests of survey_analysis.evidence on a stand-in survey and on the bundled sample."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey_analysis.errors import AnalysisInputError
+from survey_analysis.evidence import (
+    direction_evidence,
+    direction_support_table,
+    evidence_command,
+    group_differences,
+    evidence_records,
+    item_likert_table,
+)
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+# --- a minimal survey following the loaded-survey contract ---------------------------------
+@dataclass
+class Level:
+    value: int
+    en: str
+    ro: str
+
+
+@dataclass
+class Option:
+    id: str
+    en: str
+    ro: str
+
+
+@dataclass
+class Direction:
+    code: str
+    name: dict
+    description: dict = field(default_factory=dict)
+    keywords: dict = field(default_factory=dict)
+
+
+@dataclass
+class Question:
+    id: str
+    type: str
+    text: dict
+    options: list = field(default_factory=list)
+    scale: str | None = None
+    direction: str | None = None
+    reverse: bool = False
+    role: str | None = None
+
+
+@dataclass
+class Codebook:
+    directions: dict
+    questions: dict
+    scales: dict
+
+    def items_by_direction(self):
+        out = {code: [] for code in self.directions}
+        for q in self.questions.values():
+            if q.type == "likert" and q.direction:
+                out[q.direction].append(q.id)
+        return out
+
+    def column_for_role(self, role):
+        for q in self.questions.values():
+            if q.role == role:
+                return q.id
+        raise KeyError(role)
+
+
+@dataclass
+class StandInSurvey:
+    responses: pd.DataFrame
+    codebook: Codebook
+
+    def numeric(self, items=None):
+        items = items or [q.id for q in self.codebook.questions.values() if q.type == "likert"]
+        return pd.DataFrame({i: self.responses[i].cat.codes.astype(float).where(
+            self.responses[i].cat.codes >= 0) + 1 for i in items}, index=self.responses.index)
+
+
+LEVELS = ["Not important", "Slightly important", "Moderately important", "Very important",
+          "Extremely important"]
+PLANTED = {"SD1": 4.3, "SD2": 3.4, "SD3": 3.9, "SD4": 2.6, "SD5": 3.0}  # SD1>SD3>SD2>SD5>SD4
+CATEGORIES = ["University", "Public provider", "Medtech", "Other"]
+
+
+def make_survey(n=150, seed=42):
+    rng = np.random.default_rng(seed)
+    questions = {"A3": Question("A3", "single", {"en": "Member category"},
+                                [Option(c, c, c) for c in CATEGORIES], role="member_category")}
+    category = rng.choice(CATEGORIES, size=n, p=[0.4, 0.3, 0.27, 0.03])
+    responses = {"A3": pd.Categorical(category, categories=CATEGORIES)}
+    raw = {}
+    for d, (code, level) in enumerate(PLANTED.items()):
+        person = rng.normal(0, 0.7, n)  # a respondent's leaning on this direction
+        for j in range(3):
+            item = f"B{3 * d + j + 1}"
+            reverse = j == 2
+            shift = np.where(category == "University", 0.7, 0.0) if code == "SD4" else 0.0
+            true = np.clip(np.round(level + shift + person + rng.normal(0, 0.6, n)), 1, 5)
+            answer = 6 - true if reverse else true
+            answer = np.where(rng.random(n) < 0.05, np.nan, answer)  # some skipped
+            raw[item] = answer
+            responses[item] = pd.Categorical.from_codes(
+                np.nan_to_num(answer - 1, nan=-1).astype(int), categories=LEVELS, ordered=True)
+            questions[item] = Question(item, "likert", {"en": f"item {item}"}, scale="importance5",
+                                       direction=code, reverse=reverse)
+    ranks = np.argsort(np.argsort(-(np.array(list(PLANTED.values()))
+                                    + rng.normal(0, 0.9, (n, 5))), axis=1), axis=1) + 1
+    for j, code in enumerate(PLANTED):
+        responses[f"D[{code}]"] = pd.array(ranks[:, j], dtype="Int64")
+    responses["D[SD1]"][:3] = pd.NA  # a few respondents skipped the ranking entirely
+    for code in PLANTED:
+        responses[f"D[{code}]"][:3] = pd.NA
+    questions["D"] = Question("D", "ranking", {"en": "Rank"}, [Option(c, c, c) for c in PLANTED])
+    codebook = Codebook(
+        directions={c: Direction(c, {"en": f"name {c}", "ro": f"nume {c}"}) for c in PLANTED},
+        questions=questions,
+        scales={"importance5": [Level(i + 1, lab, lab) for i, lab in enumerate(LEVELS)]})
+    frame = pd.DataFrame(responses, index=pd.Index([f"r{i:03d}" for i in range(n)],
+                                                   name="respondent_id"))
+    return StandInSurvey(frame, codebook), pd.DataFrame(raw, index=frame.index)
+
+
+@pytest.fixture(scope="module")
+def survey_and_raw():
+    return make_survey()
+
+
+@pytest.fixture(scope="module")
+def table(survey_and_raw):
+    return direction_evidence(survey_and_raw[0], n_boot=300, random_state=3)
+
+
+def test_one_row_per_direction_with_support_by_hand(table, survey_and_raw):
+    _, raw = survey_and_raw
+    assert list(table.index) == list(PLANTED)
+    for d, code in enumerate(PLANTED):
+        items = raw[[f"B{3 * d + j + 1}" for j in range(3)]].copy()
+        items.iloc[:, 2] = 6 - items.iloc[:, 2]  # reverse-keyed third item
+        answered = items.notna().sum(axis=1)
+        score = items.mean(axis=1)[answered >= 2]
+        assert table.loc[code, "n"] == score.size
+        assert table.loc[code, "n_too_few_items"] == (answered < 2).sum()
+        assert table.loc[code, "support"] == pytest.approx(score.mean())
+        assert table.loc[code, "support_low"] < score.mean() < table.loc[code, "support_high"]
+        top = (items >= 4).sum().sum() / items.notna().sum().sum()
+        assert table.loc[code, "top_box_share"] == pytest.approx(top)
+        cov = items.cov().to_numpy()  # pairwise-complete, as psych
+        hand_alpha = 1.5 * (1 - np.trace(cov) / cov.sum())
+        assert table.loc[code, "alpha"] == pytest.approx(hand_alpha)
+        assert table.loc[code, "alpha"] > 0.5
+
+
+def test_planted_order_ranking_and_category_difference_are_recovered(table):
+    assert list(table["support"].sort_values(ascending=False).index) == [
+        "SD1", "SD3", "SD2", "SD5", "SD4"]
+    assert table["p_first"].idxmax() == "SD1"
+    assert table["p_first"].sum() == pytest.approx(1.0)
+    assert (table["n_no_ranks"] == 3).all() and (table["n_ranked"] == 147).all()
+    assert table.loc["SD1", "schulze_position"] == 1
+    assert "University >" in table.loc["SD4", "categories_differ"]
+    assert "Other" not in table.loc["SD4", "categories_differ"]  # 3 % of 150: below threshold
+    assert (table["coverage"] == "unknown").all() and table.attrs["coverage"] == "unknown"
+    assert table["consensus"].between(0, 1).all()
+
+
+def test_records_are_json_and_seed_reproducible(table, survey_and_raw):
+    records = evidence_records(table)
+    text = json.dumps(records)
+    assert json.loads(text)[0]["direction"] == "SD1"
+    again = direction_evidence(survey_and_raw[0], n_boot=300, random_state=3)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_register_gives_known_coverage(survey_and_raw):
+    survey = survey_and_raw[0]
+    register = pd.DataFrame({"member_category": ["University"] * 80 + ["Public provider"] * 60
+                             + ["Medtech"] * 50 + ["Other"] * 10})
+    out = direction_evidence(survey, register=register, n_boot=50)
+    assert out.attrs["coverage"] == "known"
+    rates = out.attrs["response_rates"]
+    uni = rates[rates["group"] == "University"].iloc[0]
+    assert uni["members"] == 80
+    n_uni = int((survey.responses["A3"] == "University").sum())
+    assert uni["response_rate"] == pytest.approx(n_uni / 80)
+
+
+def test_chart_tables(survey_and_raw):
+    survey = survey_and_raw[0]
+    support = direction_support_table(survey, n_boot=100)
+    assert list(support.columns) == ["direction", "name", "n", "mean", "ci_low", "ci_high",
+                                     "scale_min", "scale_max"]
+    assert (support["scale_max"] == 5).all() and support.loc[0, "name"] == "name SD1"
+    likert = item_likert_table(survey)
+    b1 = likert[likert["item"] == "B1"]
+    assert list(b1["label"]) == LEVELS
+    assert b1["count"].sum() == survey.responses["B1"].notna().sum()
+    assert likert.loc[likert["item"] == "B3", "reversed"].all()
+    assert item_likert_table(survey, language="ro")["label"].iloc[0] == LEVELS[0]
+
+
+def test_group_differences_cover_each_role(survey_and_raw):
+    survey = survey_and_raw[0]
+    table = group_differences(survey)
+    by_role = table.set_index(["grouping", "direction"])
+    assert by_role.loc[("member_category", "SD4"), "p_value"] < 0.05
+    assert "University >" in by_role.loc[("member_category", "SD4"), "significant_pairs"]
+    assert by_role.loc[("member_category", "SD4"), "groups_below_threshold"] == "Other"
+    # the stand-in codebook has no size or region question: listed, not dropped
+    assert table.loc[table["grouping"] == "size", "note"].iloc[0].startswith("no question")
+
+
+def test_evidence_command_text_and_json(survey_and_raw, monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    def fake_load(path, codebook=None, *, sheet=None):
+        calls.append((path, codebook, sheet))
+        return survey_and_raw[0]
+
+    monkeypatch.setitem(sys.modules, "survey_analysis.load",
+                        types.SimpleNamespace(load_responses=fake_load))
+    doc = json.loads(evidence_command("export.xlsx", codebook="cb.yml", as_json=True))
+    assert calls[0] == ("export.xlsx", "cb.yml", None)
+    assert doc["n_respondents"] == 150 and doc["coverage"] == "unknown"
+    assert [d["direction"] for d in doc["directions"]] == list(PLANTED)
+    text = evidence_command("export.xlsx")
+    assert "150 respondents" in text and "SD4" in text
+
+
+def test_bad_options(survey_and_raw):
+    with pytest.raises(AnalysisInputError, match="language"):
+        direction_evidence(survey_and_raw[0], language="fr")
+    with pytest.raises(AnalysisInputError, match="threshold"):
+        direction_evidence(survey_and_raw[0], threshold=0)
+    with pytest.raises(AnalysisInputError, match="responses"):
+        direction_evidence(object())
+
+
+def test_bundled_sample_recovers_the_planted_order():
+    sample = PROJECT / "data" / "sample" / "google_forms.xlsx"
+    if not sample.exists():
+        pytest.skip("the bundled sample (data/sample/google_forms.xlsx) is not there yet")
+    load = pytest.importorskip("survey_analysis.load")
+    survey = load.load_responses(sample, PROJECT / "data" / "codebook.yml")
+    out = direction_evidence(survey, n_boot=500, random_state=0)
+    assert list(out["support"].sort_values(ascending=False).index) == [
+        "SD1", "SD3", "SD2", "SD5", "SD4"]
+    assert out["n"].min() > 0
