@@ -1,0 +1,254 @@
+"""Benchmark: reading a large Google Forms-shaped xlsx export.
+
+Builds (once, cached in ``benchmarks/.cache/``) a workbook of 20,000 respondents
+x 55 columns shaped like a Google Forms responses sheet (``Timestamp``,
+``Email Address``, then one column per question or grid row, answered with the
+codebook's English or Romanian labels) and measures, in the same run and each
+in its own subprocess so that peak memory is per measurement:
+
+(a) python-calamine alone: open the workbook and turn the sheet into Python
+    lists;
+(b) ``pandas.read_excel(path, engine="openpyxl")``;
+(c) ``survey_analysis.load_responses(path, "data/codebook.yml")`` when the
+    loader exists, otherwise ``survey_analysis.read.read_raw`` (said so in the
+    output);
+(d) ``survey_analysis.read.read_raw`` alone.
+
+It prints the wall time of each (best of ``--repeat`` runs; openpyxl runs
+once), the peak resident memory of each subprocess, and the ratios (c)/(a)
+(target <= 1.5) and (b)/(c) (target >= 4).
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/bench_load.py            # 20,000 x 55
+    .venv/bin/python benchmarks/bench_load.py --rows 2000 --repeat 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["build_workbook", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(__file__).resolve().parent / ".cache"
+CODEBOOK = ROOT / "data" / "codebook.yml"
+N_COLUMNS = 55
+
+_TEXT_ANSWERS = {
+    "en": [
+        "A joint project on AI tools for reading MRI scans with two hospitals.",
+        "Training sessions for radiographers on new CT protocols.",
+        "Lobby the ministry for reimbursement of PET-CT examinations.",
+        "A common stand at the medical fairs and a better website.",
+        "Networking meetings between companies and university labs.",
+        "Shared access to the imaging infrastructure of the members.",
+        "",
+    ],
+    "ro": [
+        "Un proiect comun de cercetare privind algoritmi pentru imagistică.",
+        "Cursuri de instruire pentru personalul tehnic și rezidenți.",
+        "Advocacy la Ministerul Sănătății pentru decontarea investigațiilor.",
+        "Promovare la târguri și prezență pe rețele sociale.",
+        "Întâlniri de relaționare între membri și atragerea de membri noi.",
+        "Acces comun la echipamente și infrastructură.",
+        "",
+    ],
+}
+
+
+def _columns(codebook: dict) -> list[tuple[str, object]]:
+    """(header, answer-maker) pairs for one Google Forms-shaped sheet."""
+    scales = codebook["scales"]
+    columns: list[tuple[str, object]] = [("Timestamp", "timestamp"), ("Email Address", "email")]
+    for question in codebook["questions"]:
+        qtype = question["type"]
+        text = question["text"]["en"]
+        if question["id"] == "A2":
+            continue  # the e-mail column above plays A2
+        if qtype == "identifier":
+            columns.append((text, "organisation"))
+        elif qtype == "single":
+            columns.append((text, ("single", question["options"])))
+        elif qtype == "numeric":
+            columns.append((text, ("numeric", question.get("min", 0), question.get("max", 10))))
+        elif qtype == "likert":
+            grid = question["grid"]["en"]
+            columns.append((f"{grid} [{text}]", ("likert", scales[question["scale"]])))
+        elif qtype == "ranking":
+            for option in question["options"]:
+                columns.append((f"{text} [{option['en']}]", ("rank", len(question["options"]))))
+        elif qtype == "multi":
+            columns.append((text, ("multi", question["options"])))
+        elif qtype == "text":
+            columns.append((text, "text"))
+    # Pad to the benchmark's width with further agreement-grid rows, as a
+    # longer questionnaire would have.
+    k = 1
+    while len(columns) < N_COLUMNS:
+        columns.append(
+            (f"How much do you agree with these statements? [Additional statement {k}]",
+             ("likert", scales["agreement5"]))
+        )
+        k += 1
+    return columns[:N_COLUMNS]
+
+
+def _answer(kind, rng: random.Random, language: str, respondent: int, start: dt.datetime):
+    if kind == "timestamp":
+        return start + dt.timedelta(minutes=7 * respondent, seconds=rng.randrange(60))
+    if kind == "email":
+        return f"member{respondent:05d}@example.org"
+    if kind == "organisation":
+        return f"Organisation {respondent % 4000:04d}"
+    if kind == "text":
+        return rng.choice(_TEXT_ANSWERS[language]) or None
+    name = kind[0]
+    if name == "single":
+        return rng.choice(kind[1])[language]
+    if name == "numeric":
+        return rng.randint(kind[1], kind[2])
+    if name == "likert":
+        if rng.random() < 0.03:
+            return None
+        return rng.choice(kind[1])[language]
+    if name == "rank":
+        return str(rng.randint(1, kind[1]))
+    if name == "multi":
+        chosen = [o[language] for o in kind[1] if rng.random() < 0.35]
+        return ", ".join(chosen) or None
+    raise ValueError(f"unknown answer kind {kind!r}")
+
+
+def build_workbook(path: Path, *, rows: int = 20_000, seed: int = 2019) -> Path:
+    """Write the benchmark workbook to ``path`` (openpyxl, write-only mode)."""
+    import openpyxl
+    import yaml
+
+    codebook = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8"))
+    columns = _columns(codebook)
+    rng = random.Random(seed)
+    start = dt.datetime(2019, 1, 7, 9, 0, 0)
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Form Responses 1")
+    sheet.append([header for header, _ in columns])
+    for respondent in range(rows):
+        language = "ro" if rng.random() < 0.5 else "en"
+        sheet.append([_answer(kind, rng, language, respondent, start) for _, kind in columns])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    workbook.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+_MEASURE = r"""
+import json, resource, sys, time
+def vmhwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1])
+kind, path, codebook = sys.argv[1], sys.argv[2], sys.argv[3]
+if kind == 'calamine':
+    import python_calamine
+    def run():
+        workbook = python_calamine.load_workbook(path)
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+        return len(rows), len(rows[0])
+elif kind == 'openpyxl':
+    import pandas
+    def run():
+        frame = pandas.read_excel(path, engine='openpyxl')
+        return frame.shape[0] + 1, frame.shape[1]
+elif kind == 'load_responses':
+    import survey_analysis
+    def run():
+        survey = survey_analysis.load_responses(path, codebook)
+        return survey.responses.shape
+else:
+    from survey_analysis.read import read_raw
+    def run():
+        raw = read_raw(path)
+        return len(raw.rows), len(raw.rows[0])
+baseline = vmhwm()
+t0 = time.perf_counter()
+shape = run()
+seconds = time.perf_counter() - t0
+print(json.dumps({'seconds': seconds, 'peak_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  'baseline_kb': baseline, 'shape': list(shape)}))
+"""
+
+
+def _measure(kind: str, path: Path, repeat: int) -> dict:
+    best = None
+    env_path = str(ROOT / "src")
+    for _ in range(repeat):
+        result = subprocess.run(
+            [sys.executable, "-c", _MEASURE, kind, str(path), str(CODEBOOK)],
+            capture_output=True, text=True, check=False,
+            env={**__import__("os").environ, "PYTHONPATH": env_path},
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"measurement {kind!r} failed:\n{result.stderr}")
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        if best is None or figures["seconds"] < best["seconds"]:
+            best = figures
+    return best
+
+
+def _loader_available() -> bool:
+    probe = subprocess.run(
+        [sys.executable, "-c", "import survey_analysis; survey_analysis.load_responses"],
+        capture_output=True, env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    return probe.returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (a), (c), (d); best is kept")
+    parser.add_argument("--skip-openpyxl", action="store_true")
+    args = parser.parse_args(argv)
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ignore = CACHE / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    path = CACHE / f"google_forms_{args.rows}x{N_COLUMNS}.xlsx"
+    if not path.exists():
+        print(f"building {path.name} (once) ...", flush=True)
+        build_workbook(path, rows=args.rows)
+    print(f"workbook: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+    have_loader = _loader_available()
+    kind_c = "load_responses" if have_loader else "read_raw"
+    results = {"(a) calamine alone": _measure("calamine", path, args.repeat)}
+    if not args.skip_openpyxl:
+        results["(b) pandas.read_excel(openpyxl)"] = _measure("openpyxl", path, 1)
+    results[f"(c) {kind_c}" + ("" if have_loader else " [load_responses not available yet]")] = (
+        _measure(kind_c, path, args.repeat)
+    )
+    if have_loader:
+        results["(d) read_raw"] = _measure("read_raw", path, args.repeat)
+    for name, figures in results.items():
+        print(f"{name:<62} {figures['seconds']:8.2f} s   peak {figures['peak_kb'] / 1024:7.0f} MiB"
+              f" (after imports {figures['baseline_kb'] / 1024:.0f} MiB)  shape {figures['shape']}")
+    a = results["(a) calamine alone"]["seconds"]
+    c = next(v for k, v in results.items() if k.startswith("(c)"))["seconds"]
+    print(f"(c)/(a) = {c / a:.2f}  (target <= 1.5)")
+    if not args.skip_openpyxl:
+        b = results["(b) pandas.read_excel(openpyxl)"]["seconds"]
+        print(f"(b)/(c) = {b / c:.2f}  (target >= 4)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,652 @@
+"""Segments of members by their priority profile.
+
+This module owns the grouping of respondents into segments that want similar
+things: :class:`Segmentation` clusters the priority profiles of
+:mod:`survey_analysis.profiles` (k-means, Ward or a Gaussian mixture), chooses
+the number of segments by the silhouette, reports how stable each choice is
+under bootstrap resampling, and names each segment by the directions that set
+it apart.  Helper functions give the tables behind the charts (segment profile
+heatmap) and the breakdowns by member category and size, flagging segments
+smaller than the disclosure threshold.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from .errors import AnalysisInputError
+
+__all__ = [
+    "METHODS",
+    "WARD_MAX",
+    "Segmentation",
+    "segment_profile_table",
+    "segment_sizes",
+    "segment_crosstab",
+    "segments_result",
+]
+
+#: Clustering methods :class:`Segmentation` understands.
+METHODS = ("kmeans", "ward", "gmm")
+
+#: Ward's linkage needs memory and time quadratic in n: it is never run on more
+#: respondents than this; the others are assigned to the nearest segment centre.
+WARD_MAX = 5000
+
+
+def _as_matrix(X: Any) -> tuple[np.ndarray, pd.Index, list[str]]:
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    else:
+        array = np.asarray(X, dtype=float)
+        if array.ndim != 2:
+            raise AnalysisInputError(
+                f"profiles must be a 2-D table (respondents x directions), got {array.ndim} dimension(s)",
+                hint="pass the DataFrame returned by priority_profiles().",
+            )
+        frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    try:
+        values = frame.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise AnalysisInputError(
+            "profiles must be numeric",
+            hint="pass the DataFrame returned by priority_profiles().",
+        ) from exc
+    missing = ~np.isfinite(values).all(axis=1)
+    if missing.any():
+        who = [str(v) for v in frame.index[missing][:5]]
+        raise AnalysisInputError(
+            f"{int(missing.sum())} respondent(s) have an incomplete profile (e.g. {', '.join(who)})",
+            value=who[0],
+            hint="drop them first (profiles.dropna()) and report them, or impute their answers.",
+        )
+    return values, frame.index, [str(c) for c in frame.columns]
+
+
+def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
+    """Renumber labels 1..k, 1 being the largest segment (ties: first seen)."""
+    uniques, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    order = sorted(range(len(uniques)), key=lambda i: (-counts[i], first[i]))
+    mapping = {uniques[i]: rank + 1 for rank, i in enumerate(order)}
+    return pd.Series(labels).map(mapping).to_numpy(dtype=int)
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    d2 = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    return d2.argmin(axis=1)
+
+
+class Segmentation:
+    """Cluster priority profiles into segments.
+
+    Parameters
+    ----------
+    method : {"kmeans", "ward", "gmm"}, default "kmeans"
+        k-means (Lloyd; mini-batch beyond ``max_exact`` respondents), Ward's
+        hierarchical clustering, or a Gaussian mixture (full covariances).
+    n_segments : int or None, default None
+        Number of segments; ``None`` chooses it in ``k_range`` by the highest
+        mean silhouette (ties go to the smaller k).
+    k_range : tuple of int, default (2, 8)
+        Smallest and largest k tried when ``n_segments`` is None.
+    n_bootstrap : int, default 20
+        Bootstrap resamples for the stability of each k (0 to skip).
+    sample_size : int, default 2000
+        Silhouettes are computed on a seeded random sample of at most this
+        many respondents; bootstrap resamples have at most this many points.
+    max_exact : int, default 20000
+        Above this many respondents, k-means switches to mini-batch k-means and
+        Ward / the mixture are fitted on a seeded sample of this size (Ward:
+        at most :data:`WARD_MAX` = 5000, as its cost is quadratic), the other
+        respondents being assigned to the nearest segment centre
+        (Ward) or most probable component (mixture).
+    random_state : int, RandomState or None
+        Seeds every random step (k-means starts, samples, resamples).
+
+    Attributes
+    ----------
+    labels_ : ndarray of int
+        Segment of each respondent, 1..k, 1 being the largest segment.
+    n_segments_ : int
+    index_ : Index
+        The respondents (index of the profiles fitted).
+    feature_names_in_ : list of str
+        The profile columns (direction codes).
+    silhouette_ : DataFrame
+        One row per k tried: ``k``, ``silhouette`` (mean silhouette width on the
+        sample), ``chosen``.
+    stability_ : DataFrame
+        One row per k: ``k``, ``stability`` (mean adjusted Rand index between
+        the fit on each resample and the full fit, on the resampled points),
+        ``stability_sd``, ``n_bootstrap``.
+    centres_ : DataFrame
+        Segment x direction mean profile (index ``segment`` 1..k).
+    profiles_ : DataFrame
+        Same as ``centres_``.
+    sizes_ : Series
+        Respondents per segment.
+    segment_names_ : dict
+        Segment -> name built from the directions that distinguish it.
+
+    Notes
+    -----
+    Silhouette of point :math:`i`: :math:`s_i = (b_i - a_i)/\\max(a_i, b_i)`
+    with :math:`a_i` the mean distance to its own segment and :math:`b_i` the
+    smallest mean distance to another segment [1]_.  Stability of k: for
+    :math:`B` resamples :math:`I_b` drawn with replacement, the mean over
+    :math:`b` of :math:`\\mathrm{ARI}(L(I_b), \\hat L_{I_b})`, where
+    :math:`L(I_b)` are the labels of a fit on :math:`I_b` and :math:`\\hat L`
+    the full-data labels [2]_, [3]_.  Values near 1 mean the segmentation is
+    reproduced by resampling; below about 0.6 it should not be interpreted.
+
+    Segment names list the directions whose segment mean exceeds the overall
+    mean the most: the top one, plus any other whose excess is at least half
+    of the top one's (at most three), in agenda order, followed by their
+    names when ``direction_names`` is given, e.g. ``"SD1+SD3 (RDI & products,
+    Competencies)"``.
+
+    References
+    ----------
+    .. [1] Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the
+       interpretation and validation of cluster analysis. *J. Comput. Appl.
+       Math.*, 20, 53-65.
+    .. [2] Hubert, L., & Arabie, P. (1985). Comparing partitions. *Journal of
+       Classification*, 2, 193-218.
+    .. [3] Hennig, C. (2007). Cluster-wise assessment of cluster stability.
+       *Computational Statistics & Data Analysis*, 52, 258-271.
+    """
+
+    def __init__(
+        self,
+        method: str = "kmeans",
+        n_segments: int | None = None,
+        *,
+        k_range: tuple[int, int] = (2, 8),
+        n_bootstrap: int = 20,
+        sample_size: int = 2000,
+        max_exact: int = 20000,
+        direction_names: Mapping[str, str] | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.method = method
+        self.n_segments = n_segments
+        self.k_range = k_range
+        self.n_bootstrap = n_bootstrap
+        self.sample_size = sample_size
+        self.max_exact = max_exact
+        self.direction_names = direction_names
+        self.random_state = random_state
+
+    # ---- parameter checks -------------------------------------------------------------
+    def _check_params(self, n: int) -> list[int]:
+        if self.method not in METHODS:
+            raise AnalysisInputError(
+                f"method must be one of {', '.join(METHODS)}, got {self.method!r}",
+                value=self.method,
+                hint="use method='kmeans', 'ward' or 'gmm'.",
+            )
+        for name in ("n_bootstrap", "sample_size", "max_exact"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < (0 if name == "n_bootstrap" else 10):
+                raise AnalysisInputError(
+                    f"{name} must be an integer of at least {0 if name == 'n_bootstrap' else 10}, got {value!r}",
+                    value=value,
+                    hint=f"pass a whole number for {name}.",
+                )
+        if n < 3:
+            raise AnalysisInputError(
+                f"at least 3 respondents are needed to form segments, got {n}",
+                value=n,
+                hint="segment a larger group of respondents.",
+            )
+        if self.n_segments is not None:
+            k = self.n_segments
+            if not isinstance(k, (int, np.integer)) or k < 2 or k > n - 1:
+                raise AnalysisInputError(
+                    f"n_segments must be a whole number from 2 to {n - 1} (respondents - 1), got {k!r}",
+                    value=k,
+                    hint="pass n_segments=None to choose it by the silhouette.",
+                )
+            return [int(k)]
+        low, high = self.k_range
+        if not (isinstance(low, (int, np.integer)) and isinstance(high, (int, np.integer))) or low < 2 or high < low:
+            raise AnalysisInputError(
+                f"k_range must be two whole numbers (low, high) with 2 <= low <= high, got {self.k_range!r}",
+                value=self.k_range,
+                hint="use k_range=(2, 8).",
+            )
+        ks = [k for k in range(int(low), int(high) + 1) if k <= n - 1]
+        if not ks:
+            raise AnalysisInputError(
+                f"k_range {self.k_range!r} leaves no k below the number of respondents ({n})",
+                value=self.k_range,
+                hint="lower k_range or segment more respondents.",
+            )
+        return ks
+
+    # ---- one clustering ----------------------------------------------------------------
+    def _cluster(self, X: np.ndarray, k: int, rng: np.random.RandomState, *, full: bool) -> np.ndarray:
+        """Labels 0..k-1 for X (any order)."""
+        n = X.shape[0]
+        seed = int(rng.randint(0, 2**31 - 1))
+        if self.method == "kmeans":
+            if n > self.max_exact:
+                model = MiniBatchKMeans(
+                    n_clusters=k, n_init=3, batch_size=4096, random_state=seed, max_no_improvement=10
+                )
+            else:
+                model = KMeans(n_clusters=k, n_init=4 if full else 2, random_state=seed)
+            return model.fit_predict(X)
+        cap = min(self.max_exact, WARD_MAX) if self.method == "ward" else self.max_exact
+        if n > cap:
+            pick = rng.choice(n, size=cap, replace=False)
+            fit_points = X[pick]
+        else:
+            fit_points = X
+        if self.method == "ward":
+            labels = fcluster(linkage(fit_points, method="ward"), t=k, criterion="maxclust") - 1
+            if fit_points is X:
+                return labels
+            found = np.unique(labels)
+            centres = np.vstack([fit_points[labels == j].mean(axis=0) for j in found])
+            return found[_nearest(X, centres)]
+        model = GaussianMixture(
+            n_components=k, covariance_type="full", n_init=2 if full else 1, random_state=seed, reg_covar=1e-5
+        )
+        model.fit(fit_points)
+        return model.predict(X)
+
+    def _ward_all_k(self, X: np.ndarray, ks: list[int], rng: np.random.RandomState) -> dict[int, np.ndarray]:
+        n = X.shape[0]
+        cap = min(self.max_exact, WARD_MAX)
+        pick = rng.choice(n, size=cap, replace=False) if n > cap else None
+        sub = X if pick is None else X[pick]
+        tree = linkage(sub, method="ward")
+        out = {}
+        for k in ks:
+            labels = fcluster(tree, t=k, criterion="maxclust") - 1
+            if pick is not None:
+                found = np.unique(labels)
+                centres = np.vstack([sub[labels == j].mean(axis=0) for j in found])
+                labels = found[_nearest(X, centres)]
+            out[k] = labels
+        return out
+
+    # ---- fitting ------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None) -> "Segmentation":
+        """Segment the profiles.
+
+        Parameters
+        ----------
+        X : DataFrame or array, shape (n_respondents, n_directions)
+            Complete priority profiles (no NaN).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        values, index, names = _as_matrix(X)
+        # Profiles have a handful of columns: threads cost more than they save
+        # (and oversubscribe a shared machine), so every fit runs on one thread.
+        with threadpool_limits(limits=1):
+            return self._fit(values, index, names)
+
+    def _fit(self, values: np.ndarray, index: pd.Index, names: list[str]) -> "Segmentation":
+        n = values.shape[0]
+        ks = self._check_params(n)
+        rng = check_random_state(self.random_state)
+        distinct = len(np.unique(values, axis=0)) if n <= 200000 else n
+        ks_ok = [k for k in ks if k <= distinct - (0 if distinct < n else 1)] or [min(ks)]
+
+        sample = None
+        if n > self.sample_size:
+            sample = rng.choice(n, size=self.sample_size, replace=False)
+
+        fits: dict[int, np.ndarray] = {}
+        ward_cuts = self._ward_all_k(values, ks_ok, rng) if self.method == "ward" else {}
+        sil_rows, stab_rows = [], []
+        for k in ks_ok:
+            labels = ward_cuts[k] if self.method == "ward" else self._cluster(values, k, rng, full=True)
+            fits[k] = labels
+            sil_points = values if sample is None else values[sample]
+            sil_labels = labels if sample is None else labels[sample]
+            n_found = len(np.unique(sil_labels))
+            if 2 <= n_found <= len(sil_labels) - 1:
+                sil = float(silhouette_score(sil_points, sil_labels))
+            else:
+                sil = float("nan")
+            sil_rows.append({"k": k, "silhouette": sil, "n_found": int(len(np.unique(labels)))})
+            aris = []
+            size = min(n, self.sample_size)
+            for _ in range(self.n_bootstrap):
+                boot = rng.choice(n, size=size, replace=True)
+                if len(np.unique(values[boot], axis=0)) <= k:
+                    continue
+                boot_labels = self._cluster(values[boot], k, rng, full=False)
+                aris.append(adjusted_rand_score(labels[boot], boot_labels))
+            stab_rows.append(
+                {
+                    "k": k,
+                    "stability": float(np.mean(aris)) if aris else float("nan"),
+                    "stability_sd": float(np.std(aris, ddof=1)) if len(aris) > 1 else float("nan"),
+                    "n_bootstrap": len(aris),
+                }
+            )
+
+        silhouette = pd.DataFrame(sil_rows)
+        if self.n_segments is not None:
+            chosen = int(self.n_segments)
+        else:
+            scores = silhouette["silhouette"].fillna(-np.inf).to_numpy()
+            chosen = int(silhouette["k"].iloc[int(np.argmax(scores))])
+        silhouette["chosen"] = silhouette["k"] == chosen
+        stability = pd.DataFrame(stab_rows)
+        stability["chosen"] = stability["k"] == chosen
+
+        labels = _relabel_by_size(fits[chosen])
+        self.labels_ = labels
+        self.n_segments_ = int(len(np.unique(labels)))
+        self.index_ = index
+        self.feature_names_in_ = names
+        self.n_features_in_ = len(names)
+        self.silhouette_ = silhouette
+        self.stability_ = stability
+        frame = pd.DataFrame(values, index=index, columns=names)
+        centres = frame.groupby(labels).mean()
+        centres.index.name = "segment"
+        centres.columns.name = "direction"
+        self.centres_ = centres
+        self.profiles_ = centres
+        sizes = pd.Series(np.bincount(labels)[1:], index=pd.Index(range(1, self.n_segments_ + 1), name="segment"))
+        self.sizes_ = sizes.rename("n")
+        self.overall_mean_ = frame.mean()
+        self.segment_names_ = self._names(centres, self.overall_mean_)
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(X).labels_
+
+    def _names(self, centres: pd.DataFrame, overall: pd.Series) -> dict[int, str]:
+        names: dict[int, str] = {}
+        lookup = dict(self.direction_names or {})
+        used: dict[str, int] = {}
+        for segment, row in centres.iterrows():
+            excess = (row - overall).sort_values(ascending=False, kind="stable")
+            top = excess.iloc[0]
+            picked = [excess.index[0]]
+            for code, value in excess.iloc[1:3].items():
+                if top > 0 and value > 0 and value >= 0.5 * top:
+                    picked.append(code)
+            # listed in agenda (column) order so that names read the same way
+            picked = [c for c in centres.columns if c in picked]
+            text = "+".join(picked)
+            labels = [lookup[c] for c in picked if c in lookup]
+            if labels and len(labels) == len(picked):
+                text += f" ({', '.join(labels)})"
+            used[text] = used.get(text, 0) + 1
+            if used[text] > 1:
+                text += f" [{used[text]}]"
+            names[int(segment)] = text
+        return names
+
+    # ---- tables -------------------------------------------------------------------------
+    def segments(self) -> pd.Series:
+        """Segment of each respondent as a Series named ``segment``."""
+        self._check_fitted()
+        return pd.Series(self.labels_, index=self.index_, name="segment")
+
+    def summary(self, *, threshold: int = 5) -> pd.DataFrame:
+        """One row per segment: name, size, share, below threshold, profile.
+
+        Columns ``segment, name, n, share, below_threshold`` then one column per
+        direction (segment mean profile).
+        """
+        self._check_fitted()
+        table = segment_sizes(self.segments(), threshold=threshold)
+        table.insert(1, "name", table["segment"].map(self.segment_names_))
+        return table.merge(self.centres_.reset_index(), on="segment", how="left")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise AnalysisInputError(
+                "this Segmentation is not fitted yet",
+                hint="call .fit(profiles) first.",
+            )
+
+
+# ---- tables for charts and breakdowns --------------------------------------------------
+
+def _check_threshold(threshold: Any) -> int:
+    if not isinstance(threshold, (int, np.integer)) or threshold < 1:
+        raise AnalysisInputError(
+            f"threshold must be a whole number of at least 1, got {threshold!r}",
+            value=threshold,
+            hint="use the disclosure threshold, 5 by default.",
+        )
+    return int(threshold)
+
+
+def segment_sizes(segments: pd.Series, *, threshold: int = 5) -> pd.DataFrame:
+    """Size of each segment, flagging those below the disclosure threshold.
+
+    Parameters
+    ----------
+    segments : Series
+        Segment of each respondent.
+    threshold : int, default 5
+        Disclosure threshold: segments with fewer respondents are flagged.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``segment``, ``n``, ``share`` (of all respondents),
+        ``below_threshold`` (bool), one row per segment in segment order.
+    """
+    threshold = _check_threshold(threshold)
+    counts = segments.value_counts(sort=False).sort_index()
+    table = pd.DataFrame({"segment": counts.index.to_numpy(), "n": counts.to_numpy().astype(int)})
+    table["share"] = table["n"] / max(int(table["n"].sum()), 1)
+    table["below_threshold"] = table["n"] < threshold
+    return table
+
+
+def segment_crosstab(
+    segments: pd.Series,
+    groups: pd.Series,
+    *,
+    threshold: int = 5,
+    suppress: bool = True,
+) -> pd.DataFrame:
+    """Counts of respondents by segment and group (member category, size...).
+
+    Parameters
+    ----------
+    segments : Series
+        Segment of each respondent.
+    groups : Series
+        Group of each respondent (same index).  Missing answers form the group
+        ``"(no answer)"`` so that no respondent is dropped silently.
+    threshold : int, default 5
+        Disclosure threshold.
+    suppress : bool, default True
+        Apply small-cell suppression (primary and secondary, see
+        :mod:`survey_analysis.disclosure`): suppressed cells are ``<NA>`` and
+        the mask is in ``attrs["suppressed"]``.  False returns every count
+        (for internal checks only, never for a report).
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment`` (plus ``Total``), columns the groups in their
+        category order (plus ``Total``), counts as ``Int64``.
+        ``attrs["below_threshold"]`` lists the ``(segment, group)`` cells with
+        ``0 < n < threshold``.
+    """
+    from .disclosure import suppress_counts
+
+    threshold = _check_threshold(threshold)
+    if not segments.index.equals(groups.index):
+        groups = groups.reindex(segments.index)
+    name = groups.name if groups.name is not None else "group"
+    if isinstance(groups.dtype, pd.CategoricalDtype):
+        order = [str(c) for c in groups.cat.categories]
+    else:
+        order = sorted({str(v) for v in groups.dropna()})
+    labels = groups.astype("object").map(lambda v: str(v), na_action="ignore")
+    labels = labels.where(groups.notna(), "(no answer)")
+    if (labels == "(no answer)").any():
+        order.append("(no answer)")
+    counts = pd.crosstab(segments.rename("segment"), labels.rename(name))
+    counts = counts.reindex(columns=order, fill_value=0).astype("int64")
+    counts.columns.name = name
+    small = [
+        (seg, grp) for seg in counts.index for grp in counts.columns if 0 < counts.at[seg, grp] < threshold
+    ]
+    if suppress:
+        table = suppress_counts(counts, threshold=threshold)
+    else:
+        table = counts.copy()
+        table["Total"] = table.sum(axis=1)
+        table.loc["Total"] = table.sum(axis=0)
+        table = table.astype("Int64")
+        table.attrs["threshold"] = threshold
+    table.attrs["below_threshold"] = small
+    return table
+
+
+def segment_profile_table(
+    profiles: pd.DataFrame,
+    segments: pd.Series,
+    *,
+    relative: bool = False,
+    names: Mapping[int, str] | None = None,
+) -> pd.DataFrame:
+    """The table behind the segment profile heatmap.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        Priority profiles (respondents x directions).
+    segments : Series
+        Segment of each respondent (same index).
+    relative : bool, default False
+        Subtract the overall mean profile, so cells show how much more (or
+        less) a segment wants a direction than the members overall.
+    names : mapping, optional
+        Segment -> label used as the index (e.g. ``segment_names_``).
+
+    Returns
+    -------
+    DataFrame
+        Index segments (or their names), columns directions, mean profile.
+    """
+    if not segments.index.equals(profiles.index):
+        segments = segments.reindex(profiles.index)
+    table = profiles.groupby(segments.rename("segment")).mean()
+    if relative:
+        table = table - profiles.mean()
+    if names is not None:
+        table.index = [names.get(s, str(s)) for s in table.index]
+        table.index.name = "segment"
+    table.columns.name = "direction"
+    return table
+
+
+def _json_float(value: Any) -> float | None:
+    value = float(value)
+    return None if not np.isfinite(value) else round(value, 6)
+
+
+def segments_result(
+    survey: Any,
+    *,
+    method: str = "kmeans",
+    n_segments: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    centre: bool = True,
+    threshold: int = 5,
+    n_bootstrap: int = 20,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Segments of a loaded survey as plain data (for ``survey-analysis segments``).
+
+    Returns
+    -------
+    dict
+        ``method``, ``k``, ``silhouette`` and ``stability`` (lists of
+        ``{"k", value}``), ``segments`` (segment, name, n, share,
+        below_threshold, profile per direction), ``breakdowns`` (segment x
+        member category and segment x size counts, small cells suppressed as
+        ``None``), ``respondents`` (respondent id -> segment), ``excluded`` (respondents without a complete profile and
+        so not segmented), ``threshold``.  Every value is JSON-serialisable.
+    """
+    from .profiles import priority_profiles
+
+    profiles = priority_profiles(survey, weights=weights, centre=centre)
+    complete = profiles.notna().all(axis=1)
+    excluded = [str(r) for r in profiles.index[~complete]]
+    names = {code: d.name.get("en", code) for code, d in survey.codebook.directions.items()}
+    model = Segmentation(
+        method=method,
+        n_segments=n_segments,
+        n_bootstrap=n_bootstrap,
+        direction_names=names,
+        random_state=random_state,
+    ).fit(profiles[complete])
+    summary = model.summary(threshold=threshold)
+    directions = list(model.feature_names_in_)
+    breakdowns = {}
+    for role in ("member_category", "size"):
+        column = survey.codebook.column_for_role(role)
+        if column is None or column not in survey.responses.columns:
+            continue
+        table = segment_crosstab(
+            model.segments(), survey.responses.loc[model.index_, column], threshold=threshold
+        )
+        breakdowns[role] = {
+            "column": column,
+            "counts": {
+                str(seg): {str(g): (None if pd.isna(v) else int(v)) for g, v in row.items()}
+                for seg, row in table.iterrows()
+            },
+            "suppressed_cells": int(table.attrs["suppressed"].to_numpy().sum()),
+        }
+    return {
+        "method": method,
+        "k": model.n_segments_,
+        "n_respondents": int(complete.sum()),
+        "threshold": threshold,
+        "silhouette": [
+            {"k": int(r.k), "silhouette": _json_float(r.silhouette), "chosen": bool(r.chosen)}
+            for r in model.silhouette_.itertuples()
+        ],
+        "stability": [
+            {"k": int(r.k), "stability": _json_float(r.stability), "n_bootstrap": int(r.n_bootstrap)}
+            for r in model.stability_.itertuples()
+        ],
+        "segments": [
+            {
+                "segment": int(row["segment"]),
+                "name": str(row["name"]),
+                "n": int(row["n"]),
+                "share": _json_float(row["share"]),
+                "below_threshold": bool(row["below_threshold"]),
+                "profile": {d: _json_float(row[d]) for d in directions},
+            }
+            for _, row in summary.iterrows()
+        ],
+        "breakdowns": breakdowns,
+        "respondents": {str(r): int(s) for r, s in zip(model.index_, model.labels_)},
+        "excluded": excluded,
+    }

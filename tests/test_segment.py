@@ -1,0 +1,219 @@
+"""Tests of survey_analysis.segment: planted segments are recovered, tables checked by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from survey_analysis.codebook import fold_diacritics, read_codebook
+from survey_analysis.errors import AnalysisInputError
+from survey_analysis.segment import (
+    Segmentation,
+    segment_crosstab,
+    segment_profile_table,
+    segment_sizes,
+    segments_result,
+)
+
+DIRECTIONS = ["SD1", "SD2", "SD3", "SD4", "SD5"]
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+# four planted segment centres (centred profiles): SD1+SD3, SD2+SD5, SD4, SD3
+CENTRES = np.array(
+    [
+        [0.30, -0.15, 0.25, -0.25, -0.15],
+        [-0.15, 0.30, -0.10, -0.30, 0.25],
+        [0.00, -0.15, -0.15, 0.40, -0.10],
+        [-0.10, -0.05, 0.35, -0.10, -0.10],
+    ]
+)
+
+
+def planted(n=240, noise=0.06, seed=0):
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(4), n // 4)
+    rng.shuffle(truth)
+    X = CENTRES[truth] + rng.normal(0, noise, size=(len(truth), 5))
+    index = pd.Index([f"R{i:04d}" for i in range(len(truth))], name="respondent_id")
+    return pd.DataFrame(X, columns=DIRECTIONS, index=index), truth
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward", "gmm"])
+def test_planted_segments_recovered(method):
+    X, truth = planted()
+    model = Segmentation(method, n_bootstrap=5, random_state=1).fit(X)
+    assert model.n_segments_ == 4
+    assert adjusted_rand_score(truth, model.labels_) >= 0.95
+    assert model.silhouette_.loc[model.silhouette_.chosen, "k"].item() == 4
+    assert list(model.silhouette_["k"]) == list(range(2, 9))
+    assert list(model.stability_["k"]) == list(range(2, 9))
+    # well separated: the chosen k reproduces itself on resamples
+    assert model.stability_.set_index("k").loc[4, "stability"] > 0.9
+
+
+def test_silhouette_equals_sklearn_on_full_data():
+    X, _ = planted(n=200)
+    model = Segmentation("kmeans", n_bootstrap=0, sample_size=1000, random_state=0).fit(X)
+    # recompute the silhouette of the chosen labels independently
+    expected = silhouette_score(X.to_numpy(), model.labels_)
+    chosen = model.silhouette_.set_index("k").loc[model.n_segments_, "silhouette"]
+    assert chosen == pytest.approx(expected, rel=1e-9)
+
+
+def test_labels_ordered_by_size_and_centres_are_means():
+    X, _ = planted(n=200)
+    X = pd.concat([X, X.iloc[:30]])  # unequal sizes
+    X.index = pd.Index([f"R{i}" for i in range(len(X))], name="respondent_id")
+    model = Segmentation("kmeans", n_segments=4, n_bootstrap=0, random_state=0).fit(X)
+    sizes = np.bincount(model.labels_)[1:]
+    assert sorted(model.labels_.tolist())[0] == 1
+    assert all(sizes[i] >= sizes[i + 1] for i in range(len(sizes) - 1))
+    for seg in range(1, 5):
+        np.testing.assert_allclose(model.centres_.loc[seg], X[model.labels_ == seg].mean())
+    assert model.sizes_.sum() == len(X)
+
+
+def test_segment_names_use_distinguishing_directions():
+    X, truth = planted()
+    names = {"SD1": "RDI & products", "SD2": "Institutional capacity", "SD3": "Competencies", "SD4": "Lobby & advocacy", "SD5": "Visibility & branding"}
+    model = Segmentation("kmeans", n_segments=4, n_bootstrap=0, direction_names=names, random_state=0).fit(X)
+    seg_of_truth0 = pd.Series(model.labels_[truth == 0]).mode().item()
+    seg_of_truth2 = pd.Series(model.labels_[truth == 2]).mode().item()
+    # planted segment 0 is high on SD1 and SD3 (relative to the overall mean)
+    assert model.segment_names_[seg_of_truth0].startswith("SD1+SD3 (RDI & products, Competencies)")
+    assert model.segment_names_[seg_of_truth2] == "SD4 (Lobby & advocacy)"
+
+
+def test_seeded_fit_is_reproducible():
+    X, _ = planted(n=160, noise=0.15)
+    a = Segmentation("kmeans", n_bootstrap=5, random_state=7).fit(X)
+    b = Segmentation("kmeans", n_bootstrap=5, random_state=7).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    pd.testing.assert_frame_equal(a.stability_, b.stability_)
+
+
+def test_large_n_uses_sampling_and_still_recovers():
+    X, truth = planted(n=24000, noise=0.06, seed=3)
+    model = Segmentation("kmeans", n_bootstrap=3, max_exact=20000, random_state=0).fit(X)
+    assert model.n_segments_ == 4
+    assert adjusted_rand_score(truth, model.labels_) >= 0.95
+
+
+def test_sizes_and_threshold_flags():
+    segments = pd.Series([1] * 7 + [2] * 4 + [3] * 5)
+    table = segment_sizes(segments, threshold=5)
+    assert table["n"].tolist() == [7, 4, 5]
+    assert table["below_threshold"].tolist() == [False, True, False]
+    assert table["share"].tolist() == pytest.approx([7 / 16, 4 / 16, 5 / 16])
+
+
+def test_crosstab_counts_and_small_cells():
+    segments = pd.Series([1, 1, 1, 2, 2, 1, 2, 1], index=list("abcdefgh"))
+    category = pd.Series(
+        pd.Categorical(["Uni", "Uni", "Clinic", "Clinic", None, "Uni", "Clinic", "Uni"], categories=["Uni", "Clinic"]),
+        index=list("abcdefgh"),
+        name="A3",
+    )
+    raw = segment_crosstab(segments, category, threshold=3, suppress=False)
+    assert list(raw.columns) == ["Uni", "Clinic", "(no answer)", "Total"]
+    assert raw.loc[1, "Uni"] == 4 and raw.loc[1, "Clinic"] == 1
+    assert raw.loc[2, "Clinic"] == 2 and raw.loc[2, "(no answer)"] == 1
+    assert raw.loc["Total", "Total"] == 8
+    assert (1, "Clinic") in raw.attrs["below_threshold"]
+    assert (1, "Uni") not in raw.attrs["below_threshold"]
+    shown = segment_crosstab(segments, category, threshold=3)
+    # primary suppression of the small cells; the grand total is always shown
+    assert pd.isna(shown.loc[1, "Clinic"]) and pd.isna(shown.loc[2, "(no answer)"])
+    assert shown.loc["Total", "Total"] == 8
+
+
+def test_profile_table_relative_to_overall_mean():
+    X, _ = planted(n=80)
+    segments = pd.Series(np.where(X["SD4"] > 0.2, 1, 2), index=X.index)
+    table = segment_profile_table(X, segments, relative=True, names={1: "policy", 2: "rest"})
+    expected = X[segments == 1].mean() - X.mean()
+    np.testing.assert_allclose(table.loc["policy"].to_numpy(), expected.to_numpy())
+
+
+@pytest.mark.parametrize(
+    "kwargs, data",
+    [
+        ({"method": "dbscan"}, None),
+        ({"n_segments": 1}, None),
+        ({"k_range": (1, 3)}, None),
+        ({}, "nan"),
+        ({}, "tiny"),
+    ],
+)
+def test_bad_input_raises_analysis_error(kwargs, data):
+    X, _ = planted(n=40)
+    if data == "nan":
+        X.iloc[3, 2] = np.nan
+    if data == "tiny":
+        X = X.iloc[:2]
+    with pytest.raises(AnalysisInputError):
+        Segmentation(**kwargs).fit(X)
+
+
+# ---- surveys ---------------------------------------------------------------------------
+
+def _survey_from_sample_answers(sample):
+    """Code the generator's raw answers with the codebook (what the loader does)."""
+    book = sample.codebook
+    kept = [(a, t) for a, t in zip(sample.answers, sample.truth) if t["status"] == "kept"]
+    likert = book.likert_items()
+    rows, ranks, ids, truth, category = [], [], [], [], []
+    for number, (answer, record) in enumerate(kept, start=1):
+        coded = {}
+        for item in likert:
+            levels = book.scales[book.questions[item].scale]
+            lookup = {fold_diacritics(getattr(lv, lang)): lv.value for lv in levels for lang in ("en", "ro")}
+            coded[item] = float(lookup[fold_diacritics(answer[item])])
+        rows.append(coded)
+        ranks.append(answer["D"])
+        ids.append(str(record["submission"]))
+        truth.append(record["segment"])
+        category.append(fold_diacritics(answer["A3"]))
+    index = pd.Index(ids, name="respondent_id")
+    numeric = pd.DataFrame(rows, index=index)
+    responses = pd.DataFrame({f"D[{d}]": pd.array([r[d] for r in ranks], dtype="Int64") for d in DIRECTIONS}, index=index)
+    responses["A3"] = category
+    responses["A4"] = "10-49"
+    survey = SimpleNamespace(codebook=book, responses=responses, numeric=lambda items=None: numeric.copy())
+    return survey, pd.Series(truth, index=index)
+
+
+def test_recovers_planted_segments_of_generated_sample():
+    sample_module = pytest.importorskip("survey_analysis.sample")
+    survey, truth = _survey_from_sample_answers(sample_module.make_sample())
+    result = segments_result(survey, random_state=0, n_bootstrap=10)
+    json.dumps(result)
+    found = pd.Series(result["respondents"]).reindex(truth.index)
+    assert result["k"] == 3
+    assert adjusted_rand_score(truth, found) >= 0.9
+    assert sum(s["n"] for s in result["segments"]) == len(truth)
+    counts = result["breakdowns"]["member_category"]["counts"]
+    assert counts["Total"]["Total"] == len(truth)
+
+
+def test_recovers_planted_segments_of_bundled_sample_files():
+    if not (SAMPLE / "truth.csv").is_file():
+        pytest.skip("data/sample/ is absent")
+    load = pytest.importorskip("survey_analysis.load")
+    truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str)
+    truth = truth[truth["status"] == "kept"].set_index("respondent_id")["segment"]
+    for export in ("google_forms.xlsx", "microsoft_forms.xlsx"):
+        survey = load.load_responses(SAMPLE / export, ROOT / "data" / "codebook.yml")
+        result = segments_result(survey, random_state=0, n_bootstrap=10)
+        assert result["k"] == 3
+        found = pd.Series(result["respondents"])
+        common = truth.index.intersection(found.index)
+        assert len(common) == len(truth)
+        assert adjusted_rand_score(truth[common], found[common]) >= 0.9

@@ -1,0 +1,362 @@
+"""Tests of survey_analysis.text: mapping free text to directions, themes, reading a text column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score
+
+from survey_analysis.errors import (
+    AnalysisInputError,
+    CodebookError,
+    EmptyFileError,
+    FileProblemError,
+    HeaderProblemError,
+    SurveyError,
+)
+from survey_analysis.text import (
+    BLANK,
+    OUTSIDE,
+    TextMapper,
+    choose_threshold,
+    detect_language,
+    direction_counts,
+    direction_lexicon,
+    fold_text,
+    map_text_result,
+    read_text_column,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PROPOSALS = ROOT / "data" / "proposals" / "labelled_proposals.csv"
+
+
+@pytest.fixture(scope="module")
+def proposals():
+    table = pd.read_csv(PROPOSALS, dtype=str, keep_default_na=False)
+    return table[table["split"] == "dev"].reset_index(drop=True), table[table["split"] == "test"].reset_index(drop=True)
+
+
+# ---- normalisation ---------------------------------------------------------------------
+
+def test_fold_text_treats_all_romanian_forms_alike():
+    forms = ["Școală și instruire", "Şcoală şi instruire", "Scoala si instruire", "ȘCOALĂ  ŞI\u00a0instruire!"]
+    assert {fold_text(f) for f in forms} == {"scoala si instruire"}
+    assert fold_text("Țară, târg, înscriere, ţintă") == "tara targ inscriere tinta"
+    assert fold_text(None) == "" and fold_text(float("nan")) == ""
+
+
+def test_detect_language():
+    assert detect_language("Cursuri practice pentru medicii tineri din spitale") == "ro"
+    assert detect_language("Training for the staff of our hospital") == "en"
+    assert detect_language("MRI") == "unknown"
+
+
+def test_scores_do_not_depend_on_diacritics():
+    texts = pd.Series(
+        ["Cursuri de instruire pentru tehnicienii din secțiile de radiologie",
+         "Cursuri de instruire pentru tehnicienii din secţiile de radiologie",
+         "Cursuri de instruire pentru tehnicienii din sectiile de radiologie"]
+    )
+    mapped = TextMapper(cluster_weight=0).fit_transform(texts)
+    assert mapped["direction"].tolist() == ["SD3"] * 3
+    assert mapped["score"].nunique() == 1
+
+
+def test_inflected_romanian_keywords_match_by_prefix():
+    mapper = TextMapper(extra_keywords=None, cluster_weight=0)
+    mapped = mapper.fit_transform(["Proiectele comune de cercetării și inovării în imagistică"])
+    assert mapped.loc[0, "direction"] == "SD1"
+
+
+def test_blank_answers_are_kept_and_marked():
+    texts = pd.Series(["", None, "Training courses for radiographers", "   "], index=[10, 11, 12, 13])
+    mapped = TextMapper(cluster_weight=0).fit_transform(texts)
+    assert list(mapped.index) == [10, 11, 12, 13]
+    assert mapped["direction"].tolist() == [BLANK, BLANK, "SD3", BLANK]
+    assert mapped["score"].isna().tolist() == [True, True, False, True]
+
+
+def test_outside_answer_keeps_best_direction_as_runner_up():
+    mapper = TextMapper(cluster_weight=0, threshold=0.35)
+    mapped = mapper.fit_transform(["Parking for patients at the county hospital is impossible."])
+    assert mapped.loc[0, "direction"] == OUTSIDE
+    scores = mapper.direction_scores(["Parking for patients at the county hospital is impossible."])
+    assert mapped.loc[0, "runner_up"] == scores.iloc[0].idxmax()
+    assert mapped.loc[0, "score"] == pytest.approx(scores.iloc[0].max()) and mapped.loc[0, "score"] < 0.35
+
+
+# ---- the lexicon ------------------------------------------------------------------------
+
+def test_lexicon_weights_shared_keywords_less():
+    table = direction_lexicon(None, extra_keywords={"SD3": {"en": ["innovation"]}})
+    shared = table[table["key"] == "innovat"]
+    assert set(shared["direction"]) == {"SD1", "SD3"}
+    assert shared["weight"].tolist() == [0.5, 0.5]
+
+
+def test_extra_keywords_exclude_and_errors(tmp_path):
+    table = direction_lexicon(None, extra_keywords={"exclude": {"SD3": ["staff"]}})
+    assert "staff" not in table.loc[table.direction == "SD3", "keyword"].tolist()
+    with pytest.raises(CodebookError):
+        direction_lexicon(None, extra_keywords={"SD9": {"en": ["x"]}})
+    bad = tmp_path / "extra.yml"
+    bad.write_text("SD1: [unclosed\n", encoding="utf-8")
+    with pytest.raises(CodebookError):
+        direction_lexicon(None, extra_keywords=bad)
+    with pytest.raises(FileProblemError):
+        direction_lexicon(None, extra_keywords=tmp_path / "missing.yml")
+
+
+# ---- evaluation on the labelled proposals ------------------------------------------------
+# The working group's target is macro-F1 >= 0.85 on the held-out test split.  The
+# assertions below are regression floors at what the methods reach today; the
+# target itself is recorded as an expected failure until it is met.
+
+def _lexicon_test_f1(proposals):
+    _, test = proposals
+    mapped = TextMapper().fit_transform(test["text"])
+    return f1_score(test["direction"], mapped["direction"], average="macro")
+
+
+def _supervised_test_f1(proposals):
+    dev, test = proposals
+    mapper = TextMapper().fit(dev["text"], dev["direction"])
+    return f1_score(test["direction"], mapper.transform(test["text"])["direction"], average="macro"), mapper
+
+
+def test_proposals_file_is_as_documented():
+    table = pd.read_csv(PROPOSALS, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["id", "language", "text", "direction", "split"]
+    assert len(table) >= 240 and table["id"].is_unique
+    assert (table["split"] == "test").sum() >= 100
+    assert set(table["direction"]) == {"SD1", "SD2", "SD3", "SD4", "SD5", OUTSIDE}
+    share_outside = (table["direction"] == OUTSIDE).mean()
+    assert 0.12 <= share_outside <= 0.2
+    ro = table[table["language"] == "ro"]["text"]
+    assert ro.str.contains("[şţ]").any() and (~ro.str.contains("[șțăâîşţ]")).any()
+
+
+def test_lexicon_mode_on_test_split_floor(proposals):
+    assert _lexicon_test_f1(proposals) >= 0.78
+
+
+@pytest.mark.xfail(reason="working-group target 0.85 not reached by the lexicon mode (0.80)", strict=False)
+def test_lexicon_mode_on_test_split_target(proposals):
+    assert _lexicon_test_f1(proposals) >= 0.85
+
+
+def test_supervised_mode_trained_on_dev_floor(proposals):
+    f1, mapper = _supervised_test_f1(proposals)
+    assert mapper.mode_ == "supervised"
+    assert 0 <= mapper.cv_macro_f1_ <= 1 and mapper.cv_folds_ == 5
+    assert f1 >= 0.78
+
+
+@pytest.mark.xfail(reason="working-group target 0.85 not reached by the supervised mode (0.81)", strict=False)
+def test_supervised_mode_trained_on_dev_target(proposals):
+    f1, _ = _supervised_test_f1(proposals)
+    assert f1 >= 0.85
+
+
+def test_generated_sample_texts_are_mapped():
+    sample = pytest.importorskip("survey_analysis.sample")
+    data = sample.make_sample()
+    texts, truth = [], []
+    for answer, record in zip(data.answers, data.truth):
+        for qid in ("G1", "G2"):
+            if answer[qid] and record[f"{qid}_direction"]:
+                texts.append(answer[qid])
+                truth.append(record[f"{qid}_direction"])
+    mapped = TextMapper().fit_transform(pd.Series(texts))
+    assert f1_score(truth, mapped["direction"], average="macro") >= 0.85
+
+
+def test_supervised_cv_macro_f1_matches_manual_folds():
+    rng = np.random.default_rng(0)
+    words = {"SD3": ["training", "course", "workshop"], "SD5": ["website", "logo", "press"]}
+    texts, labels = [], []
+    for direction, vocab in words.items():
+        for _ in range(10):
+            texts.append(" ".join(rng.choice(vocab, size=3)) + " for members")
+            labels.append(direction)
+    mapper = TextMapper(cv=5).fit(texts, labels)
+    # fully separable vocabularies: every fold is predicted perfectly
+    assert mapper.cv_macro_f1_ == pytest.approx(1.0)
+    assert mapper.cv_report_["support"].tolist() == [10, 10]
+
+
+def test_supervised_with_partial_labels_and_bad_labels():
+    texts = ["training course", "website logo", "training workshop", "press website", "new idea"]
+    mapper = TextMapper(cv=2).fit(texts, ["SD3", "SD5", "SD3", "SD5", None])
+    assert len(mapper.mapped_) == 5 and mapper.mapped_["direction"].iloc[4] in {"SD3", "SD5"}
+    with pytest.raises(AnalysisInputError):
+        TextMapper().fit(texts, ["SD3", "SD9", "SD3", "SD5", None])
+    with pytest.raises(AnalysisInputError):
+        TextMapper().fit(texts, ["SD3"] * 5)
+    with pytest.raises(AnalysisInputError):
+        TextMapper().fit(texts, ["SD3"])
+
+
+# ---- clusters, themes and tables -----------------------------------------------------------
+
+def test_cluster_table_and_themes_of_outside_answers():
+    outside = [
+        "Parking places near the hospital for patients",
+        "More parking for patients at the hospital",
+        "Parking for visitors of the hospital is missing",
+        "Parking spaces for hospital staff",
+        "Solar panels and energy savings in hospital buildings",
+        "Energy savings: solar panels on the hospital roof",
+        "Reduce the energy bill with solar panels",
+        "Solar energy for the hospital buildings",
+    ]
+    inside = ["Training courses for radiographers"] * 3 + ["Lobby the ministry on reimbursement"] * 3
+    texts = pd.Series(outside + inside)
+    mapper = TextMapper(threshold=0.35)
+    mapped = mapper.fit_transform(texts)
+    assert (mapped["direction"].iloc[:8] == OUTSIDE).all()
+    assert set(mapper.cluster_table_.columns) == {"cluster", "n", "direction", "score", "top_terms"}
+    assert mapper.cluster_table_["n"].sum() == len(texts)
+    themes = mapper.themes(texts, mapped, n_themes=2)
+    assert themes["n"].sum() == 8 and themes["theme"].tolist() == [1, 2]
+    terms = " ".join(themes["top_terms"])
+    assert "parking" in terms and "solar" in terms
+    for quotes in themes["quotes"]:
+        assert all(q in outside for q in quotes)
+    auto = mapper.themes(texts, mapped)
+    assert auto["n"].sum() == 8
+
+
+def test_direction_counts_by_hand():
+    mapped = pd.DataFrame({"direction": ["SD1", "SD1", OUTSIDE, "SD3", BLANK]})
+    table = direction_counts(mapped, directions=["SD1", "SD2", "SD3", "SD4", "SD5"])
+    assert table["direction"].tolist() == ["SD1", "SD2", "SD3", "SD4", "SD5", OUTSIDE, BLANK]
+    assert table["n"].tolist() == [2, 0, 1, 0, 0, 1, 1]
+    assert table["share"].iloc[:6].tolist() == pytest.approx([0.5, 0, 0.25, 0, 0, 0.25])
+    assert np.isnan(table["share"].iloc[6])
+
+
+def test_choose_threshold_by_hand():
+    scores = pd.Series([0.9, 0.8, 0.3, 0.2])
+    best = pd.Series(["SD1", "SD2", "SD1", "SD2"])
+    truth = pd.Series(["SD1", "SD2", OUTSIDE, OUTSIDE])
+    threshold, table = choose_threshold(scores, best, truth, grid=[0.1, 0.5, 0.95])
+    assert threshold == 0.5
+    assert table.set_index("threshold").loc[0.5, "macro_f1"] == pytest.approx(1.0)
+    assert table.set_index("threshold").loc[0.95, "outside_share"] == 1.0
+
+
+# ---- reading a text column -----------------------------------------------------------------
+
+def test_read_text_column_csv_with_bom_and_cp1250(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes("id;Propunere\n1;Instruire pentru tehnicieni\n2;\n".encode("utf-8-sig"))
+    series = read_text_column(path, "propunere")
+    assert series.name == "Propunere" and series.index.tolist() == [2, 3]
+    assert series.iloc[0] == "Instruire pentru tehnicieni" and pd.isna(series.iloc[1])
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("id,Text\n1,Cursuri în secţiile de radiologie pentru personalul tehnic\n".encode("cp1250"))
+    assert read_text_column(legacy).iloc[0] == "Cursuri în secţiile de radiologie pentru personalul tehnic"
+
+
+def test_read_text_column_xlsx(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Timestamp", "What else should the Strategic Agenda include?"])
+    sheet.append(["2019-01-14", "A stand at MEDICA for the cluster"])
+    sheet.append(["2019-01-15", "Curs de ecografie"])
+    path = tmp_path / "form.xlsx"
+    book.save(path)
+    series = read_text_column(path, "What else should the Strategic Agenda include?")
+    assert series.tolist() == ["A stand at MEDICA for the cluster", "Curs de ecografie"]
+
+
+def test_read_text_column_errors_name_file_column_and_choices(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("id,Idea,Comment\n1,Training for all radiographers in the region,Another long comment here\n", encoding="utf-8")
+    with pytest.raises(HeaderProblemError) as info:
+        read_text_column(path, "Proposal")
+    message = str(info.value)
+    assert "answers.csv" in message and "'Proposal'" in message and "'Idea'" in message and "'Comment'" in message
+    with pytest.raises(HeaderProblemError):
+        read_text_column(path)  # two text columns: ambiguous
+    with pytest.raises(FileProblemError):
+        read_text_column(tmp_path / "nope.csv", "Idea")
+    with pytest.raises(FileProblemError):
+        read_text_column(tmp_path, "Idea")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(EmptyFileError):
+        read_text_column(empty, "Idea")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SurveyError):
+        read_text_column(broken, "Idea")
+
+
+def test_map_text_result_is_json_ready():
+    texts = pd.Series(
+        ["Training courses for radiographers", "Parking at the university hospital", "", "Un stand la târgul MEDICA"],
+        index=[2, 3, 4, 5],
+    )
+    result = map_text_result(texts)
+    json.dumps(result)
+    assert result["mode"] == "lexicon"
+    assert [a["row"] for a in result["answers"]] == [2, 3, 4, 5]
+    assert result["answers"][0]["direction"] == "SD3"
+    assert result["answers"][2]["direction"] == BLANK
+    assert sum(result["counts"].values()) == 4
+    supervised = map_text_result(
+        pd.Series(["training course", "website logo", "training workshop", "press website"] * 3),
+        labels=["SD3", "SD5", "SD3", "SD5"] * 3,
+    )
+    json.dumps(supervised)
+    assert supervised["mode"] == "supervised" and supervised["cv_macro_f1"] is not None
+
+
+def test_bad_parameters_raise():
+    with pytest.raises(AnalysisInputError):
+        TextMapper(threshold=-1).fit(["a text"])
+    with pytest.raises(AnalysisInputError):
+        TextMapper(cluster_weight=2).fit(["a text"])
+    with pytest.raises(AnalysisInputError):
+        TextMapper().fit(42)
+    with pytest.raises(AnalysisInputError):
+        TextMapper().transform(["not fitted"])
+
+
+def test_bundled_sample_texts_through_the_loader():
+    sample = ROOT / "data" / "sample"
+    if not (sample / "truth.csv").is_file():
+        pytest.skip("data/sample/ is absent")
+    load = pytest.importorskip("survey_analysis.load")
+    truth = pd.read_csv(sample / "truth.csv", dtype=str, keep_default_na=False)
+    truth = truth[truth["status"] == "kept"].set_index("respondent_id")
+    survey = load.load_responses(sample / "google_forms.xlsx", ROOT / "data" / "codebook.yml")
+    texts, expected = [], []
+    for qid in ("G1", "G2"):
+        answers = survey.responses[qid]
+        for rid, direction in truth[f"{qid}_direction"].items():
+            if direction:
+                texts.append(answers.loc[rid])
+                expected.append(direction)
+    mapped = TextMapper().fit_transform(pd.Series(texts))
+    assert BLANK not in set(mapped["direction"])
+    assert f1_score(expected, mapped["direction"], average="macro") >= 0.85
+
+
+def test_read_text_column_from_a_sample_export():
+    path = ROOT / "data" / "sample" / "google_forms.xlsx"
+    if not path.is_file():
+        pytest.skip("data/sample/ is absent")
+    series = read_text_column(path, "What else should the Strategic Agenda include?")
+    assert series.notna().sum() > 10
+    with pytest.raises(HeaderProblemError) as info:
+        read_text_column(path, "G9")
+    assert "Timestamp" in str(info.value)
