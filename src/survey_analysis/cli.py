@@ -1,0 +1,243 @@
+"""The ``survey-analysis`` command.
+
+Subcommands
+-----------
+sample     write the bundled sample (Google Forms and Microsoft Forms xlsx, truth.csv)
+inspect    what the loader makes of an export: tool, sheet, rows, questions, problems
+codebook   ``codebook draft FILE``: draft a codebook from an export
+evidence   one record per strategic direction
+segments   segments of members by priority profile
+map-text   map free-text answers onto the directions
+report     run the notebooks on an export and write the HTML reports
+
+Bad input ends with a message naming the file and what to do, and a non-zero
+exit status; ``--debug`` shows the traceback too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import SurveyError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_BAD_INPUT = 2
+
+
+def _add_common(p: argparse.ArgumentParser, *, codebook: bool = True, json_flag: bool = True, sheet: bool = True):
+    if codebook:
+        p.add_argument("--codebook", metavar="CB", help="codebook YAML (default: inferred from the export)")
+    if sheet:
+        p.add_argument("--sheet", help="sheet name to read (default: the sheet that holds the responses)")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="survey-analysis",
+        description="Turn member questionnaire exports into evidence for a strategic agenda.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write the bundled sample survey")
+    p.add_argument("--out", default="data/sample", help="folder to write to (default: data/sample)")
+    p.add_argument("--members", type=int, default=150, help="number of member organisations (default: 150)")
+    p.add_argument("--seed", type=int, default=2018, help="random seed (default: 2018)")
+
+    p = sub.add_parser("inspect", help="show what the loader reads from an export")
+    p.add_argument("file")
+    _add_common(p)
+
+    p = sub.add_parser("codebook", help="codebook tools")
+    csub = p.add_subparsers(dest="codebook_command", required=True)
+    d = csub.add_parser("draft", help="draft a codebook from an export")
+    d.add_argument("file")
+    d.add_argument("-o", "--output", help="write the draft here (default: print it)")
+    d.add_argument("--sheet", help="sheet name to read")
+
+    p = sub.add_parser("evidence", help="evidence per strategic direction")
+    p.add_argument("file")
+    _add_common(p)
+    p.add_argument("--register", help="membership register (CSV/xlsx) for coverage and weights")
+
+    p = sub.add_parser("segments", help="segments of members by their priority profile")
+    p.add_argument("file")
+    _add_common(p)
+    p.add_argument("--method", choices=["kmeans", "ward", "gmm"], default="kmeans")
+    p.add_argument("--k", type=int, default=None, help="number of segments (default: chosen by silhouette)")
+
+    p = sub.add_parser("map-text", help="map free-text answers onto the strategic directions")
+    p.add_argument("input", help="an export, or any CSV/xlsx with a text column")
+    _add_common(p, sheet=False)
+    p.add_argument("--column", help="the text column (default: every free-text question of the codebook)")
+
+    p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
+    p.add_argument("file")
+    p.add_argument("--codebook", metavar="CB")
+    p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
+    p.add_argument("--notebooks", default=None, help="folder of notebooks to run (default: notebooks/)")
+    return parser
+
+
+def _print_table(frame) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 200, "display.max_columns", 30, "display.width", 160,
+                           "display.max_colwidth", 60):
+        print(frame.to_string())
+
+
+def _cmd_inspect(args) -> int:
+    from .load import load_responses
+
+    survey = load_responses(args.file, args.codebook, sheet=args.sheet)
+    if args.json:
+        print(survey.to_json())
+        return 0
+    report = survey.report
+    print(f"File: {report.path}")
+    print(f"Tool: {report.source}   sheet: {report.sheet or '(text file)'}   header rows: {report.header_rows}")
+    _print_table(report.summary_frame())
+    if report.dropped:
+        print("\nRows dropped:")
+        _print_table(report.dropped_frame())
+    print("\nQuestions:")
+    _print_table(survey.questions_table()[["id", "type", "direction", "answered", "text", "options"]])
+    if report.problems:
+        print(f"\nProblems ({len(report.problems)}):")
+        _print_table(report.problems_frame().head(50))
+        if len(report.problems) > 50:
+            print(f"... {len(report.problems) - 50} more (use --json for all)")
+    for note in report.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _cmd_codebook(args) -> int:
+    import yaml
+
+    from .load import draft_codebook
+
+    cb = draft_codebook(args.file, sheet=args.sheet)
+    text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
+    text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(cb.questions)} questions)")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_evidence(args) -> int:
+    from .evidence import evidence_command
+
+    print(evidence_command(args.file, codebook=args.codebook, as_json=args.json, sheet=args.sheet,
+                           register=args.register))
+    return 0
+
+
+def _cmd_segments(args) -> int:
+    from .load import load_responses
+    from .segment import segments_result
+
+    survey = load_responses(args.file, args.codebook, sheet=args.sheet)
+    result = segments_result(survey, method=args.method, n_segments=args.k)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Segments: k = {result.get('k')} ({args.method})")
+    for key in ("silhouette", "stability"):
+        if key in result:
+            print(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
+    for seg in result.get("segments", []):
+        print(json.dumps(seg, ensure_ascii=False))
+    return 0
+
+
+def _cmd_map_text(args) -> int:
+    import pandas as pd
+
+    from .codebook import read_codebook
+    from .text import map_text_result, read_text_column
+
+    codebook = read_codebook(args.codebook)
+    texts = None
+    if args.column is None:
+        try:
+            from .load import load_responses
+
+            survey = load_responses(args.input, codebook)
+            parts = []
+            for qid in survey.codebook.text_questions():
+                if qid in survey.responses:
+                    col = survey.responses[qid].dropna()
+                    col.index = [f"{rid}:{qid}" for rid in col.index]
+                    parts.append(col)
+            texts = pd.concat(parts) if parts else None
+        except SurveyError:
+            texts = None
+    if texts is None:
+        texts = read_text_column(args.input, args.column)
+    result = map_text_result(texts, codebook)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        return 0
+    rows = result.get("answers", result.get("rows", []))
+    frame = pd.DataFrame(rows)
+    _print_table(frame)
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import build_reports
+
+    build_reports(args.file, codebook=args.codebook, out=args.out, notebooks=args.notebooks)
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from .sample import write_sample
+
+    for path in write_sample(args.out, n_members=args.members, seed=args.seed):
+        print(f"wrote {path}")
+    return 0
+
+
+_COMMANDS = {
+    "inspect": _cmd_inspect,
+    "codebook": _cmd_codebook,
+    "evidence": _cmd_evidence,
+    "segments": _cmd_segments,
+    "map-text": _cmd_map_text,
+    "report": _cmd_report,
+    "sample": _cmd_sample,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SurveyError as err:
+        if args.debug:
+            raise
+        if getattr(args, "json", False):
+            print(json.dumps(err.to_dict(), ensure_ascii=False, indent=2))
+        print(f"survey-analysis {args.command}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

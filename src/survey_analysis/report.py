@@ -1,0 +1,141 @@
+"""Run the notebooks on an export and write the HTML reports.
+
+The report stage executes every notebook of ``notebooks/`` with papermill,
+injecting the input file and codebook into its ``parameters`` cell, then
+exports each executed notebook with nbconvert as one self-contained HTML file
+(code hidden, charts embedded as images, so the file can be mailed on its own),
+and writes ``index.html`` linking them.  Nothing identifying is shown by the
+notebooks; free text is shown escaped, never as HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+from pathlib import Path
+from typing import Callable
+
+from .errors import FileProblemError, SurveyError
+
+__all__ = ["NOTEBOOKS_DIR", "REPORTS_DIR", "build_reports", "export_html", "write_index"]
+
+_ROOT = Path(__file__).resolve().parents[2]
+#: Where the analysis notebooks live (the project's ``notebooks/``).
+NOTEBOOKS_DIR = _ROOT / "notebooks"
+#: Where reports are written by default (the project's ``reports/``).
+REPORTS_DIR = _ROOT / "reports"
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:52rem;margin:2rem auto;
+padding:0 1rem;color:#222;line-height:1.5}
+h1{font-size:1.6rem}li{margin:.4rem 0}.meta{color:#555;font-size:.9rem}
+a{color:#1b6ca8}
+"""
+
+
+def _notebook_title(path: Path) -> str:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem.replace("_", " ")
+
+
+def export_html(notebook: Path, out: Path) -> Path:
+    """Export an executed notebook as one self-contained HTML file without code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def write_index(out_dir: Path, entries: list[tuple[str, str]], *, input_path: Path) -> Path:
+    """Write ``index.html`` linking the notebook reports."""
+    items = "\n".join(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>' for title, href in entries)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Survey evidence reports</title>
+<style>{_CSS}</style></head>
+<body><h1>Survey evidence for the strategic agenda</h1>
+<p class="meta">Input: {html.escape(input_path.name)} &middot; produced {stamp} by survey-analysis</p>
+<ol>
+{items}
+</ol>
+<p class="meta">Each report is a single file that opens in any browser. Identifying answers (names, e-mails,
+organisation names) are never shown; groups smaller than the disclosure threshold are suppressed.</p>
+</body></html>
+"""
+    path = out_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, out: str | Path | None = None,
+                  notebooks: str | Path | None = None, progress: Callable[[str], None] | None = print,
+                  parameters: dict | None = None) -> list[Path]:
+    """Execute every notebook on ``input_path`` and write the HTML reports.
+
+    Returns the paths written, ``index.html`` first.
+    """
+    import papermill
+
+    input_path = Path(input_path).resolve()
+    if not input_path.is_file():
+        raise FileProblemError("the export to report on does not exist", path=input_path,
+                               hint="give the path of a survey export (.xlsx or .csv).")
+    notebooks_dir = Path(notebooks) if notebooks else NOTEBOOKS_DIR
+    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not found:
+        raise FileProblemError("no notebooks to run", path=notebooks_dir,
+                               hint="run from a checkout of the project, or pass --notebooks DIR.")
+    out_dir = Path(out) if out else REPORTS_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed_dir = out_dir / "executed"
+    executed_dir.mkdir(exist_ok=True)
+    params = {"input_path": str(input_path)}
+    if codebook is not None:
+        params["codebook_path"] = str(Path(codebook).resolve())
+    params.update(parameters or {})
+    entries: list[tuple[str, str]] = []
+    written: list[Path] = []
+    env_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        for k, nb_path in enumerate(found, start=1):
+            if progress:
+                progress(f"[{k}/{len(found)}] running {nb_path.name}")
+            executed = executed_dir / nb_path.name
+            try:
+                papermill.execute_notebook(str(nb_path), str(executed), parameters=params,
+                                           cwd=str(nb_path.parent), progress_bar=False, log_output=False,
+                                           kernel_name="python3")
+            except papermill.PapermillExecutionError as exc:
+                raise SurveyError(f"notebook {nb_path.name} stopped with {exc.ename}: {exc.evalue} "
+                                  f"(the executed notebook, with the failing cell, is {executed})",
+                                  path=input_path) from None
+            html_path = export_html(executed, out_dir / (nb_path.stem + ".html"))
+            entries.append((_notebook_title(nb_path), html_path.name))
+            written.append(html_path)
+            if progress:
+                progress(f"      wrote {html_path}")
+    finally:
+        if env_backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_backend
+    index = write_index(out_dir, entries, input_path=input_path)
+    if progress:
+        progress(f"wrote {index}")
+    return [index, *written]
