@@ -958,6 +958,11 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     for qid, parts in multi_parts.items():
         frame = pd.concat(parts, axis=1)
         frame = frame.loc[:, ~frame.columns.duplicated()]
+        # A respondent who chose any option did not choose the blank ones; one
+        # who left every option blank did not answer the question.
+        answered = frame.notna().any(axis=1)
+        frame = frame.where(~answered.to_numpy()[:, None] | frame.notna(), pd.NA)
+        frame = frame.mask(answered.to_numpy()[:, None] & frame.isna().to_numpy(), False).astype("boolean")
         for c in frame.columns:
             pieces[c] = frame[c]
         question_columns[qid] = list(frame.columns)
@@ -1240,10 +1245,21 @@ def _infer_question(qid: str, header: str, values: list, scales: dict[str, list[
             if len(parts) <= 40 and repeated >= 0.8 * sum(parts.values()):
                 options = [Option(id=_option_id(p, k), en=p, ro=p) for k, (p, _) in enumerate(parts.most_common())]
                 return Question(id=qid, type="multi", text=text, options=options)
-    counts = Counter(texts)
-    if len(counts) <= 12 and len(counts) <= max(2, 0.5 * len(texts)):
-        options = [Option(id=_option_id(p, k), en=p, ro=p) for k, (p, _) in enumerate(counts.most_common())]
-        return Question(id=qid, type="single", text=text, options=options)
+    # Single choice: few distinct answers once case, spacing and ş/ș forms are ignored.
+    counts: Counter = Counter()
+    first_form: dict[str, str] = {}
+    for t in texts:
+        key = normalise_text(t)
+        if key in MISSING_ANSWERS:
+            continue
+        counts[key] += 1
+        first_form.setdefault(key, t.strip())
+    if counts and len(counts) <= 12 and len(counts) <= max(2, 0.5 * len(texts)):
+        options = [Option(id=_option_id(first_form[k], i), en=first_form[k], ro=first_form[k])
+                   for i, (k, _) in enumerate(counts.most_common())]
+        ids = [o.id for o in options]
+        if len(set(ids)) == len(ids):
+            return Question(id=qid, type="single", text=text, options=options)
     return Question(id=qid, type="text", text=text)
 
 
