@@ -1,0 +1,114 @@
+"""The report stage: notebooks executed on an export and exported as self-contained HTML."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from survey_analysis.report import build_reports
+from survey_analysis.sample import make_sample
+
+from conftest import CODEBOOK, SAMPLE
+from filebuilders import write_xlsx
+
+
+class _Text(HTMLParser):
+    """Collects visible text and the tags of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    written = build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, out=out, progress=None)
+    return out, written
+
+
+def test_index_and_one_report_per_notebook(sample_reports):
+    out, written = sample_reports
+    assert written[0] == out / "index.html"
+    names = {p.name for p in written}
+    assert {"01_overview.html", "02_evidence.html", "03_segments_and_proposals.html"} <= names
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for name in names - {"index.html"}:
+        assert f'href="{name}"' in index
+
+
+def test_reports_embed_their_charts_and_hide_the_code(sample_reports):
+    out, written = sample_reports
+    for path in written[1:]:
+        page = path.read_text(encoding="utf-8")
+        images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+        assert images, f"{path.name} has no embedded chart"
+        assert base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
+        # No link to an external image file: the page can be mailed on its own.
+        parser = _Text()
+        parser.feed(page)
+        assert not [a for t, a in parser.tags if t == "img" and not a.get("src", "").startswith("data:")]
+        visible = " ".join(parser.text)
+        assert "load_responses" not in visible and "import survey_analysis" not in visible
+
+
+def test_no_identifying_answer_reaches_a_report(sample_reports):
+    out, written = sample_reports
+    sample = make_sample()
+    secrets = {a["A2"] for a in sample.answers} | {a["A1"] for a in sample.answers} | {a["_person"] for a in sample.answers}
+    for path in written:
+        page = path.read_text(encoding="utf-8")
+        leaked = [s for s in secrets if s in page]
+        assert not leaked, f"{path.name} shows {leaked[:3]}"
+
+
+def test_headline_figures_are_in_the_reports(sample_reports):
+    out, _ = sample_reports
+    assert "Respondents: 150 of 155 rows read" in (out / "01_overview.html").read_text(encoding="utf-8")
+    assert "SD1 &gt; SD3 &gt; SD2 &gt; SD5 &gt; SD4" in (out / "02_evidence.html").read_text(encoding="utf-8")
+
+
+def test_hostile_free_text_is_shown_as_text_never_markup(tmp_path):
+    """BAD_INPUTS 18: <script>, <img onerror> and a quote in a URL stay text in every report."""
+    from openpyxl import load_workbook
+
+    source = load_workbook(SAMPLE / "google_forms.xlsx")
+    sheet = source["Form Responses 1"]
+    header = [c.value for c in sheet[1]]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=151)]
+    g2 = header.index("What else should the Strategic Agenda include?")
+    hostile = ['<script>alert("x")</script> training for staff',
+               '<img src=x onerror="alert(1)"> a common cluster brand',
+               'see https://example.org/a"b<b>bold</b> for research projects']
+    for k, text in enumerate(hostile):
+        rows[10 + k][g2] = text
+    path = write_xlsx(tmp_path / "hostile.xlsx", {"Form Responses 1": [header, *rows]})
+    notebook_dir = SAMPLE.parents[1] / "notebooks"
+    out = tmp_path / "out"
+    written = build_reports(path, codebook=CODEBOOK, out=out, progress=None,
+                            notebooks=notebook_dir)
+    page = (out / "03_segments_and_proposals.html").read_text(encoding="utf-8")
+    assert '<script>alert("x")</script>' not in page
+    assert "<img src=x onerror" not in page and "<b>bold</b>" not in page
+    parser = _Text()
+    parser.feed(page)
+    assert not any("alert(" in s for s in parser.scripts)
+    assert not [a for t, a in parser.tags if "onerror" in a]
+    assert written
