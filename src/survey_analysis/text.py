@@ -613,7 +613,8 @@ class TextMapper:
         DataFrame
             Same index as ``texts``; columns ``language`` (en/ro/unknown),
             ``direction`` (a direction code, ``"outside"``, or ``"(blank)"`` for
-            an empty answer), ``score`` (lexicon score, or the classifier's
+            an empty answer), ``score`` (lexicon score, from 0 up to
+            ``keyword_weight + similarity_weight``, or the classifier's
             probability), ``runner_up`` and ``runner_up_score`` (the next best
             direction), ``cluster`` (lexicon mode: the answer's cluster; -1 when
             not clustered).
