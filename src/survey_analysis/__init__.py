@@ -55,7 +55,8 @@ _LAZY = {
     "Segmentation": "segment", "segment_profile_table": "segment", "segment_sizes": "segment",
     "segment_crosstab": "segment", "segments_result": "segment",
     "TextMapper": "text", "direction_lexicon": "text", "direction_counts": "text", "read_text_column": "text",
-    "map_text_result": "text",
+    "map_text_result": "text", "choose_threshold": "text", "fold_text": "text", "detect_language": "text",
+    "OUTSIDE": "text",
     # plot / report / sample
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
     "plot_segment_profiles": "plot", "plot_text_directions": "plot",

@@ -1,0 +1,64 @@
+"""The survey-analysis command: each subcommand on the sample, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import yaml
+
+from survey_analysis.cli import main
+
+from conftest import CODEBOOK, SAMPLE
+
+EXPORT = str(SAMPLE / "google_forms.xlsx")
+
+
+def test_evidence_json_has_one_record_per_direction(capsys):
+    assert main(["evidence", EXPORT, "--codebook", str(CODEBOOK), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    records = out["directions"] if isinstance(out, dict) else out
+    assert [r["direction"] for r in records] == ["SD1", "SD2", "SD3", "SD4", "SD5"]
+    assert all(r["n"] == 150 for r in records)
+
+
+def test_segments_json_recovers_three_segments(capsys):
+    assert main(["segments", EXPORT, "--codebook", str(CODEBOOK), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["k"] == 3
+    assert sum(s["n"] for s in out["segments"]) == 150
+
+
+def test_map_text_reads_a_plain_csv_column(tmp_path, capsys):
+    path = tmp_path / "ideas.csv"
+    path.write_text("id;idea\n1;Cursuri de instruire pentru tehnicienii radiologi\n2;A common stand at the fair\n",
+                    encoding="utf-8")
+    assert main(["map-text", str(path), "--column", "idea", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [a["direction"] for a in out["answers"]] == ["SD3", "SD5"]
+
+
+def test_codebook_draft_writes_yaml_that_loads(tmp_path):
+    target = tmp_path / "draft.yml"
+    assert main(["codebook", "draft", str(SAMPLE / "microsoft_forms.xlsx"), "-o", str(target)]) == 0
+    from survey_analysis import load_responses, read_codebook
+
+    cb = read_codebook(target)
+    assert len(cb.questions) > 20
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert data["questions"][0]["id"]
+    survey = load_responses(SAMPLE / "microsoft_forms.xlsx", target)
+    assert survey.n == 150
+
+
+def test_console_script_reports_bad_input_without_traceback(tmp_path):
+    bad = tmp_path / "empty.xlsx"
+    bad.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "survey_analysis.cli", "inspect", str(bad)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "empty.xlsx" in result.stderr and "Traceback" not in result.stderr
+    debug = subprocess.run([sys.executable, "-m", "survey_analysis.cli", "--debug", "inspect", str(bad)],
+                           capture_output=True, text=True)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
