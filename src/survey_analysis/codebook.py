@@ -288,10 +288,16 @@ class Codebook:
         if folded in folded_index:
             return folded_index[folded], "text"
         best, best_ratio = None, 0.0
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(norm)
         for form, qid in index.items():
             if len(form) < 8:
                 continue
-            ratio = difflib.SequenceMatcher(None, norm, form).ratio()
+            matcher.set_seq1(form)
+            # The quick upper bounds skip most forms without the full comparison.
+            if matcher.real_quick_ratio() < fuzzy or matcher.quick_ratio() < fuzzy:
+                continue
+            ratio = matcher.ratio()
             if ratio > best_ratio:
                 best, best_ratio = qid, ratio
         if best is not None and best_ratio >= fuzzy:

@@ -539,22 +539,20 @@ class _Coder:
                            dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
 
     def _apply(self, values, rows, column, q, mapping, warn, *, allowed, dtype) -> pd.Series:
-        coded = []
-        for raw, row in zip(values, rows):
-            if raw is None:
-                coded.append(None)
-                continue
-            code = mapping[raw]
-            if code is _UNCODED:
-                self.problem(row, column, q.id, raw, "not_in_scale", "error",
+        raw = pd.Series(values, dtype=object)
+        coded = raw.map(mapping)
+        uncoded = coded.map(lambda v: v is _UNCODED).to_numpy(dtype=bool) if len(coded) else np.zeros(0, bool)
+        if uncoded.any():
+            for i in np.flatnonzero(uncoded):
+                self.problem(rows[i], column, q.id, values[i], "not_in_scale", "error",
                              f"answer is not one of the question's labels ({allowed}); left missing. "
                              "Add the label to the codebook if it is a valid answer.")
-                coded.append(None)
-            else:
-                if raw in warn:
-                    self.problem(row, column, q.id, raw, "recoded", "warning", warn[raw])
-                coded.append(code)
-        return pd.Series(pd.Categorical(coded, dtype=dtype))
+            coded = coded.where(~uncoded, None)
+        if warn:
+            for i, v in enumerate(values):
+                if v is not None and v in warn:
+                    self.problem(rows[i], column, q.id, v, "recoded", "warning", warn[v])
+        return pd.Series(pd.Categorical(coded.to_numpy(dtype=object), dtype=dtype))
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         out = []
@@ -577,13 +575,7 @@ class _Coder:
         return pd.Series(out, dtype="Float64")
 
     def code_text(self, values: list) -> pd.Series:
-        out = []
-        for raw in values:
-            if raw is None:
-                out.append(None)
-                continue
-            text = _cell_text(raw).strip() if not isinstance(raw, (dt.datetime, dt.date)) else raw.isoformat()
-            out.append(text or None)
+        out = [(v.strip() or None) if v.__class__ is str else (None if v is None else _text_of(v)) for v in values]
         return pd.Series(out, dtype="string")
 
     def code_date(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
@@ -606,7 +598,7 @@ class _Coder:
         cache: dict[Any, tuple[set, str]] = {}
         chosen_rows, other_rows = [], []
         for raw, row in zip(values, rows):
-            if raw is None:
+            if raw is None or (raw.__class__ is str and not raw.strip()):
                 chosen_rows.append(set())
                 other_rows.append(None)
                 continue
@@ -621,7 +613,7 @@ class _Coder:
                 other_rows.append(None)
             chosen_rows.append(chosen)
         data = {f"{q.id}[{o.id}]": [o.id in c for c in chosen_rows] for o in q.options}
-        answered = [raw is not None for raw in values]
+        answered = [raw is not None and not (raw.__class__ is str and not raw.strip()) for raw in values]
         frame = pd.DataFrame(data)
         # Unanswered questions are missing, not "none chosen".
         frame = frame.astype("boolean")
@@ -630,6 +622,13 @@ class _Coder:
 
 
 _UNCODED = object()
+
+
+def _text_of(value: Any) -> str | None:
+    """Text of a non-string cell (numbers without a spurious '.0', dates in ISO form)."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return _cell_text(value).strip() or None
 
 
 def _as_number(value: Any) -> float | None:
@@ -894,8 +893,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
             keep_idx.append(i)
     body = [body[i] for i in keep_idx]
     row_numbers = [row_numbers[i] for i in keep_idx]
+    # Whitespace-only cells count as blank; each coder treats them so.
     columns = list(zip(*body)) if body else [() for _ in headers]
-    columns = [[None if (isinstance(v, str) and not v.strip()) else v for v in col] for col in columns]
 
     coder = _Coder(report, raw.sheet)
     pieces: dict[str, pd.Series | pd.DataFrame] = {}
@@ -1020,75 +1019,92 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
 
 
 def _code_ranking(q: Question, parts: dict, rows: list[int], coder: _Coder) -> pd.DataFrame:
+    """Ranks per option from per-option columns, rank-slot columns or one joined list.
+
+    Rankings that are not a complete order (ties, gaps, unranked options) are
+    kept as given and reported; the ranking analysis documents how it treats them.
+    """
     n = len(rows)
     option_ids = [o.id for o in q.options]
     ranks = {oid: [None] * n for oid in option_ids}
     lookup = _label_lookup((o.id, (o.en, o.ro, o.id)) for o in q.options)
-    if parts["by_option"]:
-        for oid, (values, plan) in parts["by_option"].items():
-            for i, v in enumerate(values):
-                if v is None or normalise_text(_cell_text(v)) in MISSING_ANSWERS:
-                    continue
-                m = re.match(r"^\s*(\d+)", _cell_text(v))
-                if not m:
-                    coder.problem(rows[i], plan.header, q.id, v, "not_a_rank", "error",
-                                  "rank is not a number; left missing.")
-                    continue
-                ranks[oid][i] = int(m.group(1))
-    if parts["slots"]:
-        for slot, (values, plan) in sorted(parts["slots"].items()):
-            for i, v in enumerate(values):
-                if v is None:
-                    continue
-                oid = _lookup(lookup, _cell_text(v))
-                if oid is None:
-                    coder.problem(rows[i], plan.header, q.id, v, "unknown_option", "error",
-                                  "ranked answer is not one of the options; left missing.")
-                    continue
-                if ranks[oid][i] is not None:
-                    coder.problem(rows[i], plan.header, q.id, v, "repeated_in_ranking", "warning",
-                                  f"option placed at rank {ranks[oid][i]} and again at {slot}; the first is kept.")
-                    continue
-                ranks[oid][i] = slot
-    if parts["joined"] is not None:
-        values, plan = parts["joined"]
+    for oid, (values, plan) in parts["by_option"].items():
+        parsed: dict[Any, Any] = {}
+        for v in set(values) - {None}:
+            text = _cell_text(v)
+            m = re.match(r"^\s*(\d+)", text)
+            parsed[v] = int(m.group(1)) if m else (None if normalise_text(text) in MISSING_ANSWERS else _UNCODED)
+        column = ranks[oid]
         for i, v in enumerate(values):
             if v is None:
                 continue
-            tokens = [t for t in re.split(r"[;\n]", _cell_text(v)) if t.strip()]
-            position = 0
-            for token in tokens:
-                oid = _lookup(lookup, token)
-                if oid is None:
-                    coder.problem(rows[i], plan.header, q.id, token, "unknown_option", "error",
-                                  "ranked answer is not one of the options; left missing.")
-                    continue
-                if ranks[oid][i] is not None:
-                    coder.problem(rows[i], plan.header, q.id, token, "repeated_in_ranking", "warning",
-                                  "option listed twice in the ranking; the first place is kept.")
-                    continue
-                position += 1
+            value = parsed[v]
+            if value is _UNCODED:
+                coder.problem(rows[i], plan.header, q.id, v, "not_a_rank", "error", "rank is not a number; left missing.")
+            else:
+                column[i] = value
+    for slot, (values, plan) in sorted(parts["slots"].items()):
+        for i, v in enumerate(values):
+            if v is None or normalise_text(_cell_text(v)) in MISSING_ANSWERS:
+                continue
+            oid = _lookup(lookup, _cell_text(v))
+            if oid is None:
+                coder.problem(rows[i], plan.header, q.id, v, "unknown_option", "error",
+                              "ranked answer is not one of the options; left missing.")
+            elif ranks[oid][i] is not None:
+                coder.problem(rows[i], plan.header, q.id, v, "repeated_in_ranking", "warning",
+                              f"option placed at rank {ranks[oid][i]} and again at {slot}; the first is kept.")
+            else:
+                ranks[oid][i] = slot
+    if parts["joined"] is not None:
+        values, plan = parts["joined"]
+        cache: dict[str, tuple[list, list]] = {}
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            text = _cell_text(v)
+            if text not in cache:
+                order, unknown, repeated = [], [], []
+                for token in re.split(r"[;\n]", text):
+                    if not token.strip():
+                        continue
+                    oid = _lookup(lookup, token)
+                    if oid is None:
+                        unknown.append(token)
+                    elif oid in order:
+                        repeated.append(token)
+                    else:
+                        order.append(oid)
+                cache[text] = (order, unknown, repeated)
+            order, unknown, repeated = cache[text]
+            for token in unknown:
+                coder.problem(rows[i], plan.header, q.id, token, "unknown_option", "error",
+                              "ranked answer is not one of the options; left missing.")
+            for token in repeated:
+                coder.problem(rows[i], plan.header, q.id, token, "repeated_in_ranking", "warning",
+                              "option listed twice in the ranking; the first place is kept.")
+            for position, oid in enumerate(order, start=1):
                 ranks[oid][i] = position
-    # Check each answered ranking is a permutation of 1..k; keep it as given and report.
+    frame = pd.DataFrame({f"{q.id}[{o}]": pd.array(ranks[o], dtype="Int64") for o in option_ids})
+    # Complete orders are permutations of 1..k; report every other answered ranking.
+    matrix = frame.to_numpy(dtype=float, na_value=np.nan)
+    answered = ~np.isnan(matrix).all(axis=1)
+    complete = (np.sort(np.nan_to_num(matrix, nan=-1), axis=1) == np.arange(1, len(option_ids) + 1)).all(axis=1)
     first_plan = (list(parts["by_option"].values()) or list(parts["slots"].values()) or [parts["joined"]])[0][1]
-    for i in range(n):
+    for i in np.flatnonzero(answered & ~complete):
         given = [ranks[o][i] for o in option_ids if ranks[o][i] is not None]
-        if not given:
-            continue
-        expected = list(range(1, len(given) + 1))
-        if sorted(given) != expected or len(given) != len(option_ids):
-            kinds = []
-            if len(set(given)) != len(given):
-                kinds.append("ties")
-            if sorted(set(given)) != list(range(1, len(set(given)) + 1)):
-                kinds.append("gaps")
-            if len(given) != len(option_ids):
-                kinds.append(f"{len(option_ids) - len(given)} option(s) unranked")
-            coder.problem(rows[i], first_plan.header if first_plan else q.id, q.id,
-                          "; ".join(f"{o}={ranks[o][i]}" for o in option_ids), "ranking_not_permutation", "warning",
-                          f"ranking is not a complete order ({', '.join(kinds)}); kept as given, the ranking "
-                          "analysis treats it as documented.")
-    return pd.DataFrame({f"{q.id}[{o}]": pd.array(ranks[o], dtype="Int64") for o in option_ids})
+        kinds = []
+        if len(set(given)) != len(given):
+            kinds.append("ties")
+        if sorted(set(given)) != list(range(1, len(set(given)) + 1)):
+            kinds.append("gaps")
+        if len(given) != len(option_ids):
+            kinds.append(f"{len(option_ids) - len(given)} option(s) unranked")
+        coder.problem(rows[i], first_plan.header, q.id, "; ".join(f"{o}={ranks[o][i]}" for o in option_ids),
+                      "ranking_not_permutation", "warning",
+                      f"ranking is not a complete order ({', '.join(kinds)}); kept as given, the ranking "
+                      "analysis treats it as documented.")
+    return frame
 
 
 def _mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
@@ -1151,17 +1167,15 @@ def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.Data
                 break
     if key is None:
         return
-    live = [rid for rid in key.index if rid not in drop and not pd.isna(key[rid])]
-    groups: dict[str, list[str]] = {}
-    for rid in live:
-        groups.setdefault(str(key[rid]), []).append(rid)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        latest = members[-1]
-        for rid in members[:-1]:
+    values = key.astype(object).where(key.notna(), None).tolist()
+    live = [(rid, k) for rid, k in zip(key.index, values) if k is not None and rid not in drop]
+    latest: dict[str, str] = {}
+    for rid, k in live:
+        latest[k] = rid
+    for rid, k in live:
+        if latest[k] != rid:
             drop.setdefault(rid, ("duplicate submission",
-                                  f"{how} as the later response at row {row_of[latest]}, which is kept"))
+                                  f"{how} as the later response at row {row_of[latest[k]]}, which is kept"))
 
 
 # ---- drafting a codebook from an export --------------------------------------------------------
