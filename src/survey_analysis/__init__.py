@@ -8,6 +8,7 @@ validate  -> :mod:`survey_analysis.load`      the questionnaire model; every row
 score     -> summary, scores, consensus, ranking, reliability, groups, coverage, disclosure, evidence
 segment   -> profiles, segment, text          segments of members; free text mapped to directions
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
+export    -> :mod:`survey_analysis.export`    tables written to CSV/xlsx safely
 report    -> :mod:`survey_analysis.report`    notebooks executed and exported to HTML
 
 The most used functions are importable from the package itself; the heavier
@@ -61,6 +62,7 @@ _LAZY = {
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
     "plot_segment_profiles": "plot", "plot_text_directions": "plot",
     "build_reports": "report",
+    "write_table": "export", "neutralise_formula": "export",
     "write_sample": "sample", "make_sample": "sample",
 }
 

@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="an export, or any CSV/xlsx with a text column")
     _add_common(p, sheet=False)
     p.add_argument("--column", help="the text column (default: every free-text question of the codebook)")
+    p.add_argument("--out", help="also write the mapping to this .csv or .xlsx file")
 
     p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
     p.add_argument("file")
@@ -189,10 +190,16 @@ def _cmd_map_text(args) -> int:
     result = map_text_result(texts, codebook)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
-        return 0
-    rows = result.get("answers", result.get("rows", []))
-    frame = pd.DataFrame(rows)
-    _print_table(frame)
+    frame = pd.DataFrame(result.get("answers", []))
+    if args.out:
+        from .export import write_table
+
+        frame = frame.assign(text=[str(texts.get(r, "")) if hasattr(texts, "get") else "" for r in frame["row"]]) \
+            if "row" in frame else frame
+        write_table(frame, args.out, index=False)
+        print(f"wrote {args.out}", file=sys.stderr)
+    if not args.json:
+        _print_table(frame.drop(columns=["text"], errors="ignore"))
     return 0
 
 

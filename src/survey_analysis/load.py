@@ -331,6 +331,39 @@ class Survey:
     def to_json(self) -> str:
         return json.dumps(self.report.to_dict(self.question_records()), ensure_ascii=False, indent=2)
 
+    def pseudonyms(self, key: str | bytes) -> pd.Series:
+        """A stable, non-reversible key per respondent (HMAC-SHA256 of the e-mail).
+
+        Use it to link this year's answers to next year's without keeping
+        e-mails in the analysis.  The same ``key`` gives the same pseudonym for
+        the same e-mail (case and spacing ignored); without the key nobody can
+        recompute it.  Keep the key out of every output, like a password.
+        Respondents without an e-mail (or, failing that, organisation name)
+        get a missing value.
+        """
+        import hashlib
+        import hmac
+
+        if not key:
+            raise CodebookError("a pseudonym key is needed", hint="pass a secret key kept outside the outputs.")
+        secret = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+        source = None
+        for col in self.identifiers.columns:
+            values = self.identifiers[col].dropna().astype(str)
+            if len(values) and values.str.contains("@").mean() > 0.8:
+                source = self.identifiers[col]
+                break
+        if source is None:
+            for col in self.identifiers.columns:
+                if re.search(r"organi[sz]|denumire|company", str(col), re.I) or col == "A1":
+                    source = self.identifiers[col]
+                    break
+        if source is None:
+            return pd.Series(pd.NA, index=self.responses.index, dtype="string", name="pseudonym")
+        out = [None if pd.isna(v) else hmac.new(secret, normalise_text(v).encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+               for v in source.reindex(self.responses.index)]
+        return pd.Series(out, index=self.responses.index, dtype="string", name="pseudonym")
+
 
 # ---- header and tool detection ------------------------------------------------------------
 
