@@ -19,8 +19,15 @@ def test_support_chart_draws_one_bar_per_direction_with_n(sample_survey):
     assert "n=150" in texts
 
 
+def test_likert_chart_refuses_mixed_scales(sample_survey):
+    with pytest.raises(sa.AnalysisInputError) as err:
+        sa.plot_likert(sa.item_likert_table(sample_survey))
+    assert "scale" in str(err.value)
+
+
 def test_likert_chart_stacks_every_level(sample_survey):
     table = sa.item_likert_table(sample_survey)
+    table = table[table["scale"] == "importance5"]
     ax = sa.plot_likert(table)
     n_items = table["item"].nunique()
     assert len(ax.patches) == n_items * 5

@@ -411,8 +411,10 @@ def item_likert_table(survey: Any, *, language: str = "en") -> pd.DataFrame:
     DataFrame
         The columns of :func:`survey_analysis.summary.likert_counts`
         (``item``, ``level``, ``label``, ``count``, ``percent``, ``n``) plus
-        ``direction``, ``item_text`` and ``reversed`` — raw answers, not
-        reverse-keyed, so the labels read as the respondents saw them.
+        ``direction``, ``item_text``, ``reversed`` and ``scale`` (the
+        codebook's scale name, so items on different scales can be drawn
+        apart) — raw answers, not reverse-keyed, so the labels read as the
+        respondents saw them.
     """
     if language not in ("en", "ro"):
         raise bad_option("language", "'en' or 'ro'", language)
@@ -426,4 +428,5 @@ def item_likert_table(survey: Any, *, language: str = "en") -> pd.DataFrame:
     table["direction"] = table["item"].map(direction_of)
     table["item_text"] = [cb.questions[i].text.get(language, "") for i in table["item"]]
     table["reversed"] = table["item"].isin(parts.reverse)
+    table["scale"] = [cb.questions[i].scale for i in table["item"]]
     return table

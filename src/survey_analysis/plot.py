@@ -108,6 +108,12 @@ def plot_likert(table: pd.DataFrame, *, ax=None, title: str | None = None, wrap:
     table = _need_columns(table, ["item", "level", "label", "percent", "n"], "plot_likert")
     if table.empty:
         return _empty(ax, "No answers to show")
+    label_sets = {tuple(group.sort_values("level")["label"]) for _, group in table.groupby("item", sort=False)}
+    if len(label_sets) > 1:
+        raise AnalysisInputError(
+            "plot_likert draws items answered on one scale, but these items use different scales",
+            value=sorted({labels[0] for labels in label_sets}),
+            hint="draw each scale apart, e.g. table[table['scale'] == 'agreement5'].")
     items = list(dict.fromkeys(table["item"]))
     levels = sorted(table["level"].unique())
     labels = table.drop_duplicates("level").set_index("level")["label"].to_dict()
