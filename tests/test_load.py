@@ -289,3 +289,49 @@ def test_real_limesurvey_exports(fixtures_dir):
         assert survey.source == "limesurvey"
         assert survey.n == len(submitted) == 25
         assert survey.report.rows_read == survey.n + len(survey.report.dropped)
+
+
+@pytest.mark.parametrize(
+    "stamps, expected",
+    [
+        (["9/8/2026 14:28:27", "12/31/2026 09:00:00"], ["2026-09-08 14:28:27", "2026-12-31 09:00:00"]),
+        (["08.09.2026 14:28", "31.12.2026 09:00"], ["2026-09-08 14:28:00", "2026-12-31 09:00:00"]),
+        (["2026-09-08 14:28:27", "2026-12-31 09:00:00"], ["2026-09-08 14:28:27", "2026-12-31 09:00:00"]),
+        ([46273.603090278, 46387.375], ["2026-09-08 14:28:27", "2026-12-31 09:00:00"]),
+    ],
+)
+def test_submission_times_are_parsed_in_the_tools_forms(tmp_path, stamps, expected):
+    header = ["Timestamp", "Email Address", "Member category"]
+    rows = [[stamps[0], "a@x.ro", "Other"], [stamps[1], "b@x.ro", "Altele"]]
+    path = write_xlsx(tmp_path / "times.xlsx", {"Form Responses 1": [header, *rows]})
+    survey = sa.load_responses(path, CODEBOOK)
+    got = survey.metadata["Timestamp"].dt.round("s").dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
+    assert got == expected
+
+
+def test_the_latest_submission_by_time_is_kept_even_when_rows_are_out_of_order(tmp_path):
+    header = ["Timestamp", "Email Address", "Member category"]
+    rows = [["2019-01-15 10:00:00", "a@x.ro", "Other"], ["2019-01-14 10:00:00", "A@x.ro ", "Altele"],
+            ["2019-01-14 11:00:00", "b@x.ro", "Other"]]
+    path = write_xlsx(tmp_path / "dups.xlsx", {"Form Responses 1": [header, *rows]})
+    survey = sa.load_responses(path, CODEBOOK)
+    assert list(survey.responses.index) == ["1", "3"]
+    (dropped,) = survey.report.dropped
+    assert dropped["row"] == 3 and dropped["reason"] == "duplicate submission" and "row 2" in dropped["detail"]
+
+
+def test_fuzzy_header_match_is_reported(tmp_path):
+    header = ["Timestamp", "Which collaborative project ideas should the cluster pursue in 2020?", "Member category"]
+    path = write_xlsx(tmp_path / "wording.xlsx", {"Form Responses 1": [header, ["2019-01-14", "A PET study", "Other"]]})
+    survey = sa.load_responses(path, CODEBOOK)
+    assert survey.responses.loc["1", "G1"] == "A PET study"
+    assert any("similar wording" in note and "G1" in note for note in survey.report.notes)
+
+
+@pytest.mark.parametrize("folder", ["microsoft_forms", "google_forms", "qualtrics", "surveymonkey", "limesurvey"])
+def test_inspect_json_on_every_real_export(fixtures_dir, folder, capsys):
+    for path in sorted((fixtures_dir / folder).iterdir()):
+        assert cli_main(["inspect", str(path), "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["source"] == folder
+        assert out["rows_read"] == out["respondents"] + len(out["dropped"])

@@ -126,6 +126,11 @@ _IDENTIFYING_METADATA = {"email", "email address", "name", "first name", "last n
                          "ipaddress", "recipientemail", "recipientfirstname", "recipientlastname", "recipient email",
                          "recipient first name", "recipient last name", "locationlatitude", "locationlongitude",
                          "location latitude", "location longitude", "token", "_submitted_by", "deviceid"}
+# Submission times, parsed into datetimes in the metadata (normalised names).
+_TIME_COLUMNS = _TIMESTAMP_NAMES | {"start time", "completion time", "last modified time", "startdate", "enddate",
+                                    "start date", "end date", "recordeddate", "recorded date", "submitdate",
+                                    "date submitted", "datestamp", "date last action", "date started",
+                                    "_submission_time", "start", "end"}
 _ID_COLUMNS = ["id", "respondent id", "respondentid", "response id", "responseid", "_id", "_uuid"]
 # Headers of questions whose answers identify a person or an organisation.
 _IDENTIFYING_HEADER = re.compile(
@@ -943,7 +948,16 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
             identifiers[plan.question or plan.header] = coder.code_text(values)
             continue
         if plan.role == "metadata":
-            metadata[plan.header] = pd.Series(list(values), dtype=object)
+            if normalise_text(plan.header) in _TIME_COLUMNS:
+                parsed = _parse_dates(list(values))
+                unparsed = sum(1 for v, p in zip(values, parsed) if v is not None and not (
+                    isinstance(v, str) and not v.strip()) and pd.isna(p))
+                if unparsed:
+                    report.notes.append(f"{unparsed} value(s) of '{plan.header}' are not dates in a known form; "
+                                        "they are left missing in the metadata.")
+                metadata[plan.header] = parsed
+            else:
+                metadata[plan.header] = pd.Series(list(values), dtype=object)
             continue
         if plan.role == "unmatched":
             pieces[f"extra: {plan.header}"] = coder.code_text(values)
@@ -1160,7 +1174,7 @@ def _mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
         for key in ("submitdate", "date submitted"):
             if key in norm_cols:
                 for rid, v in meta[norm_cols[key]].items():
-                    if v is None or (isinstance(v, str) and not v.strip()):
+                    if v is None or pd.isna(v) or (isinstance(v, str) and not v.strip()):
                         drop.setdefault(rid, ("incomplete", "no submit date (not submitted)"))
                 break
 
@@ -1202,6 +1216,16 @@ def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.Data
         return
     values = key.astype(object).where(key.notna(), None).tolist()
     live = [(rid, k) for rid, k in zip(key.index, values) if k is not None and rid not in drop]
+    # The latest submission wins: by submission time when the export has one, else by row order.
+    when = None
+    for col in meta.columns:
+        if normalise_text(col) in _TIME_COLUMNS and pd.api.types.is_datetime64_any_dtype(meta[col]) \
+                and normalise_text(col) not in {"start time", "startdate", "start date", "start", "date started"}:
+            when = meta[col]
+            break
+    if when is not None:
+        order = {rid: i for i, rid in enumerate(key.index)}
+        live.sort(key=lambda item: (pd.Timestamp.min if pd.isna(when[item[0]]) else when[item[0]], order[item[0]]))
     latest: dict[str, str] = {}
     for rid, k in live:
         latest[k] = rid
