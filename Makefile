@@ -13,7 +13,7 @@ CODEBOOK ?= data/codebook.yml
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: report test lab sample bench clean help
+.PHONY: report test lab sample bench browser clean help
 
 help:
 	@echo "make report  - run the notebooks on the bundled sample and write reports/*.html"
@@ -21,6 +21,7 @@ help:
 	@echo "make lab     - open JupyterLab on notebooks/"
 	@echo "make sample  - regenerate the bundled sample in data/sample/"
 	@echo "make bench   - run the speed and memory benchmarks"
+	@echo "make browser - install headless Chromium (Debian) for the browser test of the reports"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,10 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_segment.py
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
 	rm -rf reports/*.html reports/executed .pytest_cache

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import pytest
@@ -85,30 +87,66 @@ def test_headline_figures_are_in_the_reports(sample_reports):
     assert "SD1 &gt; SD3 &gt; SD2 &gt; SD5 &gt; SD4" in (out / "02_evidence.html").read_text(encoding="utf-8")
 
 
-def test_hostile_free_text_is_shown_as_text_never_markup(tmp_path):
-    """BAD_INPUTS 18: <script>, <img onerror> and a quote in a URL stay text in every report."""
+@pytest.fixture(scope="module")
+def hostile_reports(tmp_path_factory):
+    """Reports on the sample with three answers that try to inject markup and script."""
     from openpyxl import load_workbook
 
+    tmp_path = tmp_path_factory.mktemp("hostile")
     source = load_workbook(SAMPLE / "google_forms.xlsx")
     sheet = source["Form Responses 1"]
     header = [c.value for c in sheet[1]]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=151)]
     g2 = header.index("What else should the Strategic Agenda include?")
-    hostile = ['<script>alert("x")</script> training for staff',
-               '<img src=x onerror="alert(1)"> a common cluster brand',
-               'see https://example.org/a"b<b>bold</b> for research projects']
-    for k, text in enumerate(hostile):
+    for k, text in enumerate(HOSTILE):
         rows[10 + k][g2] = text
     path = write_xlsx(tmp_path / "hostile.xlsx", {"Form Responses 1": [header, *rows]})
-    notebook_dir = SAMPLE.parents[1] / "notebooks"
     out = tmp_path / "out"
-    written = build_reports(path, codebook=CODEBOOK, out=out, progress=None,
-                            notebooks=notebook_dir)
-    page = (out / "03_segments_and_proposals.html").read_text(encoding="utf-8")
-    assert '<script>alert("x")</script>' not in page
+    build_reports(path, codebook=CODEBOOK, out=out, progress=None, notebooks=SAMPLE.parents[1] / "notebooks")
+    return out
+
+
+HOSTILE = ['<script>document.title="PWNED"</script> training for staff',
+           '<img src=x onerror="document.body.setAttribute(\'data-pwned\',\'1\')"> a common cluster brand',
+           'see https://example.org/a"b<b>bold</b> for research projects']
+
+
+def test_hostile_free_text_is_shown_as_text_never_markup(hostile_reports):
+    """BAD_INPUTS 18: <script>, <img onerror> and a quote in a URL stay text in every report."""
+    page = (hostile_reports / "03_segments_and_proposals.html").read_text(encoding="utf-8")
+    assert '<script>document.title="PWNED"</script>' not in page
     assert "<img src=x onerror" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;" in page  # the text is there, escaped
     parser = _Text()
     parser.feed(page)
-    assert not any("alert(" in s for s in parser.scripts)
+    assert not any("PWNED" in s for s in parser.scripts)
     assert not [a for t, a in parser.tags if "onerror" in a]
-    assert written
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (make test installs it where it can)")
+def test_reports_open_in_a_headless_browser_without_running_respondents_text(hostile_reports, tmp_path):
+    """The real browser renders every report; the injected script and handler never run."""
+    for page in sorted(hostile_reports.glob("*.html")):
+        result = subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={tmp_path / page.stem}",
+                                 "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-500:]
+        dom = result.stdout
+        assert "<title>PWNED</title>" not in dom and 'data-pwned="1"' not in dom
+        parser = _Text()
+        parser.feed(dom)
+        visible = " ".join(parser.text)
+        if page.name == "03_segments_and_proposals.html":
+            assert '<script>document.title="PWNED"</script>' in visible  # shown as text
+        if page.name != "index.html":
+            assert [a for t, a in parser.tags if t == "img" and a.get("src", "").startswith("data:image/png")]
+    shot = tmp_path / "overview.png"
+    subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={tmp_path / 'shot'}", "--window-size=1200,1600",
+                    f"--screenshot={shot}", (hostile_reports / "01_overview.html").as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
