@@ -258,8 +258,13 @@ def write_xls(path: Path, sheets: dict[str, list[list]], *, hidden: tuple[str, .
     return path
 
 
-def write_ods(path: Path, sheets: dict[str, list[list]], *, hidden: tuple[str, ...] = ()) -> Path:
-    """Write an .ods with odfpy (a test-only dependency); strings and floats only."""
+def write_ods(path: Path, sheets: dict[str, list[list]], *, hidden: tuple[str, ...] = (),
+              spans: dict[str, dict[tuple[int, int], int]] | None = None) -> Path:
+    """Write an .ods with odfpy (a test-only dependency); strings and floats only.
+
+    ``spans`` maps sheet -> {(row, column): columns spanned} (0-based) for
+    merged cells; the covered cells should be ``None`` in ``rows``.
+    """
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style, TableProperties
     from odf.table import Table, TableCell, TableRow
@@ -271,15 +276,17 @@ def write_ods(path: Path, sheets: dict[str, list[list]], *, hidden: tuple[str, .
     document.automaticstyles.addElement(hidden_style)
     for name, rows in sheets.items():
         table = Table(name=name, stylename=hidden_style) if name in hidden else Table(name=name)
-        for row in rows:
+        sheet_spans = (spans or {}).get(name, {})
+        for i, row in enumerate(rows):
             table_row = TableRow()
-            for value in row:
+            for j, value in enumerate(row):
+                extra = {"numbercolumnsspanned": sheet_spans[(i, j)]} if (i, j) in sheet_spans else {}
                 if value is None:
-                    table_row.addElement(TableCell())
+                    table_row.addElement(TableCell(**extra))
                 elif isinstance(value, (int, float)):
-                    table_row.addElement(TableCell(valuetype="float", value=str(value)))
+                    table_row.addElement(TableCell(valuetype="float", value=str(value), **extra))
                 else:
-                    cell = TableCell(valuetype="string")
+                    cell = TableCell(valuetype="string", **extra)
                     cell.addElement(P(text=str(value)))
                     table_row.addElement(cell)
             table.addElement(table_row)

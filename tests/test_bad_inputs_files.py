@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -85,6 +86,30 @@ def test_case01_ratio_limit_and_entry_count(tmp_path, monkeypatch):
     _assert_names_file_and_hint(caught.value, many)
 
 
+def test_case01_entry_larger_than_it_declares_is_refused(tmp_path):
+    """A bomb that lies in its headers: 30 MB of XML declared as 5,000 bytes."""
+    import struct
+
+    source = write_zip_bomb(tmp_path / "honest.xlsx", inflated_mb=30)
+    data = bytearray(source.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, size_at, name_length_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        at = data.find(signature)
+        while at != -1:
+            (length,) = struct.unpack_from("<H", data, at + name_length_at)
+            if data[at + name_at:at + name_at + length] == name:
+                struct.pack_into("<I", data, at + size_at, 5000)
+            at = data.find(signature, at + 4)
+    liar = tmp_path / "liar.xlsx"
+    liar.write_bytes(bytes(data))
+    start = time.perf_counter()
+    with pytest.raises((UnsafeFileError, WrongFormatError)) as caught:
+        read_raw(liar)
+    assert time.perf_counter() - start < 5
+    text = _assert_names_file_and_hint(caught.value, liar)
+    assert "xl/worksheets/sheet1.xml" in text
+
+
 def test_case01_sparse_sheet_that_would_fill_memory_is_refused(tmp_path):
     # Two cells far apart: a 5 KB file whose bounding box is 140 million cells.
     path = tmp_path / "sparse.xlsx"
@@ -100,6 +125,59 @@ def test_case01_sparse_sheet_that_would_fill_memory_is_refused(tmp_path):
     assert time.perf_counter() - start < 5
     text = _assert_names_file_and_hint(caught.value, path)
     assert caught.value.sheet == "Sheet" and "ZZ200000" in text
+
+
+def test_case01_ods_repeated_cells_that_would_fill_memory_are_refused(tmp_path):
+    pytest.importorskip("odf")
+    from filebuilders import write_ods
+
+    good = write_ods(tmp_path / "good.ods", {"S": [["a", "b"], ["1", "2"]]})
+    with zipfile.ZipFile(good) as archive:
+        content = archive.read("content.xml")
+    # One stored cell, repeated 1,000 columns x 99,000 rows: 99 million cells.
+    row = (b'<table:table-row table:number-rows-repeated="99000"><table:table-cell '
+           b'table:number-columns-repeated="1000" office:value-type="float" office:value="1"/>'
+           b"</table:table-row>")
+    hostile_content = re.sub(rb"<table:table-row>.*</table:table-row>", row, content, flags=re.S)
+    hostile = replace_zip_part(good, tmp_path / "repeat.ods", "content.xml", hostile_content)
+    assert hostile.stat().st_size < 10_000
+    start = time.perf_counter()
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(hostile)
+    assert time.perf_counter() - start < 5
+    text = _assert_names_file_and_hint(caught.value, hostile)
+    assert caught.value.sheet == "S" and "99,000,000 cells" in text
+
+
+def test_case01_xls_whose_sheets_would_fill_memory_is_refused(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    workbook = xlwt.Workbook()
+    for i in range(3):  # three sheets, each touching A1 and IV65536
+        sheet = workbook.add_sheet(f"S{i}")
+        sheet.write(0, 0, "Timestamp")
+        sheet.write(65535, 255, "far away")
+    path = tmp_path / "huge.xls"
+    workbook.save(str(path))
+    assert path.stat().st_size < 20_000
+    start = time.perf_counter()
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(path)
+    assert time.perf_counter() - start < 5
+    text = _assert_names_file_and_hint(caught.value, path)
+    assert "50,331,648 cells" in text and "IV65536" in text
+
+
+def test_case01_cells_without_references_are_counted(tmp_path):
+    """Cells may omit their A1 reference; they are then placed one after another."""
+    good = write_survey_xlsx(tmp_path / "good.xlsx")
+    wide_row = "<row>" + "<c><v>1</v></c>" * 16_384 + "</row>"
+    tall = "<row><c><v>2</v></c></row>" * 2_000
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + wide_row + tall + "</sheetData></worksheet>").encode()
+    hostile = replace_zip_part(good, tmp_path / "no_refs.xlsx", "xl/worksheets/sheet1.xml", sheet)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(hostile)
+    assert "XFD2001" in _assert_names_file_and_hint(caught.value, hostile)
 
 
 # ------------------------------------------------------------ 2. XML attacks
@@ -182,7 +260,7 @@ def test_case04_content_not_name_decides(tmp_path):
     renamed.write_text(csv_text([SURVEY_HEADER[1:], ["a@example.org", "Org", "Other", "Other"]]), encoding="utf-8")
     raw = read_raw(renamed)
     assert raw.format == "csv" and raw.rows[0] == SURVEY_HEADER[1:]
-    assert any("'.xlsx'" in n and "text" in n for n in raw.notes)
+    assert any("export.xlsx" in n and "'.xlsx'" in n and "CSV" in n for n in raw.notes)
 
 
 def test_case04_zero_byte_file(tmp_path):
@@ -258,6 +336,13 @@ def test_case05_missing_file_directory_unreadable_unknown_sheet(tmp_path, monkey
         read_raw(folder)
     text = _assert_names_file_and_hint(caught.value, folder)
     assert "folder" in text and "form.xlsx" in text
+
+    if hasattr(os, "mkfifo"):
+        pipe = tmp_path / "pipe.csv"
+        os.mkfifo(pipe)
+        with pytest.raises(FileProblemError) as caught:  # refused without blocking on a read
+            read_raw(pipe)
+        assert "not a regular file" in _assert_names_file_and_hint(caught.value, pipe)
 
     locked = write_survey_xlsx(tmp_path / "locked.xlsx")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -346,6 +431,17 @@ def test_case07_merged_header_cells_forward_filled_and_recorded(tmp_path):
     assert raw.rows[0] == ["Respondent ID", "Which activities?", "Which activities?", "Which activities?", "Comments"]
     assert raw.rows[2][2] is None  # a data cell outside the merge stays empty
     assert any("merged" in n and "B1:D1" in n for n in raw.notes)
+
+
+def test_case07_merged_header_cells_in_ods(tmp_path):
+    pytest.importorskip("odf")
+    from filebuilders import write_ods
+
+    rows = [["Respondent ID", "Which activities?", None, "Comments"], ["101", "Training", "Fairs", "ok"]]
+    path = write_ods(tmp_path / "merged.ods", {"Sheet": rows}, spans={"Sheet": {(0, 1): 2}})
+    raw = read_raw(path)
+    assert raw.rows[0] == ["Respondent ID", "Which activities?", "Which activities?", "Comments"]
+    assert any("merged" in n and "B1:C1" in n for n in raw.notes)
 
 
 # ---------------------------------------- 8. formulas without cached values

@@ -1,7 +1,8 @@
 """Container-level checks for the read stage: what a file is, and whether it is safe.
 
 This private module owns everything that happens *before* a spreadsheet
-library is allowed to parse a file:
+library is allowed to parse a file, plus the few facts that library does not
+report:
 
 * sniffing the format from the bytes (zip / OLE2 compound file / text), not
   from the file name;
@@ -10,11 +11,17 @@ library is allowed to parse a file:
 * refusing XML parts that carry a document type declaration (the carrier of
   billion-laughs, quadratic-blowup and external-entity attacks) after
   inflating only their first few kilobytes;
+* measuring the block of cells each sheet would fill (largest referenced row
+  x column in xlsx, expanded repeats in ods, cell records in xls), because the
+  value reader allocates that block whole: a few kilobytes can ask for
+  gigabytes;
 * recognising password-protected OOXML workbooks (an OLE2 file holding
-  ``EncryptionInfo`` / ``EncryptedPackage`` streams);
-* a bounded, streaming scan of one worksheet's XML for the cells a value
-  reader turns into blanks: error cells (``#REF!``, ``#N/A`` ...) and formula
-  cells whose value was never calculated.
+  ``EncryptionInfo`` / ``EncryptedPackage`` streams) with a small, bounded
+  compound-file reader;
+* finding the cells a value reader turns into blanks: error cells
+  (``#REF!``, ``#N/A`` ...) and formula cells whose value was never
+  calculated, in one streaming pass over the worksheet XML (or the BIFF
+  records of an .xls).
 
 The limits are module constants so that a deployment with unusual files can
 change them in one place.
@@ -23,8 +30,10 @@ change them in one place.
 from __future__ import annotations
 
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -51,12 +60,13 @@ __all__ = [
     "part_contains",
     "MAX_SHEET_CELLS",
     "inspect_zip",
-    "ole2_stream_names",
-    "scan_xls_errors",
+    "scan_xls",
+    "XlsScan",
     "OleFile",
     "xlsx_layout",
     "scan_sheet_xml",
     "scan_ods_errors",
+    "ods_extents",
 ]
 
 #: Most entries a workbook zip may hold.  Real workbooks have tens; thousands
@@ -411,19 +421,20 @@ class SheetScan:
         return self.max_row * self.max_column
 
 
-def _segment_extent(segment: bytes, prefixed: bool) -> tuple[int, int, bool]:
+def _segment_extent(segment: bytes, prefixed: bool) -> tuple[int, int, bool, int]:
     """Largest row and column of the ``r="A1"`` references in a piece of sheet XML.
 
     Vectorised with numpy: find every ``r=`` attribute that follows
     whitespace, then read up to 11 bytes after its quote as letters (the
     column) followed by digits (the row).  Also says whether the piece may
     hold an error cell (a ``t="e"`` attribute) or a formula (an ``f``
-    element), the cells the value reader shows as blank.
+    element), the cells the value reader shows as blank, and how many
+    references it found.
     """
     a = np.frombuffer(segment, np.uint8)
     n = len(a)
     if n < 8:
-        return 0, 0, False
+        return 0, 0, False, 0
     eq = np.flatnonzero(a[1:n - 3] == 61) + 1  # every '=' with room on both sides
     before = a[eq - 1]
     typed = eq[before == 116]  # t=
@@ -440,7 +451,7 @@ def _segment_extent(segment: bytes, prefixed: bool) -> tuple[int, int, bool]:
         quote = a[refs + 1]
         refs = refs[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))]
     if not len(refs):
-        return 0, 0, suspicious
+        return 0, 0, suspicious, 0
     start = refs + 2
     column = np.zeros(len(start), np.int64)
     row = np.zeros(len(start), np.int64)
@@ -456,7 +467,24 @@ def _segment_extent(segment: bytes, prefixed: bool) -> tuple[int, int, bool]:
         row = np.where(in_number & ~in_letters, row * 10 + (byte - 48), row)
         if not in_number.any():
             break
-    return int(row.max()), int(column.max()), suspicious
+    return int(row.max()), int(column.max()), suspicious, len(refs)
+
+
+def _positional_extent(segment: bytes, prefix: bytes) -> tuple[int, int]:
+    """Rows and cells-per-row of a piece of sheet XML whose cells lack references.
+
+    Without an ``r`` attribute the value reader places a cell after the
+    previous one and a row after the previous row, so the block it fills is
+    bounded by the number of rows and the most cells in one row.
+    """
+    row_tag = re.compile(rb"<" + re.escape(prefix) + rb"row[\s>/]")
+    cell_tag = re.compile(rb"<" + re.escape(prefix) + rb"c[\s>/]")
+    rows = [m.start() for m in row_tag.finditer(segment)]
+    cells = np.fromiter((m.start() for m in cell_tag.finditer(segment)), dtype=np.int64)
+    if not len(cells):
+        return len(rows), 0
+    per_row = np.bincount(np.searchsorted(np.asarray(rows, dtype=np.int64), cells, side="right"))
+    return len(rows), int(per_row.max())
 
 
 def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
@@ -473,10 +501,10 @@ def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: by
     row_end = b"</" + prefix + b"row>"
     scan = SheetScan()
     carry = b""
+    positional_rows = 0
     try:
         with archive.open(part) as stream:
-            while True:
-                chunk = stream.read(_CHUNK)
+            for chunk in _prefetched(stream):
                 buffer = carry + chunk
                 if chunk:
                     cut = buffer.rfind(row_end)
@@ -484,7 +512,12 @@ def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: by
                     segment, carry = buffer[:cut], buffer[cut:]
                 else:
                     segment, carry = buffer, b""
-                max_row, max_column, suspicious = _segment_extent(segment, bool(prefix))
+                max_row, max_column, suspicious, references = _segment_extent(segment, bool(prefix))
+                if segment.count(b"<" + prefix + b"c") > references:
+                    # Some cells carry no reference: bound their positions by counting.
+                    rows_here, widest = _positional_extent(segment, prefix)
+                    positional_rows += rows_here
+                    max_column = max_column + widest
                 scan.max_row = max(scan.max_row, max_row)
                 scan.max_column = max(scan.max_column, max_column)
                 if suspicious:
@@ -493,7 +526,47 @@ def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: by
                     break
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
         raise _damaged(path, f"the worksheet part '{part}' cannot be read ({exc})") from None
+    scan.max_row += positional_rows
     return scan
+
+
+def _prefetched(stream, depth: int = 2):
+    """Yield the stream's chunks (then ``b""``), inflating the next ones in a thread.
+
+    Inflating releases the interpreter lock, so the next chunk is inflated
+    while the current one is examined; memory stays at ``depth`` chunks.
+    """
+    chunks: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                chunk = stream.read(_CHUNK)
+                chunks.put(chunk)
+                if not chunk:
+                    return
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            chunks.put(exc)
+
+    worker = threading.Thread(target=produce, name="sheet-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = chunks.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if not item:
+                return
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                chunks.get_nowait()
+            except queue.Empty:
+                pass
+            worker.join(timeout=0.01)
 
 
 def _scan_segment(segment: bytes) -> list[CellProblem]:
@@ -515,6 +588,85 @@ def _scan_segment(segment: bytes) -> list[CellProblem]:
             text = _xml_text(formula.group(1)) if formula is not None else ""
             found.append(CellProblem("formula_without_value", row, column, ("=" + text) if text else None))
     return found
+
+
+_ODS_TOKEN = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
+    rb"|</table:(table-row|table)>"
+)
+_ODS_REPEAT_ROWS = re.compile(rb"table:number-rows-repeated\s*=\s*[\"'](\d{1,9})[\"']")
+_ODS_REPEAT_COLUMNS = re.compile(rb"table:number-columns-repeated\s*=\s*[\"'](\d{1,9})[\"']")
+_ODS_NAME = re.compile(rb"table:name\s*=\s*[\"']([^\"']*)[\"']")
+
+
+_ODS_SPAN_COLUMNS = re.compile(rb"table:number-columns-spanned\s*=\s*[\"'](\d{1,9})[\"']")
+_ODS_SPAN_ROWS = re.compile(rb"table:number-rows-spanned\s*=\s*[\"'](\d{1,9})[\"']")
+
+Merged = tuple[tuple[int, int], tuple[int, int]]
+
+
+def ods_extents(path: Path, archive: zipfile.ZipFile,
+                merged: dict[str, list[Merged]] | None = None) -> dict[str, tuple[int, int]]:
+    """Rows and columns each ODS sheet spans once repeated rows/cells are expanded.
+
+    ODS compresses runs with ``number-rows-repeated`` / ``number-columns-repeated``;
+    the value reader expands runs that hold a value, so a tiny file can ask for
+    billions of cells.  Only runs holding something (a value type or child
+    elements) count; LibreOffice's trailing runs of empty cells do not.  When
+    ``merged`` is given it is filled with each sheet's merged ranges
+    (``number-columns-spanned`` / ``number-rows-spanned``) as 0-based
+    ((top, left), (bottom, right)) pairs, which the value reader does not
+    report for .ods.
+    """
+    extents: dict[str, tuple[int, int]] = {}
+    name, row_index, max_row, max_column = None, 0, 0, 0
+    row_repeat, column, row_has_value, row_last_column = 1, 0, False, 0
+    carry = b""
+    try:
+        with archive.open("content.xml") as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                buffer = carry + chunk
+                cut = buffer.rfind(b">") + 1 if chunk else len(buffer)
+                segment, carry = buffer[:cut], buffer[cut:]
+                for token in _ODS_TOKEN.finditer(segment):
+                    element, attrs, closed, end = token.group(1), token.group(2), token.group(3), token.group(4)
+                    if element == b"table":
+                        found = _ODS_NAME.search(attrs)
+                        name = found.group(1).decode("utf-8", "replace") if found else ""
+                        row_index = max_row = max_column = 0
+                    elif element == b"table-row":
+                        repeat = _ODS_REPEAT_ROWS.search(attrs)
+                        row_repeat = int(repeat.group(1)) if repeat else 1
+                        column, row_has_value, row_last_column = 0, False, 0
+                    elif element in (b"table-cell", b"covered-table-cell"):
+                        repeat = _ODS_REPEAT_COLUMNS.search(attrs)
+                        width = int(repeat.group(1)) if repeat else 1
+                        if not closed or b"value-type" in attrs:
+                            row_has_value, row_last_column = True, column + width
+                        if merged is not None and b"spanned" in attrs and name is not None:
+                            span_columns = _ODS_SPAN_COLUMNS.search(attrs)
+                            span_rows = _ODS_SPAN_ROWS.search(attrs)
+                            across = int(span_columns.group(1)) if span_columns else 1
+                            down = int(span_rows.group(1)) if span_rows else 1
+                            if across > 1 or down > 1:
+                                merged.setdefault(name, []).append(
+                                    ((row_index, column), (row_index + down - 1, column + across - 1)))
+                        column += width
+                    elif end == b"table-row":
+                        if row_has_value:
+                            max_row = row_index + row_repeat
+                            max_column = max(max_column, row_last_column)
+                        row_index += row_repeat
+                    elif end == b"table" and name is not None:
+                        extents[name] = (max_row, max_column)
+                if not chunk:
+                    break
+    except KeyError:
+        return extents
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        raise _damaged(path, f"the part 'content.xml' cannot be read ({exc})") from None
+    return extents
 
 
 _ODS_ERROR_CELL = re.compile(
@@ -646,14 +798,6 @@ class OleFile:
         return data[: entry.size]
 
 
-def ole2_stream_names(data: bytes) -> set[str]:
-    """Names of the streams and storages of an OLE2 file (empty set if unreadable)."""
-    try:
-        return OleFile(data).names()
-    except (ValueError, struct.error, StopIteration):
-        return set()
-
-
 # BIFF8 record types that hold a cell the value reader shows as blank.
 _BIFF_BOOLERR, _BIFF_FORMULA = 0x0205, 0x0006
 _BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET = 0x0809, 0x000A, 0x0085
@@ -661,51 +805,73 @@ _BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
                 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
 
 
-def scan_xls_errors(data: bytes) -> dict[str, list[CellProblem]]:
-    """Error cells (typed or formula results) per sheet name of a BIFF8 workbook.
+_BIFF_CELLS = {0x0006, 0x00FD, 0x0203, 0x027E, 0x0204, 0x0205, 0x0201, 0x00D6}
+_BIFF_MULTI = {0x00BD, 0x00BE}
+_BIFF_DATEMODE = 0x0022
+
+
+@dataclass
+class XlsScan:
+    """What one walk over a BIFF8 workbook stream found."""
+
+    problems: dict[str, list[CellProblem]] = field(default_factory=dict)
+    extents: dict[str, tuple[int, int]] = field(default_factory=dict)  # rows, columns
+    date1904: bool = False
+
+
+def scan_xls(data: bytes) -> XlsScan:
+    """Error cells, sheet extents and the date system of a BIFF8 (.xls) workbook.
 
     Walks the records of the ``Workbook`` stream: BOUNDSHEET records give the
-    sheet names and the offsets of their substreams, BOOLERR records with the
-    error flag are typed error values, FORMULA records whose cached result is
-    marked as an error hold the error of a calculation.  Returns an empty
-    dict when the stream cannot be walked (the value reader then decides).
+    sheet names and the offsets of their substreams; cell records give each
+    sheet's extent (the value reader expands every sheet to a dense block
+    when it opens the file); BOOLERR records with the error flag are typed
+    error values and FORMULA records whose cached result is marked as an
+    error hold the error of a calculation; DATEMODE says 1904.  Returns an
+    empty scan when the stream cannot be walked (the value reader decides).
     """
+    scan = XlsScan()
     try:
         ole = OleFile(data)
         names = ole.names()
         stream = ole.stream("Workbook" if "Workbook" in names else "Book")
     except (ValueError, struct.error, StopIteration):
-        return {}
+        return scan
     offsets: dict[int, str] = {}
-    result: dict[str, list[CellProblem]] = {}
     position, current = 0, None
     end = len(stream)
+    max_row = max_column = 0
     while position + 4 <= end:
         record, length = struct.unpack_from("<HH", stream, position)
         body = stream[position + 4:position + 4 + length]
-        if record == _BIFF_BOUNDSHEET and length >= 8:
+        if current is not None and (record in _BIFF_CELLS or record in _BIFF_MULTI) and length >= 6:
+            row, column = struct.unpack_from("<HH", body, 0)
+            if record in _BIFF_MULTI:
+                (column,) = struct.unpack_from("<H", body, length - 2)
+            max_row, max_column = max(max_row, row + 1), max(max_column, column + 1)
+            if record == _BIFF_BOOLERR and length >= 8 and body[7]:
+                scan.problems[current].append(
+                    CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(body[6], "#ERROR")))
+            elif record == _BIFF_FORMULA and length >= 14 and body[12:14] == b"\xff\xff" and body[6] == 0x02:
+                scan.problems[current].append(
+                    CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(body[8], "#ERROR")))
+        elif record == _BIFF_BOUNDSHEET and length >= 8:
             (sheet_offset,) = struct.unpack_from("<I", body, 0)
-            name_length, flags = body[6], body[7] if length > 7 else 0
+            name_length, flags = body[6], body[7]
             raw = body[8:]
             if flags & 0x01:
                 name = raw[: name_length * 2].decode("utf-16-le", "replace")
             else:
                 name = raw[:name_length].decode("latin-1")
             offsets[sheet_offset] = name
+        elif record == _BIFF_DATEMODE and length >= 2:
+            scan.date1904 = struct.unpack_from("<H", body, 0)[0] == 1
         elif record == _BIFF_BOF and position in offsets:
             current = offsets[position]
-            result.setdefault(current, [])
-        elif record == _BIFF_EOF:
+            scan.problems.setdefault(current, [])
+            max_row = max_column = 0
+        elif record == _BIFF_EOF and current is not None:
+            scan.extents[current] = (max_row, max_column)
             current = None
-        elif current is not None and record == _BIFF_BOOLERR and length >= 8:
-            row, column = struct.unpack_from("<HH", body, 0)
-            value, is_error = body[6], body[7]
-            if is_error:
-                result[current].append(CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(value, "#ERROR")))
-        elif current is not None and record == _BIFF_FORMULA and length >= 14:
-            row, column = struct.unpack_from("<HH", body, 0)
-            cached = body[6:14]
-            if cached[6:8] == b"\xff\xff" and cached[0] == 0x02:
-                result[current].append(CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(cached[2], "#ERROR")))
         position += 4 + length
-    return result
+    return scan

@@ -32,12 +32,12 @@ import datetime as dt
 import difflib
 import gc
 import io
+import itertools
 import os
 import re
 import stat
 import struct
 import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,12 +213,49 @@ def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None) ->
 
     Notes
     -----
+    Format: ``PK\\x03\\x04`` starts a zip (xlsx/xlsm by ``xl/workbook.xml``,
+    xlsb by ``xl/workbook.bin``, ods by its ``mimetype`` entry);
+    ``D0 CF 11 E0`` an OLE2 compound file (an encrypted OOXML package when it
+    holds ``EncryptionInfo``/``EncryptedPackage`` streams, else a legacy .xls);
+    anything else is read as delimited text.
+
+    Safety, before any parser runs: the zip's central directory must show at
+    most ``MAX_ZIP_ENTRIES`` entries, each declaring at most
+    ``MAX_ENTRY_UNCOMPRESSED`` bytes (``MAX_TOTAL_UNCOMPRESSED`` in all) and,
+    above 1 MiB, a compression ratio of at most ``MAX_COMPRESSION_RATIO``
+    (constants of :mod:`survey_analysis._container`); no XML part may declare
+    a document type (entities can only be declared there); the sheet's
+    bounding box -- largest referenced row x column, or the expanded repeats
+    of an .ods -- must stay under ``MAX_SHEET_CELLS``, because the value
+    reader allocates it whole.  The value reader also refuses to inflate an
+    entry past its declared size.
+
     Text decoding: a UTF-8 or UTF-16 byte order mark decides; otherwise strict
     UTF-8; otherwise each of Windows-1250, Windows-1252 and ISO-8859-16 that
     decodes without control characters is scored by its non-ASCII characters
     (+2 for a Romanian or Western European letter, -1 for any other letter,
     -2 for a symbol inside a word) and the best is taken (ties in that order).
-    No replacement character (U+FFFD) is ever produced.
+    No replacement character (U+FFFD) is ever produced; one already in the
+    file is kept and listed in ``problems``.
+
+    Cells: error values and formulas without a cached result become ``None``
+    and a ``problems`` entry (xlsx/xlsm from the sheet XML, xls from the BIFF
+    records, ods from LibreOffice's error marks; not checked for xlsb).
+    Merged ranges are filled with their top-left value and listed in
+    ``notes``.  Whole-number floats become ``int``; durations become
+    ``datetime.time`` (under a day) or ``"h:mm:ss"`` text.
+
+    References
+    ----------
+    .. [1] ECMA-376 Office Open XML, Part 1 (SpreadsheetML: ``c``, ``f``,
+       ``v`` elements, cell types, ``date1904``) and Part 2 (packaging).
+    .. [2] [MS-CFB] Compound File Binary Format; [MS-OFFCRYPTO] Office
+       Document Cryptography Structure (``EncryptionInfo``,
+       ``EncryptedPackage``); [MS-XLS] BIFF8 records.
+    .. [3] OASIS OpenDocument 1.2, Part 1: table:number-rows-repeated,
+       table:number-columns-repeated.
+    .. [4] OWASP, "XML External Entity Prevention Cheat Sheet" and
+       D. Fifield, "A better zip bomb", WOOT '19 (2019).
 
     Examples
     --------
@@ -391,6 +428,13 @@ def _read_zip(path: Path, sheet: str | int | None) -> RawTable:
         if summary.format in ("xlsx", "xlsm"):
             layout, date1904 = _container.xlsx_layout(path, archive)
         guard = _SheetGuard(path, archive, summary, layout)
+        if summary.format == "ods":
+            # The value reader expands every sheet of an .ods when it opens the
+            # file, so every sheet is checked before it is opened.
+            guard.ods_extents = _container.ods_extents(path, archive, guard.ods_merged)
+            guard.ods_has_errors = _container.scan_ods_errors(path, archive)
+            for name, (rows, columns) in guard.ods_extents.items():
+                guard.check_extent(name, rows, columns)
         raw = _read_workbook(path, summary.format, sheet, guard)
     raw.date1904 = raw.date1904 or date1904
     if date1904:
@@ -414,6 +458,8 @@ class _SheetGuard:
         self.xls_errors = xls_errors or {}
         self.problems: dict[str, list[_container.CellProblem]] = {}
         self.ods_has_errors: bool | None = None
+        self.ods_extents: dict[str, tuple[int, int]] | None = None
+        self.ods_merged: dict[str, list] = {}
         # Only a duration number format ([h]:mm, [mm]:ss...) makes the value reader
         # return durations; an xlsx without one in its styles cannot hold any.
         self.may_have_durations = True
@@ -428,25 +474,28 @@ class _SheetGuard:
         if self.summary is None or self.archive is None:
             self.problems[name] = list(self.xls_errors.get(name, []))
             return
+        if self.summary.format == "ods":
+            return  # checked, for every sheet, before the workbook was opened
         part = self.layout.get(name)
         if part is None or part not in self.summary.root_tags:
-            if self.summary.format == "ods" and self.ods_has_errors is None:
-                self.ods_has_errors = _container.scan_ods_errors(self.path, self.archive)
             return
         scan = _container.scan_sheet_xml(self.path, self.archive, part, self.summary.root_tags[part])
-        if (scan.max_row > _container.EXCEL_MAX_ROWS or scan.max_column > _container.EXCEL_MAX_COLUMNS
-                or scan.cells > _container.MAX_SHEET_CELLS):
+        self.check_extent(name, scan.max_row, scan.max_column)
+        self.problems[name] = scan.problems
+
+    def check_extent(self, name: str, rows: int, columns: int) -> None:
+        cells = rows * columns
+        if rows > _container.EXCEL_MAX_ROWS or columns > _container.EXCEL_MAX_COLUMNS \
+                or cells > _container.MAX_SHEET_CELLS:
             raise UnsafeFileError(
-                f"the sheet refers to cell {column_letter(max(scan.max_column - 1, 0))}{scan.max_row}, "
-                f"so reading it would fill a block of {scan.cells:,} cells (limit "
-                f"{_container.MAX_SHEET_CELLS:,}); a survey export is never that large, a hostile "
-                "or damaged file can be",
+                f"the sheet reaches cell {column_letter(max(columns - 1, 0))}{rows}, so reading it would "
+                f"fill a block of {cells:,} cells (limit {_container.MAX_SHEET_CELLS:,}); a survey export "
+                "is never that large, a hostile or damaged file can be",
                 path=self.path,
                 sheet=name,
                 hint="Open the file in Excel or LibreOffice, delete the stray far-away cells, and "
                 "save it again; or export the responses again from the survey tool.",
             )
-        self.problems[name] = scan.problems
 
 
 def _read_ole2(path: Path, size: int, sheet: str | int | None) -> RawTable:
@@ -475,8 +524,29 @@ def _read_ole2(path: Path, size: int, sheet: str | int | None) -> RawTable:
         _container.OleFile(data).stream("Workbook" if "Workbook" in names else "Book")
     except (ValueError, struct.error, StopIteration) as exc:
         raise _damaged(path, f"its workbook stream cannot be read: {exc}") from None
-    guard = _SheetGuard(path, xls_errors=_container.scan_xls_errors(data))
-    return _read_workbook(path, "xls", sheet, guard, data=data)
+    scan = _container.scan_xls(data)
+    # The value reader expands every sheet of an .xls when it opens the file.
+    total = sum(rows * columns for rows, columns in scan.extents.values())
+    if total > _container.MAX_SHEET_CELLS:
+        biggest = max(scan.extents, key=lambda n: scan.extents[n][0] * scan.extents[n][1])
+        rows, columns = scan.extents[biggest]
+        raise UnsafeFileError(
+            f"the workbook's sheets reach {total:,} cells in all (sheet '{biggest}' reaches cell "
+            f"{column_letter(max(columns - 1, 0))}{rows}; limit {_container.MAX_SHEET_CELLS:,}); a survey "
+            "export is never that large, a hostile or damaged file can be",
+            path=path, sheet=biggest,
+            hint="Open the file in Excel or LibreOffice, delete the stray far-away cells and save it as .xlsx; "
+            "or export the responses again from the survey tool.",
+        )
+    guard = _SheetGuard(path, xls_errors=scan.problems)
+    raw = _read_workbook(path, "xls", sheet, guard, data=data)
+    if scan.date1904:
+        raw.date1904 = True
+        raw.notes.append(
+            "The workbook uses the 1904 date system (Mac Excel): formatted dates were converted "
+            "with it; a bare serial number in this workbook counts days from 1904-01-01."
+        )
+    return raw
 
 
 def _open_calamine(path: Path, data: bytes | None):
@@ -485,7 +555,7 @@ def _open_calamine(path: Path, data: bytes | None):
             return python_calamine.load_workbook(io.BytesIO(data))
         with open(path, "rb") as handle:
             return python_calamine.load_workbook(handle)
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except python_calamine.PasswordError:
         raise EncryptedFileError(
@@ -664,6 +734,8 @@ def _load_sheet(path: Path, workbook, name: str, guard: _SheetGuard) -> _Table:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             merged = None
+        if merged is None and name in guard.ods_merged:
+            merged = guard.ods_merged[name]
     except SurveyError:
         raise
     except (KeyboardInterrupt, SystemExit):
@@ -894,7 +966,7 @@ def _finish(raw: RawTable) -> None:
     rows = raw.rows
     end = len(rows)
     # A row whose only content was made None (an error cell) is not blank.
-    flagged = {p["row"] for p in raw.problems}
+    flagged = {p["row"] for p in raw.problems if p["kind"] in ("error_cell", "formula_without_value")}
     while end and rows[end - 1].count(None) == len(rows[end - 1]) and raw.row_numbers[end - 1] not in flagged:
         end -= 1
     raw.trailing_blank_rows = len(rows) - end
@@ -1094,10 +1166,6 @@ def _read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
             path=path,
             hint="Open it in Excel or LibreOffice and save it as .xlsx, or export the responses again as .xlsx or .csv.",
         )
-    if suffix in _SPREADSHEET_SUFFIXES:
-        notes.append(
-            f"The file is named '{suffix}' but holds text, not a workbook; it was read as delimited text."
-        )
     first_line = 1
     delimiter_note = None
     directive = re.match(r"sep=(.)\r?\n", text[:8])
@@ -1117,6 +1185,8 @@ def _read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
     row_numbers: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     consumed = 0
+    collecting = gc.isenabled()
+    gc.disable()  # many small lists that cannot form cycles; see _convert
     try:
         for record in reader:
             row_numbers.append(first_line + consumed)
@@ -1134,34 +1204,45 @@ def _read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
             hint="Open the file in a text editor at that line and close or remove the stray double quote, "
             "or export the responses again.",
         ) from None
+    finally:
+        if collecting:
+            gc.enable()
     if rows:
-        _check_last_record_closed(path, text, delimiter, row_numbers[-1] - first_line + 1, row_numbers[-1])
+        _check_last_record_closed(path, text, delimiter, row_numbers[-1] - first_line + 1, consumed,
+                                  row_numbers[-1])
     if not rows or not any(row.count(None) != len(row) for row in rows):
         raise EmptyFileError("the text file holds no values", path=path, hint=_EMPTY_CSV_HINT)
     raw = RawTable(path=path, format="tsv" if delimiter == "\t" else "csv", sheet=None, sheets=[],
                    rows=rows, row_numbers=row_numbers, encoding=encoding, delimiter=delimiter, notes=notes)
     _even_out_fields(raw)
-    _note_replacement_characters(raw)
+    if "\ufffd" in text:
+        _note_replacement_characters(raw)
     _finish(raw)
     return raw
 
 
-def _check_last_record_closed(path: Path, text: str, delimiter: str, line_in_text: int, line: int) -> None:
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _check_last_record_closed(path: Path, text: str, delimiter: str, start_in_text: int,
+                              lines_in_text: int, line: int) -> None:
     """Refuse a file whose last record is a quoted field that never closes.
 
     The csv module, when not strict, silently makes everything after an
-    unmatched opening quote one cell; any such quote ends up in the last
-    record, so only that record is parsed again strictly.
+    unmatched opening quote one cell; such a quote always ends up in the last
+    record, so only a last record spanning several lines is parsed again,
+    strictly.
     """
+    if lines_in_text <= start_in_text:
+        return
     offset = 0
-    for _ in range(line_in_text - 1):
-        end = _next_line_end(text, offset)
-        if end == -1:
+    if start_in_text > 1:
+        found = next(itertools.islice(_LINE_BREAK.finditer(text), start_in_text - 2, None), None)
+        if found is None:
             return
-        offset = end
-    tail = text[offset:]
+        offset = found.end()
     try:
-        for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+        for _ in csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter, strict=True):
             pass
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
@@ -1174,15 +1255,6 @@ def _check_last_record_closed(path: Path, text: str, delimiter: str, line_in_tex
             ) from None
 
 
-def _next_line_end(text: str, start: int) -> int:
-    """Index just after the next line break (\\n, \\r\\n or \\r) from ``start``, or -1."""
-    n = text.find("\n", start)
-    r = text.find("\r", start)
-    if r != -1 and (n == -1 or r < n):
-        return r + 2 if text.startswith("\r\n", r) else r + 1
-    return -1 if n == -1 else n + 1
-
-
 def _even_out_fields(raw: RawTable) -> None:
     """Pad short records and record both short and long ones as problems."""
     lengths = Counter(len(row) for row in raw.rows if row)
@@ -1193,8 +1265,8 @@ def _even_out_fields(raw: RawTable) -> None:
     short = long = 0
     for row, line in zip(raw.rows, raw.row_numbers):
         n = len(row)
-        if n == 0 or n == expected:
-            continue
+        if n == 0 or n == expected or row.count(None) == n:
+            continue  # a blank line or a record of empty fields is a blank row, not a short one
         if n < expected:
             short += 1
             columns = f"{column_letter(n)}-{column_letter(expected - 1)}" if expected - n > 1 else column_letter(n)
