@@ -532,8 +532,8 @@ class _Coder:
     def uniques(values: list) -> dict[Any, str]:
         """Distinct raw values (hashable) -> their text form; coding works on these only."""
         out = {}
-        for v in values:
-            if v is None or v in out:
+        for v in set(values):
+            if v is None:
                 continue
             out[v] = _cell_text(v) if not isinstance(v, (dt.datetime, dt.date, dt.time)) else v.isoformat()
         return out
@@ -577,20 +577,24 @@ class _Coder:
                            dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
 
     def _apply(self, values, rows, column, q, mapping, warn, *, allowed, dtype) -> pd.Series:
-        raw = pd.Series(values, dtype=object)
-        coded = raw.map(mapping)
-        uncoded = coded.map(lambda v: v is _UNCODED).to_numpy(dtype=bool) if len(coded) else np.zeros(0, bool)
+        """Code a column through its value -> label mapping, reporting what could not be coded."""
+        position = {label: i for i, label in enumerate(dtype.categories)}
+        code_of = {raw: (-2 if label is _UNCODED else (-1 if label is None else position[label]))
+                   for raw, label in mapping.items()}
+        code_of[None] = -1
+        codes = np.array(list(map(code_of.__getitem__, values)), dtype=np.int16)
+        uncoded = codes == -2
         if uncoded.any():
             for i in np.flatnonzero(uncoded):
                 self.problem(rows[i], column, q.id, values[i], "not_in_scale", "error",
                              f"answer is not one of the question's labels ({allowed}); left missing. "
                              "Add the label to the codebook if it is a valid answer.")
-            coded = coded.where(~uncoded, None)
+            codes[uncoded] = -1
         if warn:
             for i, v in enumerate(values):
                 if v is not None and v in warn:
                     self.problem(rows[i], column, q.id, v, "recoded", "warning", warn[v])
-        return pd.Series(pd.Categorical(coded.to_numpy(dtype=object), dtype=dtype))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         out = []
@@ -1224,8 +1228,10 @@ def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.Data
             when = meta[col]
             break
     if when is not None:
+        stamps = dict(zip(key.index, when.to_numpy(dtype="datetime64[ns]").astype(np.int64)))
         order = {rid: i for i, rid in enumerate(key.index)}
-        live.sort(key=lambda item: (pd.Timestamp.min if pd.isna(when[item[0]]) else when[item[0]], order[item[0]]))
+        # NaT is the smallest int64, so responses without a time sort first.
+        live.sort(key=lambda item: (stamps[item[0]], order[item[0]]))
     latest: dict[str, str] = {}
     for rid, k in live:
         latest[k] = rid
