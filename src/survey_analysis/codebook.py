@@ -414,7 +414,8 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             raise FileProblemError(f"the codebook cannot be read ({exc})", path=path,
                                    hint="save it as UTF-8 text and check its permissions.") from None
         try:
-            data = yaml.safe_load(text)
+            # libyaml's safe loader when present: the same result, several times faster.
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise CodebookError(

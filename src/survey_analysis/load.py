@@ -541,79 +541,86 @@ class _Coder:
     def code_scale(self, values: list, rows: list[int], column: str, q: Question, levels: list[Level]) -> pd.Series:
         lookup = _label_lookup((lv.en, (lv.en, lv.ro)) for lv in levels)
         by_value = {lv.value: lv.en for lv in levels}
-        mapping: dict[Any, Any] = {}
-        warn: dict[Any, str] = {}
-        for raw, text in self.uniques(values).items():
-            if normalise_text(text) in MISSING_ANSWERS:
-                mapping[raw] = None
-                continue
-            code = _lookup(lookup, text)
-            if code is None:
-                number = _as_number(raw)
-                if number is not None and float(number).is_integer() and int(number) in by_value:
-                    code = by_value[int(number)]
-                    warn[raw] = f"a number where a label was expected; coded as '{code}' (scale value {int(number)})"
-            if code is None:
-                mapping[raw] = _UNCODED
-            else:
-                mapping[raw] = code
-                if code not in warn.get(raw, "") and text.strip() != code and normalise_text(text) != normalise_text(code):
-                    pass  # other-language or other-form labels are coded silently: that is normal
-        return self._apply(values, rows, column, q, mapping, warn,
-                           allowed=", ".join(f"'{lv.en}'" for lv in levels),
-                           dtype=pd.CategoricalDtype([lv.en for lv in levels], ordered=True))
+
+        def code(raw: Any, text: str) -> tuple[Any, str | None]:
+            label = _lookup(lookup, text)
+            if label is not None:
+                return label, None  # other-language and other-form labels are coded silently
+            number = _as_number(raw)
+            if number is not None and float(number).is_integer() and int(number) in by_value:
+                label = by_value[int(number)]
+                return label, f"a number where a label was expected; coded as '{label}' (scale value {int(number)})"
+            return _UNCODED, None
+
+        return self._code_labels(values, rows, column, q, code,
+                                 allowed=", ".join(f"'{lv.en}'" for lv in levels),
+                                 dtype=pd.CategoricalDtype([lv.en for lv in levels], ordered=True))
 
     def code_single(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         lookup = _label_lookup((o.en, (o.en, o.ro, o.id)) for o in q.options)
-        mapping: dict[Any, Any] = {}
-        for raw, text in self.uniques(values).items():
-            if normalise_text(text) in MISSING_ANSWERS:
-                mapping[raw] = None
-                continue
-            code = _lookup(lookup, text)
-            mapping[raw] = _UNCODED if code is None else code
-        return self._apply(values, rows, column, q, mapping, {},
-                           allowed=", ".join(f"'{o.en}'" for o in q.options),
-                           dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
 
-    def _apply(self, values, rows, column, q, mapping, warn, *, allowed, dtype) -> pd.Series:
-        """Code a column through its value -> label mapping, reporting what could not be coded."""
-        position = {label: i for i, label in enumerate(dtype.categories)}
-        code_of = {raw: (-2 if label is _UNCODED else (-1 if label is None else position[label]))
-                   for raw, label in mapping.items()}
-        code_of[None] = -1
-        codes = np.array(list(map(code_of.__getitem__, values)), dtype=np.int16)
-        uncoded = codes == -2
-        if uncoded.any():
-            for i in np.flatnonzero(uncoded):
+        def code(raw: Any, text: str) -> tuple[Any, str | None]:
+            label = _lookup(lookup, text)
+            return (_UNCODED if label is None else label), None
+
+        return self._code_labels(values, rows, column, q, code,
+                                 allowed=", ".join(f"'{o.en}'" for o in q.options),
+                                 dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
+
+    def _code_labels(self, values, rows, column, q, code, *, allowed, dtype) -> pd.Series:
+        """Code a column of labels: each distinct answer is coded once, then spread by its position.
+
+        Distinct answers are found with pandas' hash-based factorize, so a column of
+        20,000 answers costs a few distinct look-ups rather than 20,000.
+        """
+        positions, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        category = {label: i for i, label in enumerate(dtype.categories)}
+        target = np.full(len(distinct) + 1, -1, dtype=np.int16)  # the last slot serves the missing answers
+        bad: list[int] = []
+        warned: dict[int, str] = {}
+        for k, raw in enumerate(distinct):
+            text = _cell_text(raw) if not isinstance(raw, (dt.datetime, dt.date, dt.time)) else raw.isoformat()
+            if normalise_text(text) in MISSING_ANSWERS:
+                continue
+            label, warning = code(raw, text)
+            if label is _UNCODED:
+                target[k] = -2
+                bad.append(k)
+            else:
+                target[k] = category[label]
+                if warning:
+                    warned[k] = warning
+        codes = target[positions]
+        if bad:
+            for i in np.flatnonzero(codes == -2):
                 self.problem(rows[i], column, q.id, values[i], "not_in_scale", "error",
                              f"answer is not one of the question's labels ({allowed}); left missing. "
                              "Add the label to the codebook if it is a valid answer.")
-            codes[uncoded] = -1
-        if warn:
-            for i, v in enumerate(values):
-                if v is not None and v in warn:
-                    self.problem(rows[i], column, q.id, v, "recoded", "warning", warn[v])
+            codes[codes == -2] = -1
+        if warned:
+            for i in np.flatnonzero(np.isin(positions, list(warned))):
+                self.problem(rows[i], column, q.id, values[i], "recoded", "warning", warned[int(positions[i])])
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
-        out = []
-        for raw, row in zip(values, rows):
-            if raw is None or normalise_text(_cell_text(raw)) in MISSING_ANSWERS:
-                out.append(np.nan)
+        parsed: dict[Any, Any] = {}
+        for raw, text in self.uniques(values).items():
+            if normalise_text(text) in MISSING_ANSWERS:
+                parsed[raw] = np.nan
                 continue
             number = _as_number(raw)
             if number is None:
-                self.problem(row, column, q.id, raw, "not_a_number", "error",
-                             "answer is not a number; left missing.")
-                out.append(np.nan)
-                continue
-            if (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
-                self.problem(row, column, q.id, raw, "out_of_range", "error",
-                             f"number outside the allowed range {q.minimum}-{q.maximum}; left missing.")
-                out.append(np.nan)
-                continue
-            out.append(number)
+                parsed[raw] = ("not_a_number", "answer is not a number; left missing.")
+            elif (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
+                parsed[raw] = ("out_of_range", f"number outside the allowed range {q.minimum}-{q.maximum}; left missing.")
+            else:
+                parsed[raw] = number
+        parsed[None] = np.nan
+        out = list(map(parsed.__getitem__, values))
+        for i, value in enumerate(out):
+            if isinstance(value, tuple):
+                self.problem(rows[i], column, q.id, values[i], value[0], "error", value[1])
+                out[i] = np.nan
         return pd.Series(out, dtype="Float64")
 
     def code_text(self, values: list) -> pd.Series:
@@ -954,8 +961,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         if plan.role == "metadata":
             if normalise_text(plan.header) in _TIME_COLUMNS:
                 parsed = _parse_dates(list(values))
-                unparsed = sum(1 for v, p in zip(values, parsed) if v is not None and not (
-                    isinstance(v, str) and not v.strip()) and pd.isna(p))
+                given = sum(1 for v in values if v is not None and not (v.__class__ is str and not v.strip()))
+                unparsed = given - int(parsed.notna().sum())
                 if unparsed:
                     report.notes.append(f"{unparsed} value(s) of '{plan.header}' are not dates in a known form; "
                                         "they are left missing in the metadata.")
@@ -1218,27 +1225,29 @@ def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.Data
                 break
     if key is None:
         return
-    values = key.astype(object).where(key.notna(), None).tolist()
-    live = [(rid, k) for rid, k in zip(key.index, values) if k is not None and rid not in drop]
+    candidates = pd.DataFrame({"key": key.to_numpy(dtype=object), "order": np.arange(len(key))}, index=key.index)
+    candidates = candidates[key.notna().to_numpy() & ~candidates.index.isin(list(drop))]
+    if candidates.empty:
+        return
     # The latest submission wins: by submission time when the export has one, else by row order.
-    when = None
+    candidates["when"] = 0
     for col in meta.columns:
-        if normalise_text(col) in _TIME_COLUMNS and pd.api.types.is_datetime64_any_dtype(meta[col]) \
-                and normalise_text(col) not in {"start time", "startdate", "start date", "start", "date started"}:
-            when = meta[col]
+        name = normalise_text(col)
+        if name in _TIME_COLUMNS and name not in {"start time", "startdate", "start date", "start", "date started"} \
+                and pd.api.types.is_datetime64_any_dtype(meta[col]):
+            # NaT is the smallest int64, so responses without a time sort first.
+            candidates["when"] = meta[col].reindex(candidates.index).to_numpy(dtype="datetime64[ns]").astype(np.int64)
             break
-    if when is not None:
-        stamps = dict(zip(key.index, when.to_numpy(dtype="datetime64[ns]").astype(np.int64)))
-        order = {rid: i for i, rid in enumerate(key.index)}
-        # NaT is the smallest int64, so responses without a time sort first.
-        live.sort(key=lambda item: (stamps[item[0]], order[item[0]]))
-    latest: dict[str, str] = {}
-    for rid, k in live:
-        latest[k] = rid
-    for rid, k in live:
-        if latest[k] != rid:
+    candidates = candidates.sort_values(["when", "order"], kind="stable")
+    repeated = candidates[candidates["key"].duplicated(keep=False)]
+    if repeated.empty:
+        return
+    latest = repeated.groupby("key", sort=False).tail(1)
+    latest_of = dict(zip(latest["key"], latest.index))
+    for rid, k in zip(repeated.index, repeated["key"]):
+        if latest_of[k] != rid:
             drop.setdefault(rid, ("duplicate submission",
-                                  f"{how} as the later response at row {row_of[latest[k]]}, which is kept"))
+                                  f"{how} as the later response at row {row_of[latest_of[k]]}, which is kept"))
 
 
 # ---- drafting a codebook from an export --------------------------------------------------------
