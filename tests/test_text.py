@@ -33,12 +33,43 @@ from survey_analysis.text import (
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPOSALS = ROOT / "data" / "proposals" / "labelled_proposals.csv"
+HELDOUT = ROOT / "data" / "proposals" / "heldout_proposals.csv"
 
 
 @pytest.fixture(scope="module")
-def proposals():
-    table = pd.read_csv(PROPOSALS, dtype=str, keep_default_na=False)
-    return table[table["split"] == "dev"].reset_index(drop=True), table[table["split"] == "test"].reset_index(drop=True)
+def development():
+    """All 260 labelled proposals: the data the method was developed on."""
+    return pd.read_csv(PROPOSALS, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    """The 160 proposals written apart from the method, used for scoring only."""
+    if not HELDOUT.is_file():
+        pytest.skip("data/proposals/heldout_proposals.csv is absent")
+    return pd.read_csv(HELDOUT, dtype=str, keep_default_na=False)
+
+
+def _pair_groups(table):
+    """Group each English proposal with its Romanian counterpart.
+
+    The pairs share direction and split; within each (direction, split) cell the
+    English and Romanian texts are matched one to one so that the summed cosine
+    similarity of their character n-grams is highest (names, numbers and
+    cognates such as PACS/cloud/teleradiologie carry the match).
+    """
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    folded = [fold_text(t) for t in table["text"]]
+    X = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(folded)
+    group = np.arange(len(table))
+    for _, cell in table.groupby(["direction", "split"]):
+        en = np.flatnonzero((table.index.isin(cell.index)) & (table["language"] == "en").to_numpy())
+        ro = np.flatnonzero((table.index.isin(cell.index)) & (table["language"] == "ro").to_numpy())
+        rows, cols = linear_sum_assignment(-(X[en] @ X[ro].T).toarray())
+        group[ro[cols]] = group[en[rows]]
+    return group
 
 
 # ---- normalisation ---------------------------------------------------------------------
@@ -90,6 +121,49 @@ def test_outside_answer_keeps_best_direction_as_runner_up():
     assert mapped.loc[0, "score"] == pytest.approx(scores.iloc[0].max()) and mapped.loc[0, "score"] < 0.35
 
 
+def test_short_keywords_take_inflections_but_not_longer_words():
+    mapper = TextMapper(extra_keywords={"SD5": {"en": ["stand"], "ro": ["curs"]}}, cluster_weight=0).fit(["x"])
+    hits = mapper._keyword_hits(
+        ["a stand at the fair", "standuri la targ", "quality standards", "cursurile de vara", "cursor"],
+        ["en", "ro", "en", "ro", "en"],
+    )
+    sd5 = mapper.direction_codes_.index("SD5")
+    # "stand" counts in "stand"/"standuri", never in "standards"
+    assert hits[0, sd5] > 0 and hits[1, sd5] > 0 and hits[2, sd5] == 0
+    assert hits[3, sd5] > 0 and hits[4, sd5] == 0
+
+
+def test_outside_keywords_scale_scores_down_by_hand():
+    words = {"SD3": {"en": ["training"]}, "outside": {"en": ["parking"]}}
+    mapper = TextMapper(extra_keywords=words, cluster_weight=0, similarity_weight=0, outside_weight=1.0).fit(["x"])
+    scores = mapper.direction_scores(["training parking", "training"])
+    # hand computation: the keyword at the start gives 1 - exp(-1); "parking"
+    # starts at character 9 of 16, weight 1 / (1 + 3 * 9/16), damping exp(-that)
+    plain = 1 - np.exp(-1.0)
+    damping = np.exp(-1.0 / (1 + 3 * 9 / 16))
+    assert scores.loc[1, "SD3"] == pytest.approx(plain)
+    assert scores.loc[0, "SD3"] == pytest.approx(plain * damping)
+    table = direction_lexicon(None, extra_keywords=words)
+    assert table.loc[table.keyword == "parking", "direction"].tolist() == [OUTSIDE]
+
+
+def test_themes_join_the_same_concern_across_languages():
+    texts = pd.Series(
+        [
+            "Parking for patients at the county hospital",
+            "Parcarea spitalului judetean este prea mica",
+            "Better salaries for radiographers",
+            "Salarii mai bune pentru tehnicieni",
+            "Kindergarten places for the children of employees",
+            "Locuri la gradinita pentru copiii angajatilor",
+        ]
+    )
+    mapper = TextMapper(threshold=10.0).fit(texts)
+    themes = mapper.themes(texts, mapper.mapped_, n_themes=3)
+    groups = sorted(sorted(a) for a in themes["answers"])
+    assert groups == [[0, 1], [2, 3], [4, 5]]
+
+
 # ---- the lexicon ------------------------------------------------------------------------
 
 def test_lexicon_weights_shared_keywords_less():
@@ -112,28 +186,41 @@ def test_extra_keywords_exclude_and_errors(tmp_path):
         direction_lexicon(None, extra_keywords=tmp_path / "missing.yml")
 
 
-# ---- evaluation on the labelled proposals ------------------------------------------------
-# The working group's target is macro-F1 >= 0.85 on the held-out test split.  The
-# assertions below are regression floors at what the methods reach today; the
-# target itself is recorded as an expected failure until it is met.
-
-def _lexicon_test_f1(proposals):
-    _, test = proposals
-    mapped = TextMapper().fit_transform(test["text"])
-    return f1_score(test["direction"], mapped["direction"], average="macro")
-
-
-def _supervised_test_f1(proposals):
-    dev, test = proposals
-    mapper = TextMapper().fit(dev["text"], dev["direction"])
-    return f1_score(test["direction"], mapper.transform(test["text"])["direction"], average="macro"), mapper
+# ---- evaluation ---------------------------------------------------------------------------
+# Protocol: every choice of the method (keywords, weights, threshold) was made on
+# the 260 proposals of labelled_proposals.csv (development data; the supervised
+# mode was compared by 5-fold cross-validation with each English/Romanian pair
+# kept in one fold).  The method was then frozen and scored once on
+# heldout_proposals.csv, 160 proposals written apart from it.  The working
+# group's target is macro-F1 >= 0.85 on the held-out set; where it is not met the
+# target is an expected failure naming the figure reached, and a floor a little
+# below the measured value guards against regressions.
 
 
-def test_proposals_file_is_as_documented():
-    table = pd.read_csv(PROPOSALS, dtype=str, keep_default_na=False)
+# Measured once, with the frozen method: lexicon mode 0.698, supervised mode
+# (trained on all 260 development proposals) 0.693.
+LEXICON_FLOOR = 0.68
+SUPERVISED_FLOOR = 0.67
+LEXICON_XFAIL = "target 0.85 not reached on the held-out set by the lexicon mode (0.698)"
+SUPERVISED_XFAIL = "target 0.85 not reached on the held-out set by the supervised mode (0.693)"
+
+
+def _lexicon_heldout_f1(heldout):
+    mapped = TextMapper().fit_transform(heldout["text"])
+    return f1_score(heldout["direction"], mapped["direction"], average="macro")
+
+
+def _supervised_heldout_f1(development, heldout):
+    mapper = TextMapper().fit(development["text"], development["direction"])
+    predicted = mapper.transform(heldout["text"])["direction"]
+    return f1_score(heldout["direction"], predicted, average="macro"), mapper
+
+
+def test_proposals_file_is_as_documented(development):
+    table = development
     assert list(table.columns) == ["id", "language", "text", "direction", "split"]
-    assert len(table) >= 240 and table["id"].is_unique
-    assert (table["split"] == "test").sum() >= 100
+    assert len(table) == 260 and table["id"].is_unique
+    assert (table["split"] == "test").sum() == 110
     assert set(table["direction"]) == {"SD1", "SD2", "SD3", "SD4", "SD5", OUTSIDE}
     share_outside = (table["direction"] == OUTSIDE).mean()
     assert 0.12 <= share_outside <= 0.2
@@ -141,25 +228,60 @@ def test_proposals_file_is_as_documented():
     assert ro.str.contains("[şţ]").any() and (~ro.str.contains("[șțăâîşţ]")).any()
 
 
-def test_lexicon_mode_on_test_split_floor(proposals):
-    assert _lexicon_test_f1(proposals) >= 0.78
+def test_heldout_file_is_as_documented(heldout, development):
+    # counts from the table of data/proposals/README.md
+    assert list(heldout.columns) == ["id", "language", "text", "direction"]
+    assert len(heldout) == 160 and heldout["id"].is_unique
+    assert heldout["direction"].value_counts().sort_index().tolist() == [27, 27, 27, 27, 27, 25]
+    assert heldout["language"].value_counts().to_dict() == {"en": 80, "ro": 80}
+    assert not set(heldout["text"]) & set(development["text"])
 
 
-@pytest.mark.xfail(reason="working-group target 0.85 not reached by the lexicon mode (0.80)", strict=False)
-def test_lexicon_mode_on_test_split_target(proposals):
-    assert _lexicon_test_f1(proposals) >= 0.85
+def test_pair_groups_join_one_english_and_one_romanian_text(development):
+    group = _pair_groups(development)
+    sizes = pd.Series(group).value_counts()
+    assert len(sizes) == 130 and set(sizes) == {2}
+    by_group = development.assign(group=group).groupby("group")
+    assert (by_group["language"].nunique() == 2).all() and (by_group["direction"].nunique() == 1).all()
 
 
-def test_supervised_mode_trained_on_dev_floor(proposals):
-    f1, mapper = _supervised_test_f1(proposals)
+def test_lexicon_mode_on_development_data_floor(development):
+    # in-sample: the keyword file was written looking at these proposals
+    mapped = TextMapper().fit_transform(development["text"])
+    assert f1_score(development["direction"], mapped["direction"], average="macro") >= 0.92
+
+
+def test_supervised_mode_grouped_cv_on_development_data_floor(development):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y = development["direction"].to_numpy()
+    predicted = np.empty(len(y), dtype=object)
+    folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0)
+    for train, test in folds.split(development["text"], y, _pair_groups(development)):
+        mapper = TextMapper().fit(development["text"].iloc[train], y[train])
+        predicted[test] = mapper.transform(development["text"].iloc[test])["direction"].to_numpy()
+    assert f1_score(y, predicted.astype(str), average="macro") >= 0.92
+
+
+def test_lexicon_mode_on_heldout_floor(heldout):
+    assert _lexicon_heldout_f1(heldout) >= LEXICON_FLOOR
+
+
+@pytest.mark.xfail(reason=LEXICON_XFAIL, strict=False)
+def test_lexicon_mode_on_heldout_target(heldout):
+    assert _lexicon_heldout_f1(heldout) >= 0.85
+
+
+def test_supervised_mode_on_heldout_floor(development, heldout):
+    f1, mapper = _supervised_heldout_f1(development, heldout)
     assert mapper.mode_ == "supervised"
     assert 0 <= mapper.cv_macro_f1_ <= 1 and mapper.cv_folds_ == 5
-    assert f1 >= 0.78
+    assert f1 >= SUPERVISED_FLOOR
 
 
-@pytest.mark.xfail(reason="working-group target 0.85 not reached by the supervised mode (0.81)", strict=False)
-def test_supervised_mode_trained_on_dev_target(proposals):
-    f1, _ = _supervised_test_f1(proposals)
+@pytest.mark.xfail(reason=SUPERVISED_XFAIL, strict=False)
+def test_supervised_mode_on_heldout_target(development, heldout):
+    f1, _ = _supervised_heldout_f1(development, heldout)
     assert f1 >= 0.85
 
 
@@ -225,7 +347,8 @@ def test_cluster_table_and_themes_of_outside_answers():
     themes = mapper.themes(texts, mapped, n_themes=2)
     assert themes["n"].sum() == 8 and themes["theme"].tolist() == [1, 2]
     terms = " ".join(themes["top_terms"])
-    assert "parking" in terms and "solar" in terms
+    # "solar" and "energy" are one concern, shown by its concept word
+    assert "parking" in terms and "energy" in terms
     for quotes in themes["quotes"]:
         assert all(q in outside for q in quotes)
     auto = mapper.themes(texts, mapped)

@@ -69,14 +69,15 @@ OUTSIDE = "outside"
 BLANK = "(blank)"
 
 #: Default lexicon score below which an answer is "outside".  Chosen on the
-#: ``dev`` split of ``data/proposals/labelled_proposals.csv`` only: macro-F1
-#: was computed for thresholds 0.05-0.60 (step 0.01, :func:`choose_threshold`)
-#: with the default weights; it is flat (0.929-0.937) from 0.26 to 0.60 and
-#: falls quickly below 0.26.  Answers with no keyword of any direction score
-#: about 0.1-0.25 (character similarity alone), while one keyword near the
-#: start of an answer gives about 0.45 or more; 0.35 lies between the two.
+#: 260 labelled development proposals (``data/proposals/labelled_proposals.csv``)
+#: with the default weights and keyword file: macro-F1 of the lexicon mode,
+#: computed for thresholds 0.05-0.60 (step 0.01, :func:`choose_threshold`), is
+#: at its highest (0.939-0.943) on the plateau 0.26-0.35 and falls below 0.93
+#: under 0.20 and above 0.40; 0.30 is the middle of the plateau.  Answers with
+#: no keyword of any direction score about 0.1-0.25 (character similarity
+#: alone), one keyword near the start of an answer gives about 0.45 or more.
 #: Choose it again on an analyst's own labels with :func:`choose_threshold`.
-DEFAULT_THRESHOLD = 0.35
+DEFAULT_THRESHOLD = 0.30
 
 #: Extra keywords shipped with the project (EN and RO per direction), used in
 #: addition to the codebook's when present.
@@ -142,6 +143,68 @@ def _word_analyzer(text: str) -> list[str]:
     return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:])]
 
 
+# English and Romanian inflection endings a short keyword may take (plural,
+# article, case): "curs" matches "cursuri", "cursurile"; "site" "siteul".
+_ENDINGS = (
+    r"(?:s|es|ed|ing|ings|er|ers|e|a|i|ii|ei|ul|ului|le|lor|ile|ilor|uri|urile|urilor|"
+    r"ele|elor|ea|ia|iei|ri|rile|rilor)?\b"
+)
+
+
+# Concerns outside the five directions, in English and Romanian: a folded word
+# beginning with one of the prefixes is read as the concept (first item), so
+# that answers on the same concern group together whatever their language.
+_THEME_CONCEPTS = {
+    "parking": ("parking", "parca", "car park"),
+    "transport": ("transport", "bus", "buses", "autobuz", "tramv", "metro"),
+    "salary": ("salar", "wage", "remuner", "sporur", "bonus"),
+    "energy": ("energ", "electric", "solar", "panour", "panel"),
+    "bill": ("bill", "factur"),
+    "cooling": ("cool", "racir", "canicul", "heatwav", "conditioning", "conditionat"),
+    "heating": ("heating", "incalzi"),
+    "canteen": ("cantee", "cantin", "food", "mancar", "meal"),
+    "kindergarten": ("kinderg", "gradinit", "nurser", "cresa", "childcare"),
+    "waste": ("waste", "deseu", "dispos", "elimin", "recycl", "recicl"),
+    "cleaning": ("clean", "curaten"),
+    "accessibility": ("accessib", "accesib", "wheelch", "rotile", "ramp", "lift", "elevator"),
+    "insurance": ("insur", "asigur", "malprac", "malprax"),
+    "cyberattack": ("ransom", "cyber", "hacker", "informatic", "atac", "attack"),
+    "leak": ("leak", "scurger", "breach"),
+    "veterinary": ("veterin", "pets", "animal", "horse"),
+    "violence": ("aggress", "agresi", "violen", "paza", "guard", "assault"),
+    "renovation": ("renov", "waiting", "asteptar"),
+    "paper": ("paper", "hartie", "print"),
+    "bicycle": ("bicyc", "bicicl", "cycle", "shower", "dusur"),
+    "chemicals": ("chemic", "chimic"),
+    "server": ("server",),
+}
+# Words nearly every answer of a hospital's staff contains: no theme in them.
+_THEME_GENERIC = (
+    "hospital", "spital", "patient", "pacient", "staff", "personal", "angajat", "employee",
+    "imaging", "imagistic", "radiolog", "department", "sectie", "sectia", "clinic", "doctor",
+    "medic", "member", "membr",
+)
+_CONCEPT_PREFIXES = sorted(
+    ((prefix, concept) for concept, prefixes in _THEME_CONCEPTS.items() for prefix in prefixes),
+    key=lambda item: -len(item[0]),
+)
+
+
+def _theme_text(folded: str) -> str:
+    """Folded answer with concern words read as their concept, generic words dropped."""
+    text = folded
+    for phrase, concept in ((p, c) for p, c in _CONCEPT_PREFIXES if " " in p):
+        text = text.replace(phrase, concept)
+    out = []
+    for token in text.split():
+        concept = next((c for p, c in _CONCEPT_PREFIXES if " " not in p and token.startswith(p)), None)
+        if concept is not None:
+            out.append(concept)
+        elif not token.startswith(_THEME_GENERIC):
+            out.append(token)
+    return " ".join(out)
+
+
 def _prefix(token: str) -> str:
     """How much of a keyword token must begin a word of the answer."""
     if len(token) <= 5:
@@ -152,7 +215,7 @@ def _prefix(token: str) -> str:
 
 
 class _Keyword:
-    __slots__ = ("text", "direction", "language", "pattern", "key", "weight", "short")
+    __slots__ = ("text", "direction", "language", "pattern", "key", "weight", "short", "head")
 
     def __init__(self, text: str, direction: str, language: str) -> None:
         folded = fold_text(text)
@@ -164,6 +227,10 @@ class _Keyword:
         for tok in tokens:
             if len(tok) <= 3:
                 parts.append(re.escape(tok) + r"\b")
+            elif len(tok) <= 5:
+                # a short word takes only an inflection ending, so that "stand"
+                # does not match "standards" nor "radio" "radiology"
+                parts.append(re.escape(tok) + _ENDINGS)
             else:
                 parts.append(re.escape(_prefix(tok)) + r"[a-z0-9]*")
         # consecutive words, allowing one short linking word between them
@@ -171,6 +238,9 @@ class _Keyword:
         self.key = " ".join(_prefix(t) for t in tokens)
         self.weight = 1.0
         self.short = len(tokens) == 1 and len(tokens[0]) <= 3
+        # first letters of the first word: an answer with no word starting so
+        # cannot contain the keyword (lets the matcher skip most patterns)
+        self.head = tokens[0][:3] if tokens else ""
 
 
 def _load_extra_keywords(source: Any) -> dict[str, dict[str, list[str]]]:
@@ -255,13 +325,15 @@ def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None) -> pd
     extra = _load_extra_keywords(extra_keywords)
     rows = []
     excluded = extra.pop("exclude", {})
+    for lang, words in extra.get(OUTSIDE, {}).items():
+        rows += [(OUTSIDE, lang, w, "extra") for w in words]
     for code, direction in book.directions.items():
         dropped = {fold_text(w) for w in excluded.get(code, [])}
         for lang, words in direction.keywords.items():
             rows += [(code, lang, w, "codebook") for w in words if fold_text(w) not in dropped]
         for lang, words in extra.get(code, {}).items():
             rows += [(code, lang, w, "extra") for w in words]
-    unknown = sorted((set(extra) | set(excluded)) - set(book.directions))
+    unknown = sorted((set(extra) - {OUTSIDE} | set(excluded)) - set(book.directions))
     if unknown:
         raise CodebookError(
             f"extra keywords name directions not in the codebook: {', '.join(unknown)}",
@@ -321,11 +393,19 @@ class TextMapper:
     cluster_weight : float, default 0.25
         Share of an answer's lexicon score taken from the mean score of its
         cluster of similar answers (0 turns the clustering off).
+    outside_weight : float, default 1.0
+        Strength of the ``outside`` keywords (parking, salaries, energy...):
+        every direction's score is multiplied by ``exp(-outside_weight * h)``
+        with ``h`` their position-weighted hits (0 ignores them).
+    position_weight : float, default 3.0
+        How much less a keyword counts the later it comes in the answer: a
+        keyword at relative position ``p`` (0 = first character, 1 = last)
+        counts ``1 / (1 + position_weight * p)``.
     n_clusters : int or None
         Clusters of answers; None: ``round(sqrt(n / 2))`` clamped to 2..30.
     C : float, default 10.0
         Inverse regularisation of the supervised logistic regression.
-    lexicon_feature_weight : float, default 1.0
+    lexicon_feature_weight : float, default 2.0
         Supervised mode: scale of the lexicon scores (one per direction, and
         their maximum) appended to the TF-IDF features.
     cv : int, default 5
@@ -353,18 +433,23 @@ class TextMapper:
     -----
     Lexicon score of answer :math:`a` for direction :math:`d`:
 
-    .. math:: s_{ad} = w_k\,(1 - e^{-h_{ad}}) + w_s\,\cos(x_a, x_d)
+    .. math:: s_{ad} = e^{-w_o h_{ao}}\,\bigl[w_k\,(1 - e^{-h_{ad}}) + w_s\,\cos(x_a, x_d)\bigr]
 
-    where :math:`h_{ad} = \sum_{\kappa} w_\kappa / (1 + p_\kappa)` sums over the
+    where :math:`h_{ad} = \sum_{\kappa} w_\kappa / (1 + w_p\,p_\kappa)` sums over the
     keywords :math:`\kappa` of :math:`d` found in :math:`a` their weight
     (:func:`direction_lexicon`) discounted by the relative position
     :math:`p_\kappa \in [0, 1]` of their first occurrence, since a proposal
-    usually states its main intent first (keywords are matched on folded text
-    by word prefix, so inflected Romanian forms match; a keyword of three letters or fewer
+    usually states its main intent first (:math:`w_p` = ``position_weight``;
+    keywords are matched on folded text by word prefix, so inflected Romanian
+    forms match, while a word of four or five letters takes only an inflection
+    ending, so "stand" does not match "standards"; a keyword of three letters or fewer
     counts only in answers of its own language, as "AI" is the Romanian word
     "ai"), :math:`x` are TF-IDF vectors of
     character 3-5-grams within words and :math:`x_d` is built from the
-    direction's names, descriptions and keywords in both languages.  With
+    direction's names, descriptions and keywords in both languages;
+    :math:`h_{ao}` is the same sum over the ``outside`` keywords of the extra
+    keyword file (concerns none of the directions serves: parking, salaries,
+    energy, incidents), and :math:`w_o` = ``outside_weight``.  With
     :math:`c(a)` the k-means cluster of :math:`a` (on word-stem and character
     TF-IDF of the answers), the final score is
     :math:`(1-\lambda) s_{ad} + \lambda\,\overline{s}_{c(a)d}`.  The answer
@@ -394,9 +479,11 @@ class TextMapper:
         keyword_weight: float = 1.0,
         similarity_weight: float = 1.5,
         cluster_weight: float = 0.25,
+        outside_weight: float = 1.0,
+        position_weight: float = 3.0,
         n_clusters: int | None = None,
         C: float = 10.0,
-        lexicon_feature_weight: float = 1.0,
+        lexicon_feature_weight: float = 2.0,
         cv: int = 5,
         random_state: int = 0,
     ) -> None:
@@ -406,6 +493,8 @@ class TextMapper:
         self.keyword_weight = keyword_weight
         self.similarity_weight = similarity_weight
         self.cluster_weight = cluster_weight
+        self.outside_weight = outside_weight
+        self.position_weight = position_weight
         self.n_clusters = n_clusters
         self.C = C
         self.lexicon_feature_weight = lexicon_feature_weight
@@ -426,12 +515,18 @@ class TextMapper:
         return sparse.hstack([self._features(folded), sparse.csr_matrix(dense)]).tocsr()
 
     def _keyword_hits(self, folded: list[str], languages: list[str]) -> np.ndarray:
-        codes = self.direction_codes_
+        # one column per direction, then one for the "outside" keywords
+        codes = self.direction_codes_ + [OUTSIDE]
         hits = np.zeros((len(folded), len(codes)))
+        by_head: dict[str, list[_Keyword]] = {}
+        for kw in self._keywords:
+            by_head.setdefault(kw.head, []).append(kw)
         for i, (text, lang) in enumerate(zip(folded, languages)):
             if not text:
                 continue
-            for kw in self._keywords:
+            heads = {w[:3] for w in text.split()}
+            candidates = [kw for h in heads for kw in by_head.get(h, ())]
+            for kw in candidates:
                 # Short keywords ("AI") are words of another meaning in the other
                 # language ("ai" in Romanian): they count only in their own
                 # language.  Longer ones count in both, as loanwords (website,
@@ -443,14 +538,19 @@ class TextMapper:
                     # a proposal usually states its intent first: a keyword at the
                     # start counts fully, one at the very end half as much
                     position = found.start() / max(len(text), 1)
-                    hits[i, codes.index(kw.direction)] += kw.weight / (1.0 + position)
+                    hits[i, codes.index(kw.direction)] += kw.weight / (1.0 + self.position_weight * position)
         return hits
 
     def _lexicon_scores(self, folded: list[str], languages: list[str]) -> np.ndarray:
         hits = self._keyword_hits(folded, languages)
         chars = normalize(self.char_vectorizer_.transform(folded))
         similarity = (chars @ self.direction_vectors_.T).toarray()
-        return self.keyword_weight * (1.0 - np.exp(-hits)) + self.similarity_weight * similarity
+        # evidence of a concern outside the five directions (parking, salaries,
+        # energy) scales every direction's score down
+        damping = np.exp(-self.outside_weight * hits[:, -1:])
+        return damping * (
+            self.keyword_weight * (1.0 - np.exp(-hits[:, :-1])) + self.similarity_weight * similarity
+        )
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(self, texts: Any, labels: Any = None) -> "TextMapper":
@@ -469,7 +569,8 @@ class TextMapper:
         self
         """
         for name in (
-            "threshold", "keyword_weight", "similarity_weight", "cluster_weight", "C", "lexicon_feature_weight"
+            "threshold", "keyword_weight", "similarity_weight", "cluster_weight", "C", "lexicon_feature_weight",
+            "outside_weight", "position_weight",
         ):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
@@ -739,12 +840,15 @@ class TextMapper:
         if outside.empty:
             return pd.DataFrame(columns=columns)
         folded = [fold_text(t) for t in outside]
-        words = TfidfVectorizer(analyzer=_word_analyzer, sublinear_tf=True).fit(folded)
-        content = [" ".join(_word_analyzer(t)[: len(t.split())]) for t in folded]
-        # character n-grams of the content words let cognates (parking/parcare,
-        # energy/energie, salary/salarii) fall into one theme across languages
+        # the same concern in either language becomes the same words (parcare ->
+        # parking), and words every answer shares (hospital, patients) are dropped
+        themed = [_theme_text(t) for t in folded]
+        words = TfidfVectorizer(analyzer=_word_analyzer, sublinear_tf=True).fit(themed)
+        content = [" ".join(_word_analyzer(t)[: len(t.split())]) for t in themed]
+        # character n-grams of the content words let the remaining cognates
+        # (audit/audit energetic, renovation/renovarea) fall into one theme
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True).fit(content)
-        W = normalize(words.transform(folded))
+        W = normalize(words.transform(themed))
         X = normalize(sparse.hstack([W, normalize(chars.transform(content))]).tocsr())
         n = X.shape[0]
         with threadpool_limits(limits=1):
@@ -752,7 +856,7 @@ class TextMapper:
         vocabulary = np.array(words.get_feature_names_out())
         # show each stem as the word it most often stands for in these answers
         spelled: dict[str, dict[str, int]] = {}
-        for text in folded:
+        for text in themed:
             for token in text.split():
                 counts = spelled.setdefault(_stem(token), {})
                 counts[token] = counts.get(token, 0) + 1
