@@ -335,3 +335,39 @@ def test_inspect_json_on_every_real_export(fixtures_dir, folder, capsys):
         out = json.loads(capsys.readouterr().out)
         assert out["source"] == folder
         assert out["rows_read"] == out["respondents"] + len(out["dropped"])
+
+
+@pytest.mark.parametrize(
+    "stamps, expected",
+    [
+        # Google Forms' CSV download carries the zone; converted to UTC.
+        (["2020/05/11 4:40:41 PM GMT+3", "2020/05/12 9:00:00 AM GMT+3"], ["2020-05-11 13:40:41", "2020-05-12 06:00:00"]),
+        (["2020-05-11T16:40:41+03:00", "2020-05-12T09:00:00+02:00"], ["2020-05-11 13:40:41", "2020-05-12 07:00:00"]),
+        # A typed year outside any plausible range is left missing, not a crash.
+        (["12/05/1019 10:00:00", "12/06/2019 10:00:00"], [None, "2019-12-06 10:00:00"]),
+        # Day-first dates whose days are all <= 12: the order that follows the rows wins.
+        (["05/01/2019 10:00:00", "03/02/2019 10:00:00"], ["2019-01-05 10:00:00", "2019-02-03 10:00:00"]),
+    ],
+)
+def test_awkward_timestamps_are_parsed_or_left_missing(tmp_path, stamps, expected):
+    path = tmp_path / "times.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Timestamp", "Email Address", "Member category"],
+                                      [stamps[0], "a@x.ro", "Other"], [stamps[1], "b@x.ro", "Other"]])
+    survey = sa.load_responses(path, CODEBOOK)
+    got = [None if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M:%S") for v in survey.metadata["Timestamp"]]
+    assert got == expected
+
+
+def test_1904_date_system_serial_numbers(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.epoch = __import__("openpyxl").utils.datetime.MAC_EPOCH
+    ws = wb.active
+    ws.title = "Form Responses 1"
+    ws.append(["Timestamp", "Email Address", "Member category"])
+    ws.append([44844.6, "a@x.ro", "Other"])  # a serial number without a date format
+    wb.save(tmp_path / "mac.xlsx")
+    survey = sa.load_responses(tmp_path / "mac.xlsx", CODEBOOK)
+    assert survey.metadata["Timestamp"].iloc[0].strftime("%Y-%m-%d %H:%M") == "2026-10-11 14:24"

@@ -108,7 +108,8 @@ def hostile_reports(tmp_path_factory):
 
 HOSTILE = ['<script>document.title="PWNED"</script> training for staff',
            '<img src=x onerror="document.body.setAttribute(\'data-pwned\',\'1\')"> a common cluster brand',
-           'see https://example.org/a"b<b>bold</b> for research projects']
+           'see https://example.org/a"b<b>bold</b> for research projects',
+           'Please call Ana Popescu at 0722 123 456 or write to ana.popescu@spital-iasi.ro about training']
 
 
 def test_hostile_free_text_is_shown_as_text_never_markup(hostile_reports):
@@ -129,6 +130,26 @@ _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (make test installs it where it can)")
+def test_contact_details_typed_into_answers_are_masked(hostile_reports):
+    for page in hostile_reports.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "ana.popescu@spital-iasi.ro" not in text and "0722 123 456" not in text
+    page = (hostile_reports / "03_segments_and_proposals.html").read_text(encoding="utf-8")
+    assert "write to [e-mail] about training" in page and "at [phone] or" in page
+
+
+def test_reports_load_nothing_from_elsewhere_and_run_no_script(sample_reports):
+    out, written = sample_reports
+    for path in written:
+        page = path.read_text(encoding="utf-8")
+        assert "Content-Security-Policy" in page
+        parser = _Text()
+        parser.feed(page)
+        assert not [t for t, a in parser.tags if t == "script"]
+        assert not [a for t, a in parser.tags if t in ("link", "img", "iframe") and
+                    re.match(r"https?:", a.get("src", "") or a.get("href", ""))]
+
+
 def test_reports_open_in_a_headless_browser_without_running_respondents_text(hostile_reports, tmp_path):
     """The real browser renders every report; the injected script and handler never run."""
     for page in sorted(hostile_reports.glob("*.html")):
@@ -143,6 +164,7 @@ def test_reports_open_in_a_headless_browser_without_running_respondents_text(hos
         visible = " ".join(parser.text)
         if page.name == "03_segments_and_proposals.html":
             assert '<script>document.title="PWNED"</script>' in visible  # shown as text
+            assert "[e-mail]" in visible
         if page.name != "index.html":
             assert [a for t, a in parser.tags if t == "img" and a.get("src", "").startswith("data:image/png")]
     shot = tmp_path / "overview.png"

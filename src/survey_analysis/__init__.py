@@ -23,7 +23,7 @@ from typing import Any
 from .codebook import Codebook, Direction, Question, fold_diacritics, normalise_text, read_codebook
 from .errors import *  # noqa: F401,F403  (the exception family is public API)
 from .errors import __all__ as _error_names
-from .load import LoadReport, Survey, detect_source, draft_codebook, load_responses
+from .load import LoadReport, Survey, detect_source, draft_codebook, load_responses, mask_contacts
 from .read import RawTable, read_raw
 
 __version__ = "0.1.0"
@@ -68,7 +68,7 @@ _LAZY = {
 
 __all__ = [
     "Codebook", "Direction", "Question", "read_codebook", "normalise_text", "fold_diacritics",
-    "LoadReport", "Survey", "load_responses", "draft_codebook", "detect_source",
+    "LoadReport", "Survey", "load_responses", "draft_codebook", "detect_source", "mask_contacts",
     "RawTable", "read_raw",
     *_error_names,
     *_LAZY,

@@ -54,6 +54,7 @@ __all__ = [
     "load_responses",
     "draft_codebook",
     "detect_source",
+    "mask_contacts",
 ]
 
 #: The survey tools whose exports are recognised.
@@ -134,12 +135,20 @@ _TIME_COLUMNS = _TIMESTAMP_NAMES | {"start time", "completion time", "last modif
 _ID_COLUMNS = ["id", "respondent id", "respondentid", "response id", "responseid", "_id", "_uuid"]
 # Headers of questions whose answers identify a person or an organisation.
 _IDENTIFYING_HEADER = re.compile(
-    r"^(your |full |first |last |contact )?(e-?mail|e-?mail address|adres[aă] de e-?mail|name|nume(le)?|prenume|"
-    r"numele [sș]i prenumele|phone|phone number|telephone|telefon|ip address)\??$"
-    r"|\b(e-?mail address|adres[aă] de e-?mail|organi[sz]ation name|name of (your )?organi[sz]ation|"
-    r"denumirea organiza[tț]iei|company name|institution name|phone number|num[aă]r de telefon|contact person)\b",
+    r"^(your |full |first |last |contact |family |given )?(e-?mail|e-?mail address|adres[aă] de e-?mail|name|names|"
+    r"surname|nume(le)?|prenume(le)?|numele [sș]i prenumele|nume [sș]i prenume|name and surname|phone|phone number|"
+    r"telephone|telefon|mobile|mobil|ip address|username|user name|phonenumber|company|organi[sz]ation|"
+    r"organiza[tț]i[ae]|institution|institu[tț]ia|compania|firma)( \((optional|op[tț]ional)\))?\??:?$"
+    r"|\b(e-?mail address|adres[aă] de e-?mail|organi[sz]ation name|name of (your |the )?(organi[sz]ation|company|"
+    r"institution)|denumirea (organiza[tț]iei|institu[tț]iei|companiei|firmei)|company name|institution name|"
+    r"phone number|num[aă]r(ul)? de telefon|contact person|persoan[aă] de contact)\b",
     re.IGNORECASE,
 )
+_CONTACT_PATTERNS = [
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[e-mail]"),
+    (re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"), "[IP address]"),
+    (re.compile(r"(?<!\w)(?:\+|00)?\d[\d ()./-]{7,}\d(?!\w)"), "[phone]"),
+]
 _CODE_AND_TEXT = re.compile(r"^(?P<code>[A-Za-z][A-Za-z0-9_]*(\[[A-Za-z0-9_]+\])?)\. (?P<text>.*)$", re.S)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NUMBER_PREFIX = re.compile(r"^\s*(\d{1,2})\s*[.):=-]\s*(.+)$")
@@ -241,9 +250,33 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def mask_contacts(texts: pd.Series) -> pd.Series:
+    """Free text with e-mail addresses, IP addresses and phone numbers masked.
+
+    Members sometimes type their contact details into an open answer; reports
+    show the answer with ``[e-mail]``, ``[IP address]`` and ``[phone]`` in their
+    place.  Returns a new Series; the input is not modified.
+    """
+    def mask(value):
+        if not isinstance(value, str):
+            return value
+        for pattern, replacement in _CONTACT_PATTERNS:
+            value = pattern.sub(replacement, value)
+        return value
+
+    return texts.map(mask).astype(texts.dtype)
+
+
 @dataclass
 class Survey:
-    """A loaded questionnaire: answers, question model, identifiers held apart, load report."""
+    """A loaded questionnaire: answers, question model, identifiers held apart, load report.
+
+    ``responses`` holds the answers to the codebook's questions; ``identifiers``
+    the identifying columns (never shown); ``metadata`` the tool's own columns
+    (times, status, ids); ``extra`` the columns that match no question of the
+    codebook (kept for the analyst, never analysed); ``dropped_responses`` the
+    rows that were set aside, with their reasons in ``report.dropped``.
+    """
 
     responses: pd.DataFrame
     questions: dict[str, Question]
@@ -253,6 +286,7 @@ class Survey:
     report: LoadReport
     columns: dict[str, list[str]]
     dropped_responses: pd.DataFrame | None = None
+    extra: pd.DataFrame | None = None
 
     @property
     def source(self) -> str:
@@ -518,9 +552,10 @@ def _lookup(lookup: dict[str, Any], value: str) -> Any:
 class _Coder:
     """Codes the answers of one column, recording every problem."""
 
-    def __init__(self, report: LoadReport, sheet: str | None):
+    def __init__(self, report: LoadReport, sheet: str | None, *, date1904: bool = False):
         self.report = report
         self.sheet = sheet
+        self.date1904 = date1904
 
     def problem(self, row: int, column: str, question: str, value: Any, kind: str, severity: str, message: str):
         self.report.problems.append({
@@ -628,7 +663,7 @@ class _Coder:
         return pd.Series(out, dtype="string")
 
     def code_date(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
-        parsed = _parse_dates(values)
+        parsed = _parse_dates(values, date1904=self.date1904, notes=self.report.notes, column=column)
         for raw, value, row in zip(values, parsed, rows):
             if raw is not None and pd.isna(value) and normalise_text(_cell_text(raw)) not in MISSING_ANSWERS:
                 self.problem(row, column, q.id, raw, "not_a_date", "error", "answer is not a date; left missing.")
@@ -718,46 +753,106 @@ def _split_multi(text: str, forms: list[tuple[str, str]]) -> tuple[set, str]:
     return chosen, "; ".join(p for p in leftover if p)
 
 
-_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S",
-                 "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
-                 "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%m/%d/%y %H:%M", "%d/%m/%y %H:%M",
-                 "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"]
+_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
+                 "%Y/%m/%d %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d/%m/%Y %H:%M:%S",
+                 "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%m/%d/%y %H:%M",
+                 "%d/%m/%y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"]
+_DAY_FIRST = {"%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M",
+              "%d/%m/%Y": "%m/%d/%Y", "%d/%m/%y %H:%M": "%m/%d/%y %H:%M"}
+_ZONE = re.compile(r"\s*(?:(?:GMT|UTC)\s*)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$|\s*(?:Z|GMT|UTC)$")
+_EARLIEST, _LATEST = dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1)
 
 
-def _parse_dates(values: list) -> pd.Series:
+def _strip_zone(text: str) -> tuple[str, dt.timedelta | None]:
+    """Split a trailing UTC offset ('+03:00', 'GMT+3', 'Z') off a timestamp."""
+    m = _ZONE.search(text)
+    if not m:
+        return text, None
+    offset = dt.timedelta(0)
+    if m.group("sign"):
+        offset = dt.timedelta(hours=int(m.group("h")), minutes=int(m.group("m") or 0))
+        if m.group("sign") == "-":
+            offset = -offset
+    return text[: m.start()].strip(), offset
+
+
+def _parse_dates(values: list, *, date1904: bool = False, notes: list[str] | None = None,
+                 column: str = "") -> pd.Series:
     """Parse dates written as datetimes, Excel serial numbers or text in the tools' locale forms.
 
-    The text format is chosen as the first of :data:`_DATE_FORMATS` that parses
-    every text value, so a column is read consistently (all m/d or all d/m).
+    Text is read with the first format of :data:`_DATE_FORMATS` that parses
+    every text value, so a column is read consistently.  When both the
+    month-first and the day-first form parse every value (all days <= 12), the
+    one whose times follow the order of the rows (submissions are appended in
+    time order) is chosen, and a note says so.  Timestamps with a UTC offset are
+    converted to UTC.  Serial numbers count from 1899-12-30, or from 1904-01-01
+    for workbooks in the 1904 date system.  Dates before 1900 or after 2200 are
+    treated as typing errors and left missing.
     """
+    epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
     out: list = [None] * len(values)
     texts: dict[int, str] = {}
+    offsets: dict[int, dt.timedelta] = {}
     for i, v in enumerate(values):
         if v is None:
             continue
         if isinstance(v, dt.datetime):
-            out[i] = v
+            out[i] = v.replace(tzinfo=None) - (v.utcoffset() or dt.timedelta(0)) if v.tzinfo else v
         elif isinstance(v, dt.date):
             out[i] = dt.datetime(v.year, v.month, v.day)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 1 < v < 2958466:
-            out[i] = dt.datetime(1899, 12, 30) + dt.timedelta(days=float(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 2958466:
+            out[i] = epoch + dt.timedelta(days=float(v))
         elif isinstance(v, str) and v.strip():
-            texts[i] = v.strip()
+            text, offset = _strip_zone(v.strip())
+            texts[i] = text
+            if offset is not None:
+                offsets[i] = offset
     if texts:
         sample = list(texts.values())
+        chosen = None
         for fmt in _DATE_FORMATS:
             try:
                 parsed = [dt.datetime.strptime(t, fmt) for t in sample]
             except ValueError:
                 continue
+            chosen = (fmt, parsed)
+            break
+        if chosen is not None:
+            fmt, parsed = chosen
+            month_first = {v: k for k, v in _DAY_FIRST.items()}
+            other = month_first.get(fmt) or _DAY_FIRST.get(fmt)
+            if other:
+                try:
+                    alternative = [dt.datetime.strptime(t, other) for t in sample]
+                except ValueError:
+                    alternative = None
+                if alternative is not None and alternative != parsed:
+                    def disorder(times):
+                        return sum(1 for a, b in zip(times, times[1:]) if b < a)
+                    if disorder(alternative) < disorder(parsed):
+                        fmt, parsed = other, alternative
+                    if notes is not None:
+                        notes.append(f"Dates in '{column}' read as {fmt} (day and month could be either way round; "
+                                     "this order follows the order of the rows).")
             for i, value in zip(texts, parsed):
                 out[i] = value
-            break
         else:
-            parsed_series = pd.to_datetime(pd.Series(sample), errors="coerce", format="mixed")
-            for i, value in zip(texts, parsed_series):
-                out[i] = None if pd.isna(value) else value.to_pydatetime()
-    return pd.Series(pd.to_datetime(pd.Series(out, dtype=object), errors="coerce"), dtype="datetime64[ns]")
+            for i, text in texts.items():
+                try:
+                    value = pd.Timestamp(text)
+                except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                    continue
+                if not pd.isna(value):
+                    if value.tzinfo is not None:
+                        value = value.tz_convert("UTC").tz_localize(None)
+                    out[i] = value.to_pydatetime()
+        for i, offset in offsets.items():
+            if out[i] is not None:
+                out[i] = out[i] - offset
+        if offsets and notes is not None:
+            notes.append(f"Times in '{column}' carry UTC offsets; they were converted to UTC.")
+    cleaned = [v if v is not None and _EARLIEST <= v < _LATEST else None for v in out]
+    return pd.Series(pd.to_datetime(pd.Series(cleaned, dtype=object), errors="coerce"), dtype="datetime64[ns]")
 
 
 # ---- column mapping ---------------------------------------------------------------------------
@@ -916,6 +1011,13 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         if plan.how.startswith("fuzzy"):
             report.notes.append(f"Column '{plan.header}' matched question {plan.question} by similar wording "
                                 f"{plan.how.split(' ', 1)[1]}; check it is the same question.")
+    # Cell problems in identifying columns must not carry the identifying value.
+    withheld = {_col_letter(p.index) for p in plans if p.role == "identifier"}
+    for problem in report.problems:
+        letter = str(problem.get("column") or "").split(" ", 1)[0]
+        if problem.get("question") is None and letter in withheld:
+            problem["value"] = "(withheld: identifying column)"
+            problem["message"] = f"{problem['kind'].replace('_', ' ')} in an identifying column; value withheld."
     unmatched = [p.header for p in plans if p.role == "unmatched"]
     if unmatched and codebook is not None:
         report.notes.append(f"{len(unmatched)} column(s) match no question of the codebook and are kept as extra "
@@ -945,11 +1047,12 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     # Whitespace-only cells count as blank; each coder treats them so.
     columns = list(zip(*body)) if body else [() for _ in headers]
 
-    coder = _Coder(report, raw.sheet)
+    coder = _Coder(report, raw.sheet, date1904=bool(getattr(raw, "date1904", False)))
     pieces: dict[str, pd.Series | pd.DataFrame] = {}
     question_columns: dict[str, list[str]] = {}
     identifiers: dict[str, pd.Series] = {}
     metadata: dict[str, pd.Series] = {}
+    extras: dict[str, pd.Series] = {}
     ranking_parts: dict[str, dict] = {}
     multi_parts: dict[str, list[pd.DataFrame]] = {}
     for plan in plans:
@@ -960,7 +1063,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
             continue
         if plan.role == "metadata":
             if normalise_text(plan.header) in _TIME_COLUMNS:
-                parsed = _parse_dates(list(values))
+                parsed = _parse_dates(list(values), date1904=bool(getattr(raw, "date1904", False)),
+                                      notes=report.notes, column=plan.header)
                 given = sum(1 for v in values if v is not None and not (v.__class__ is str and not v.strip()))
                 unparsed = given - int(parsed.notna().sum())
                 if unparsed:
@@ -971,7 +1075,7 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
                 metadata[plan.header] = pd.Series(list(values), dtype=object)
             continue
         if plan.role == "unmatched":
-            pieces[f"extra: {plan.header}"] = coder.code_text(values)
+            extras[plan.header] = coder.code_text(values)
             continue
         q = cb.questions[plan.question]
         if q.type == "ranking":
@@ -1034,6 +1138,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
                               for k, v in pieces.items()}) if pieces else pd.DataFrame(index=range(n_rows))
     ident = pd.DataFrame({k: v.reset_index(drop=True) for k, v in identifiers.items()}) if identifiers else \
         pd.DataFrame(index=range(n_rows))
+    extra = pd.DataFrame({k: v.reset_index(drop=True) for k, v in extras.items()}) if extras else \
+        pd.DataFrame(index=range(n_rows))
     meta = pd.DataFrame({k: v.reset_index(drop=True) for k, v in metadata.items()}) if metadata else \
         pd.DataFrame(index=range(n_rows))
 
@@ -1046,11 +1152,14 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
                 break
         if ids is not None:
             break
-    if ids is None or len(set(ids)) != len(ids) or "" in ids:
-        ids = [str(i + 1) for i in range(len(keep_idx))] if keep_idx else []
+    if ids is not None and (len(set(ids)) != len(ids) or "" in ids):
+        report.notes.append("The tool's respondent ids are blank or repeat; respondents are numbered by their "
+                            "position in the export instead.")
+        ids = None
+    if ids is None:
         ids = [str(keep_idx[i] + 1) for i in range(len(keep_idx))]
     row_of = dict(zip(ids, row_numbers))
-    for frame in (responses, ident, meta):
+    for frame in (responses, ident, meta, extra):
         frame.index = pd.Index(ids, name="respondent_id", dtype="string")
 
     drop_reasons: dict[str, tuple[str, str]] = {}
@@ -1073,7 +1182,7 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     questions = {qid: q for qid, q in cb.questions.items() if qid in question_columns or q.identifying}
     return Survey(responses=responses, questions=questions, codebook=cb, identifiers=ident.loc[kept],
                   metadata=meta.loc[kept], report=report, columns=question_columns,
-                  dropped_responses=dropped_responses)
+                  dropped_responses=dropped_responses, extra=extra.loc[kept])
 
 
 def _code_ranking(q: Question, parts: dict, rows: list[int], coder: _Coder) -> pd.DataFrame:

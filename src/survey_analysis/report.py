@@ -3,9 +3,11 @@
 The report stage executes every notebook of ``notebooks/`` with papermill,
 injecting the input file and codebook into its ``parameters`` cell, then
 exports each executed notebook with nbconvert as one self-contained HTML file
-(code hidden, charts embedded as images, so the file can be mailed on its own),
-and writes ``index.html`` linking them.  Nothing identifying is shown by the
-notebooks; free text is shown escaped, never as HTML.
+(code hidden, charts embedded as images, no scripts and nothing loaded from
+elsewhere, so the file can be mailed on its own and opened offline),
+and writes ``index.html`` linking them.  The notebooks never show the
+identifying columns, mask e-mail addresses, phone numbers and IP addresses that
+members typed into free text, and show free text escaped, never as HTML.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -57,8 +60,20 @@ def export_html(notebook: Path, out: Path) -> Path:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
-    out.write_text(body, encoding="utf-8")
+    out.write_text(_self_contained(body), encoding="utf-8")
     return out
+
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+# Nothing in a report runs or loads from elsewhere: images are embedded, styles inline.
+_POLICY = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+           'style-src \'unsafe-inline\'; font-src data:">')
+
+
+def _self_contained(page: str) -> str:
+    """Drop the template's scripts (they load from the internet) and forbid any other."""
+    page = _SCRIPT.sub("", page)
+    return page.replace("<head>", "<head>\n" + _POLICY, 1)
 
 
 def write_index(out_dir: Path, entries: list[tuple[str, str]], *, input_path: Path) -> Path:
@@ -66,7 +81,7 @@ def write_index(out_dir: Path, entries: list[tuple[str, str]], *, input_path: Pa
     items = "\n".join(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>' for title, href in entries)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Survey evidence reports</title>
+<html lang="en"><head><meta charset="utf-8">{_POLICY}<title>Survey evidence reports</title>
 <style>{_CSS}</style></head>
 <body><h1>Survey evidence for the strategic agenda</h1>
 <p class="meta">Input: {html.escape(input_path.name)} &middot; produced {stamp} by survey-analysis</p>
