@@ -371,3 +371,39 @@ def test_1904_date_system_serial_numbers(tmp_path):
     wb.save(tmp_path / "mac.xlsx")
     survey = sa.load_responses(tmp_path / "mac.xlsx", CODEBOOK)
     assert survey.metadata["Timestamp"].iloc[0].strftime("%Y-%m-%d %H:%M") == "2026-10-11 14:24"
+
+
+def test_multi_select_pieces_are_cut_at_delimiters_only(tmp_path):
+    question = CB.questions["F"].text["en"]
+    answers = ["  Training sessions, visits to Düsseldorf fair", "Training sessions, R&D days",
+               "training for nurses", "Internationalisation activities (fairs, missions);Training sessions",
+               "Sesiuni de instruire, Activitati de internationalizare (targuri, misiuni)"]
+    rows = [["Timestamp", question]] + [[f"2019-01-1{k} 10:00:00", a] for k, a in enumerate(answers)]
+    path = write_xlsx(tmp_path / "multi.xlsx", {"Form Responses 1": rows})
+    survey = sa.load_responses(path, CODEBOOK, min_answered=0)
+    r = survey.responses
+    assert r["F[training]"].tolist() == [True, True, False, True, True]
+    assert r["F[international]"].tolist() == [False, False, False, True, True]
+    assert r["F[other]"].tolist()[:3] == ["visits to Düsseldorf fair", "R&D days", "training for nurses"]
+
+
+def test_ranks_must_be_whole_numbers_within_the_options(tmp_path):
+    stem = "Rank the strategic directions by priority (1 = highest)"
+    header = ["Timestamp"] + [f"{stem} [{o.en}]" for o in CB.questions["D"].options]
+    rows = [header, ["2019-01-14", "1.5", "2", "12", "99999999999999999999", "1st"]]
+    path = write_xlsx(tmp_path / "ranks.xlsx", {"Form Responses 1": rows})
+    survey = sa.load_responses(path, CODEBOOK, min_answered=0)
+    assert survey.ranks().iloc[0].tolist() == [pd.NA, 2, pd.NA, pd.NA, 1]
+    bad = [p["value"] for p in survey.report.problems if p["kind"] == "not_a_rank"]
+    assert sorted(map(str, bad)) == sorted(["1.5", "12", "99999999999999999999"])
+
+
+def test_a_placeholder_that_is_an_option_is_coded_as_the_option(tmp_path):
+    codebook = {"questions": [{"id": "S", "type": "single", "text": "Software",
+                               "options": [{"id": "none", "en": "None"}, {"id": "osirix", "en": "OsiriX"}]}]}
+    path = write_xlsx(tmp_path / "none.xlsx", {"S": [["Software"], ["None"], ["OsiriX"], ["N/A"]]})
+    survey = sa.load_responses(path, codebook)
+    assert survey.responses["S"].tolist() == ["None", "OsiriX"]
+    # "N/A" is a placeholder here: the row answered nothing and is set aside, with its reason.
+    assert survey.report.dropped == [{"row": 4, "reason": "incomplete", "detail": "no question answered",
+                                      "respondent_id": "3"}]

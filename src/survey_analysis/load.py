@@ -615,9 +615,9 @@ class _Coder:
         warned: dict[int, str] = {}
         for k, raw in enumerate(distinct):
             text = _cell_text(raw) if not isinstance(raw, (dt.datetime, dt.date, dt.time)) else raw.isoformat()
-            if normalise_text(text) in MISSING_ANSWERS:
-                continue
             label, warning = code(raw, text)
+            if label is _UNCODED and normalise_text(text) in MISSING_ANSWERS:
+                continue  # a placeholder such as "N/A", unless the question has it as an option
             if label is _UNCODED:
                 target[k] = -2
                 bad.append(k)
@@ -671,14 +671,13 @@ class _Coder:
 
     def code_multi(self, values: list, rows: list[int], column: str, q: Question) -> tuple[pd.DataFrame, pd.Series]:
         """Split joined multi-select answers against the known options."""
-        options = [(o.id, [o.en, o.ro, o.id]) for o in q.options]
-        forms = []
-        for oid, labels in options:
-            for label in labels:
-                for form in {fold_diacritics(label)}:
-                    if form:
-                        forms.append((form, oid))
-        forms.sort(key=lambda f: -len(f[0]))
+        forms: dict[str, str] = {}
+        for o in q.options:
+            for label in (o.en, o.ro, o.id):
+                if label:
+                    forms.setdefault(fold_diacritics(label), o.id)
+        max_span = 1 + max((len(re.findall(r"[,;\n]", label)) for o in q.options for label in (o.en, o.ro)),
+                           default=0)
         cache: dict[Any, tuple[set, str]] = {}
         chosen_rows, other_rows = [], []
         for raw, row in zip(values, rows):
@@ -687,7 +686,7 @@ class _Coder:
                 other_rows.append(None)
                 continue
             if raw not in cache:
-                cache[raw] = _split_multi(_cell_text(raw), forms)
+                cache[raw] = _split_multi(_cell_text(raw), forms, max_span)
             chosen, leftover = cache[raw]
             if leftover and normalise_text(leftover) not in MISSING_ANSWERS:
                 self.problem(row, column, q.id, raw, "unknown_option", "warning",
@@ -727,30 +726,34 @@ def _as_number(value: Any) -> float | None:
     return None
 
 
-def _split_multi(text: str, forms: list[tuple[str, str]]) -> tuple[set, str]:
-    """Greedy longest-option match over a joined answer; returns (option ids, leftover text)."""
-    folded = fold_diacritics(text)
+def _split_multi(text: str, forms: dict[str, str], max_span: int) -> tuple[set, str]:
+    """Split a joined multi-select answer against the known option labels.
+
+    The answer is cut at the delimiters (``,``, ``;``, line breaks); runs of
+    up to ``max_span`` consecutive pieces are tried first, longest first, so an
+    option whose label itself contains a comma is recognised whole.  Pieces that
+    match no option are returned as the leftover ("other") text, as typed.
+    """
+    parts = re.split(r"([,;\n])", text)
+    pieces = parts[0::2]
     chosen: set = set()
     leftover: list[str] = []
     i = 0
-    n = len(folded)
-    while i < n:
-        if folded[i] in _MULTI_DELIMITERS or folded[i] == " ":
+    while i < len(pieces):
+        if not pieces[i].strip():
             i += 1
             continue
-        for form, oid in forms:
-            end = i + len(form)
-            if folded.startswith(form, i) and (end == n or folded[end] in _MULTI_DELIMITERS or folded[end] == " "):
+        for span in range(min(max_span, len(pieces) - i), 0, -1):
+            candidate = "".join(parts[2 * i: 2 * (i + span) - 1])
+            oid = forms.get(fold_diacritics(candidate))
+            if oid is not None:
                 chosen.add(oid)
-                i = end
+                i += span
                 break
         else:
-            j = i
-            while j < n and folded[j] not in _MULTI_DELIMITERS:
-                j += 1
-            leftover.append(text[i:j].strip())
-            i = j
-    return chosen, "; ".join(p for p in leftover if p)
+            leftover.append(pieces[i].strip())
+            i += 1
+    return chosen, "; ".join(leftover)
 
 
 _DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
@@ -1089,7 +1092,11 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
             continue
         if q.type == "multi":
             if plan.option is not None:
-                flags = [None if v is None else (normalise_text(_cell_text(v)) not in {"0", "n", "no", "nu", "false"}) for v in values]
+                flags = []
+                for v in values:
+                    text = "" if v is None else normalise_text(_cell_text(v))
+                    # Blank and placeholder cells are "not chosen" once the row answered the question.
+                    flags.append(None if text in MISSING_ANSWERS else text not in {"0", "n", "no", "nu", "false"})
                 part = pd.DataFrame({f"{q.id}[{plan.option}]": pd.array(flags, dtype="boolean")})
                 multi_parts.setdefault(q.id, []).append(part)
             else:
@@ -1197,17 +1204,22 @@ def _code_ranking(q: Question, parts: dict, rows: list[int], coder: _Coder) -> p
     lookup = _label_lookup((o.id, (o.en, o.ro, o.id)) for o in q.options)
     for oid, (values, plan) in parts["by_option"].items():
         parsed: dict[Any, Any] = {}
+        k = len(option_ids)
         for v in set(values) - {None}:
-            text = _cell_text(v)
-            m = re.match(r"^\s*(\d+)", text)
-            parsed[v] = int(m.group(1)) if m else (None if normalise_text(text) in MISSING_ANSWERS else _UNCODED)
+            text = _cell_text(v).strip()
+            m = re.fullmatch(r"(\d{1,3})(st|nd|rd|th|\.)?", text.lower())
+            if m and 1 <= int(m.group(1)) <= k:
+                parsed[v] = int(m.group(1))
+            else:
+                parsed[v] = None if normalise_text(text) in MISSING_ANSWERS else _UNCODED
         column = ranks[oid]
         for i, v in enumerate(values):
             if v is None:
                 continue
             value = parsed[v]
             if value is _UNCODED:
-                coder.problem(rows[i], plan.header, q.id, v, "not_a_rank", "error", "rank is not a number; left missing.")
+                coder.problem(rows[i], plan.header, q.id, v, "not_a_rank", "error",
+                              f"rank is not a whole number from 1 to {k}; left missing.")
             else:
                 column[i] = value
     for slot, (values, plan) in sorted(parts["slots"].items()):
