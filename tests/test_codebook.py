@@ -66,3 +66,40 @@ def test_malformed_codebooks_are_refused_with_a_reason(tmp_path, text, fragment)
         read_codebook(path)
     assert fragment in str(err.value)
     assert "cb.yml" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("directions: [SD1, SD2]\nquestions:\n  - id: X\n", "'directions' must be a mapping"),
+        ("directions: {SD1: {keywords: 7}}\nquestions:\n  - id: X\n", "'keywords' must map"),
+        ("scales: [agree]\nquestions:\n  - id: X\n", "'scales' must be a mapping"),
+        ("scales: {s: [{value: 1, en: A}, {value: 3, en: B}]}\nquestions:\n  - id: X\n", "numbered 1, 2"),
+        ("scales: {s: [{value: 1, en: A}, {value: 2, en: a}]}\nquestions:\n  - id: X\n", "share the en label"),
+        ("questions:\n  - id: X\n    type: numeric\n    min: zero\n", "'min' must be a number"),
+        ("questions:\n  - id: X\n    type: single\n    options: [{en: A}, {id: b, en: A}]\n", "share the en label"),
+        ("questions:\n  - id: X\n    type: text\n    reverse: maybe\n", "'reverse' must be true or false"),
+    ],
+)
+def test_malformed_structures_are_refused_not_crashed(tmp_path, text, fragment):
+    path = tmp_path / "cb.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError) as err:
+        read_codebook(path)
+    assert fragment in str(err.value)
+
+
+def test_quoted_numbers_and_booleans_are_read_as_meant(tmp_path):
+    path = tmp_path / "cb.yml"
+    path.write_text('questions:\n  - id: X\n    type: numeric\n    min: "0"\n    max: "10"\n'
+                    '  - id: Y\n    type: text\n    reverse: "false"\n', encoding="utf-8")
+    cb = read_codebook(path)
+    assert (cb.questions["X"].minimum, cb.questions["X"].maximum) == (0.0, 10.0)
+    assert cb.reverse_items == set()
+
+
+def test_aliases_added_after_a_first_match_are_used():
+    cb = read_codebook(CODEBOOK)
+    assert cb.match_header("Your organisation type")[0] is None
+    cb.questions["A3"].aliases.append("Your organisation type")
+    assert cb.match_header("Your organisation type")[0] == "A3"

@@ -306,7 +306,10 @@ class Codebook:
 
     def _header_index(self) -> dict[str, str]:
         cached = getattr(self, "_index_cache", None)
-        if cached is None:
+        signature = tuple((q.id, tuple(q.aliases), tuple(q.text.values())) for q in self.questions.values())
+        if cached is None or getattr(self, "_index_signature", None) != signature:
+            self._index_signature = signature
+            self._folded_cache = None
             cached = {}
             for q in self.questions.values():
                 for form in q.header_forms():
@@ -430,8 +433,12 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         raise CodebookError("the codebook must be a mapping with 'questions'", path=path,
                             hint="see data/codebook.yml for the layout.")
 
+    raw_scales = data.get("scales") or {}
+    if not isinstance(raw_scales, dict):
+        raise CodebookError("'scales' must be a mapping of scale names to their levels", path=path,
+                            value=raw_scales, hint="write 'scales:' then 'agree5:' and its levels indented below.")
     scales: dict[str, list[Level]] = {}
-    for name, levels in (data.get("scales") or {}).items():
+    for name, levels in raw_scales.items():
         if not isinstance(levels, list) or not levels:
             raise CodebookError(f"scale '{name}' must be a non-empty list of levels", path=path,
                                 hint="write '- {value: 1, en: ..., ro: ...}' for each level.")
@@ -447,14 +454,37 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
                                     value=lv["value"], hint="number the levels 1, 2, 3, ...") from None
             parsed.append(Level(value=value, en=str(lv["en"]), ro=str(lv.get("ro", lv["en"]))))
         parsed.sort(key=lambda lv: lv.value)
+        if [lv.value for lv in parsed] != list(range(1, len(parsed) + 1)):
+            raise CodebookError(f"scale '{name}': levels must be numbered 1, 2, ..., {len(parsed)}", path=path,
+                                value=[lv.value for lv in parsed],
+                                hint="number the levels from 1 without gaps (reverse keying uses k + 1 - x).")
+        for lang in ("en", "ro"):
+            labels = [normalise_text(getattr(lv, lang)) for lv in parsed]
+            if len(set(labels)) != len(labels):
+                raise CodebookError(f"scale '{name}': two levels share the {lang} label", path=path,
+                                    value=[getattr(lv, lang) for lv in parsed],
+                                    hint="give every level a distinct label.")
         scales[str(name)] = parsed
 
+    raw_directions = data.get("directions") or {}
+    if not isinstance(raw_directions, dict):
+        raise CodebookError("'directions' must be a mapping of codes (SD1, ...) to their name, description and keywords",
+                            path=path, value=raw_directions,
+                            hint="write 'directions:' then 'SD1:' with 'name:', 'description:' and 'keywords:' below.")
     directions: dict[str, Direction] = {}
-    for code, info in (data.get("directions") or {}).items():
+    for code, info in raw_directions.items():
+        if isinstance(info, str):
+            info = {"name": info}
         info = info or {}
+        if not isinstance(info, dict):
+            raise CodebookError(f"direction {code} must be a mapping with name, description and keywords", path=path,
+                                value=info, hint="see data/codebook.yml for the layout.")
         keywords = info.get("keywords") or {}
-        if isinstance(keywords, list):
-            keywords = {"en": keywords}
+        if isinstance(keywords, (list, str)):
+            keywords = {"en": [keywords] if isinstance(keywords, str) else keywords}
+        if not isinstance(keywords, dict) or not all(isinstance(v, (list, type(None))) for v in keywords.values()):
+            raise CodebookError(f"direction {code}: 'keywords' must map languages to lists of words", path=path,
+                                value=keywords, hint="write 'keywords: {en: [word, ...], ro: [cuvânt, ...]}'.")
         directions[str(code)] = Direction(
             code=str(code),
             name=_bilingual(info.get("name", code), where=f"direction {code} name", path=path),
@@ -489,6 +519,26 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             raise CodebookError(f"question {qid} names direction {direction!r}, which the codebook does not define",
                                 path=path, value=direction, hint=f"use one of {sorted(directions)}.")
         options = _options(item.get("options"), qid=qid, path=path)
+        for lang in ("en", "ro"):
+            labels = [normalise_text(getattr(o, lang)) for o in options]
+            if len(set(labels)) != len(labels):
+                raise CodebookError(f"question {qid}: two options share the {lang} label", path=path,
+                                    value=[getattr(o, lang) for o in options],
+                                    hint="give every option a distinct label.")
+        bounds = {}
+        for key in ("min", "max"):
+            if item.get(key) is not None:
+                try:
+                    bounds[key] = float(item[key])
+                except (TypeError, ValueError):
+                    raise CodebookError(f"question {qid}: '{key}' must be a number", path=path, value=item[key],
+                                        hint=f"write '{key}: 0' without quotes.") from None
+        reverse = item.get("reverse", False)
+        if isinstance(reverse, str) and reverse.strip().lower() in ("true", "yes", "false", "no"):
+            reverse = reverse.strip().lower() in ("true", "yes")
+        if not isinstance(reverse, bool):
+            raise CodebookError(f"question {qid}: 'reverse' must be true or false", path=path, value=reverse,
+                                hint="write 'reverse: true' for a negatively worded item.")
         if qtype in ("single", "multi", "ranking") and not options:
             raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
                                 hint="list its options, or draft a codebook from the export.")
@@ -500,14 +550,14 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             options=options,
             scale=None if scale is None else str(scale),
             direction=None if direction is None else str(direction),
-            reverse=bool(item.get("reverse", False)),
+            reverse=reverse,
             identifying=bool(item.get("identifying", qtype == "identifier")),
             role=item.get("role"),
             ordered=bool(item.get("ordered", False)),
             grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
             aliases=[str(a) for a in (item.get("aliases") or [])],
-            minimum=item.get("min"),
-            maximum=item.get("max"),
+            minimum=bounds.get("min"),
+            maximum=bounds.get("max"),
         )
     return Codebook(
         title=str(data.get("title", "")),
