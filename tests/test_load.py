@@ -407,3 +407,19 @@ def test_a_placeholder_that_is_an_option_is_coded_as_the_option(tmp_path):
     # "N/A" is a placeholder here: the row answered nothing and is set aside, with its reason.
     assert survey.report.dropped == [{"row": 4, "reason": "incomplete", "detail": "no question answered",
                                       "respondent_id": "3"}]
+
+
+def test_a_question_in_two_columns_keeps_every_answer_and_reports_conflicts(tmp_path):
+    f_text = CB.questions["F"].text["en"]
+    header = ["Timestamp", "Member category", "Member category", f_text, f_text]
+    rows = [header,
+            ["2019-01-14", "Other", "University / research institute", "Training sessions", "Joint funding applications"],
+            ["2019-01-15", None, "Other", None, "Training sessions"]]
+    path = write_xlsx(tmp_path / "twice.xlsx", {"Form Responses 1": rows})
+    survey = sa.load_responses(path, CODEBOOK, min_answered=0)
+    r = survey.responses
+    assert r["A3"].tolist() == ["Other", "Other"]
+    assert r.loc["1", "F[training]"] and r.loc["1", "F[funding]"]
+    assert r.loc["2", "F[training]"] and not r.loc["2", "F[funding]"]
+    conflicts = [p for p in survey.report.problems if p["kind"] == "conflicting_duplicate"]
+    assert [(p["row"], p["value"]) for p in conflicts] == [(2, "University / research institute")]

@@ -871,14 +871,20 @@ class _ColumnPlan:
     role: str = "question"          # question | metadata | identifier | unmatched
 
 
+_DEDUPED = re.compile(r" \(\d+\)$")
+
+
 def _plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Codebook,
                   notes: list[str]) -> list[_ColumnPlan]:
     meta = _METADATA.get(source, set())
     plans = []
     for i, (header, fid) in enumerate(zip(headers, field_ids)):
+        plan = _ColumnPlan(index=i, header=header)
+        # A repeated header was numbered "(2)", "(3)" to tell the columns apart; match on its own text.
+        header = _DEDUPED.sub("", header)
+        fid = _DEDUPED.sub("", fid)
         norm = normalise_text(header)
         nid = normalise_text(fid)
-        plan = _ColumnPlan(index=i, header=header)
         qid, how = cb.match_header(header)
         if qid is None and fid != header:
             qid, how = cb.match_header(fid)
@@ -1116,16 +1122,32 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         else:
             series = coder.code_text(values)
         if q.id in pieces:
+            earlier = pieces[q.id]
+            both = (earlier.notna() & series.notna()).to_numpy()
+            differ = np.array([bool(b) and str(x) != str(y) for b, x, y in
+                               zip(both, earlier.astype(object), series.astype(object))], dtype=bool)
+            for i in np.flatnonzero(differ):
+                coder.problem(row_numbers[i], column_name, q.id, series.iloc[i], "conflicting_duplicate", "warning",
+                              f"the same question in an earlier column holds '{earlier.iloc[i]}'; "
+                              "the earlier answer is kept.")
             report.notes.append(f"Question {q.id} appears in more than one column; the later column "
                                 f"'{column_name}' fills answers the earlier one left blank.")
-            series = pieces[q.id].where(pieces[q.id].notna(), series) if q.type in ("text", "numeric") else \
-                pieces[q.id].fillna(series) if hasattr(pieces[q.id], "fillna") else series
+            series = earlier.where(earlier.notna(), series)
         pieces[q.id] = series
         question_columns[q.id] = [q.id]
 
     for qid, parts in multi_parts.items():
         frame = pd.concat(parts, axis=1)
-        frame = frame.loc[:, ~frame.columns.duplicated()]
+        if frame.columns.duplicated().any():
+            # The same question in several columns: an option counts as chosen when any column chose it.
+            report.notes.append(f"Question {qid} appears in more than one column; an option counts as chosen "
+                                "when any of them chose it.")
+            merged = {}
+            for name in dict.fromkeys(frame.columns):
+                block = frame.loc[:, frame.columns == name]
+                chosen = block.fillna(False).any(axis=1)
+                merged[name] = chosen.astype("boolean").where(block.notna().any(axis=1), pd.NA)
+            frame = pd.DataFrame(merged)
         # A respondent who chose any option did not choose the blank ones; one
         # who left every option blank did not answer the question.
         answered = frame.notna().any(axis=1)
