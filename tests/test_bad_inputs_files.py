@@ -180,6 +180,55 @@ def test_case01_cells_without_references_are_counted(tmp_path):
     assert "XFD2001" in _assert_names_file_and_hint(caught.value, hostile)
 
 
+def test_case01_reference_with_blanks_around_equals_is_measured(tmp_path):
+    """XML allows ``r = "XFD1048576"``; the value reader honours it, so the guard must too."""
+    good = write_survey_xlsx(tmp_path / "good.xlsx")
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             '<row r="1"><c r="A1"><v>1</v></c></row>'
+             '<row r="1048576"><c r = "XFD1048576"><v>2</v></c></row>'
+             "</sheetData></worksheet>").encode()
+    hostile = replace_zip_part(good, tmp_path / "spaced.xlsx", "xl/worksheets/sheet1.xml", sheet)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(hostile)
+    assert "XFD1048576" in _assert_names_file_and_hint(caught.value, hostile)
+
+
+def test_case01_cells_without_references_behind_numbered_rows_are_counted(tmp_path, monkeypatch):
+    """Row numbers are references too, but they do not place cells: a row of
+    reference-less cells among many numbered rows still widens the block."""
+    monkeypatch.setattr(_container, "MAX_SHEET_CELLS", 10_000)
+    good = write_survey_xlsx(tmp_path / "good.xlsx")
+    wide_row = '<row r="1">' + "<c><v>1</v></c>" * 300 + "</row>"
+    numbered = "".join(f'<row r="{i}"/>' for i in range(2, 400))
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + wide_row + numbered + "</sheetData></worksheet>").encode()
+    hostile = replace_zip_part(good, tmp_path / "hidden_width.xlsx", "xl/worksheets/sheet1.xml", sheet)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(hostile)
+    _assert_names_file_and_hint(caught.value, hostile)
+
+
+def test_case01_extent_matches_a_direct_count(tmp_path):
+    """The vectorised measurement agrees with counting the references by hand."""
+    import random
+
+    rng = random.Random(7)
+    cells, refs = [], []
+    for row in sorted(rng.sample(range(1, 5000), 60)):
+        columns = sorted(rng.sample(range(1, 800), 5))
+        refs.append((row, max(columns)))
+        cells.append(f'<row r="{row}">' + "".join(
+            f'<c r="{read_module.column_letter(c - 1)}{row}" t="n"><v>{c}</v></c>' for c in columns) + "</row>")
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + "".join(cells) + "</sheetData></worksheet>").encode()
+    path = replace_zip_part(write_survey_xlsx(tmp_path / "good.xlsx"), tmp_path / "scattered.xlsx",
+                            "xl/worksheets/sheet1.xml", sheet)
+    with zipfile.ZipFile(path) as archive:
+        scan = _container.scan_sheet_extent(path, archive, "xl/worksheets/sheet1.xml", b"worksheet")
+    assert scan.max_row == max(r for r, _ in refs)
+    assert scan.max_column == max(c for _, c in refs)
+
+
 # ------------------------------------------------------------ 2. XML attacks
 
 

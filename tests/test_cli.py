@@ -62,3 +62,35 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path):
     debug = subprocess.run([sys.executable, "-m", "survey_analysis.cli", "--debug", "inspect", str(bad)],
                            capture_output=True, text=True)
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_map_text_never_guesses_a_column(tmp_path, capsys):
+    from filebuilders import write_xlsx
+
+    path = write_xlsx(tmp_path / "no_text.xlsx", {"Form Responses 1": [
+        ["Timestamp", "Email Address", "Organisation name", "Member category"],
+        ["2019-01-14", "a@x.ro", "Spitalul Clinic Judetean de Urgenta Iasi", "Other"]]})
+    assert main(["map-text", str(path), "--out", str(tmp_path / "m.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--column" in err and not (tmp_path / "m.csv").exists()
+    assert main(["map-text", str(path), "--column", "Organisation name"]) == 2
+    assert "identifies" in capsys.readouterr().err
+
+
+def test_segments_cli_recovers_the_planted_segments(capsys):
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    assert main(["segments", EXPORT, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str).set_index("respondent_id")["segment"]
+    assigned = out["respondents"] if "respondents" in out else out["assignments"]
+    pairs = assigned.items() if isinstance(assigned, dict) else [(a["respondent_id"], a["segment"]) for a in assigned]
+    ids, labels = zip(*pairs)
+    assert adjusted_rand_score(truth.loc[list(ids)], list(labels)) >= 0.9
+
+
+def test_cli_refuses_a_tiny_sample_and_an_unwritable_draft(tmp_path, capsys):
+    assert main(["sample", "--members", "5", "--out", str(tmp_path)]) == 2
+    assert main(["codebook", "draft", str(SAMPLE / "google_forms.xlsx"), "-o", str(tmp_path / "no" / "x.yml")]) == 2
+    assert "cannot be written" in capsys.readouterr().err

@@ -423,3 +423,42 @@ def test_a_question_in_two_columns_keeps_every_answer_and_reports_conflicts(tmp_
     assert r.loc["2", "F[training]"] and not r.loc["2", "F[funding]"]
     conflicts = [p for p in survey.report.problems if p["kind"] == "conflicting_duplicate"]
     assert [(p["row"], p["value"]) for p in conflicts] == [(2, "University / research institute")]
+
+
+def test_drafting_keeps_leading_zeros_and_one_scale_per_grid(tmp_path):
+    rows = [["Member code", "Opinions [Speed]", "Opinions [Price]", "Staff"],
+            ["00123", "Agree", "Somewhat agree", "12"],
+            ["00456", "Strongly agree", "Agree", "1,000"],
+            ["00789", "Disagree", "Neither agree nor disagree", "40"]]
+    path = tmp_path / "generic.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    cb = sa.draft_codebook(path)
+    by_text = {q.text["en"]: q for q in cb.questions.values()}
+    assert by_text["Member code"].type != "numeric"
+    assert by_text["Opinions [Speed]"].scale == by_text["Opinions [Price]"].scale == "agreement7"
+    survey = sa.load_responses(path)
+    numeric = survey.numeric()
+    # "Agree" is 6 of 7 in both grid rows, as a hand reading of the 7-point scale gives.
+    assert numeric.iloc[0].tolist() == [6.0, 5.0]
+    staff = [q.id for q in cb.questions.values() if q.text["en"] == "Staff"][0]
+    assert pd.isna(survey.responses.loc["2", staff])
+    assert any(p["kind"] == "ambiguous_number" and p["value"] == "1,000" for p in survey.report.problems)
+
+
+def test_header_only_export_keeps_the_types(tmp_path):
+    header = ["Timestamp", f"{GRID_B} [Thematic webinars]", "Member category"]
+    path = write_xlsx(tmp_path / "empty.xlsx", {"Form Responses 1": [header]})
+    survey = sa.load_responses(path, CODEBOOK)
+    assert survey.n == 0 and survey.report.rows_read == 0
+    assert isinstance(survey.responses["B9"].dtype, pd.CategoricalDtype)
+
+
+def test_without_emails_the_organisation_name_finds_duplicates(tmp_path):
+    header = ["Timestamp", "Organisation name", "Member category"]
+    rows = [header, ["2019-01-14 10:00", "Spital Iasi", "Other"], ["2019-01-14 11:00", "Clinica Nova", "Other"],
+            ["2019-01-15 10:00", " spital iasi", "Altele"]]
+    path = write_xlsx(tmp_path / "orgs.xlsx", {"Form Responses 1": rows})
+    survey = sa.load_responses(path, CODEBOOK, min_answered=0)
+    assert list(survey.responses.index) == ["2", "3"]
+    assert survey.report.dropped[0]["detail"].startswith("same organisation name")

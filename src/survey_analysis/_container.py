@@ -65,6 +65,10 @@ __all__ = [
     "OleFile",
     "xlsx_layout",
     "scan_sheet_xml",
+    "scan_sheet_extent",
+    "sheet_problems",
+    "PENDING_BYTES",
+    "Background",
     "scan_ods_errors",
     "ods_extents",
 ]
@@ -415,59 +419,145 @@ class SheetScan:
     max_row: int = 0  # 1-based, largest row number referenced
     max_column: int = 0  # 1-based, largest column number referenced
     problems: list[CellProblem] = field(default_factory=list)
+    pending: list[bytes] = field(default_factory=list)  # pieces still to examine for problems
 
     @property
     def cells(self) -> int:
         return self.max_row * self.max_column
 
 
-def _segment_extent(segment: bytes, prefixed: bool) -> tuple[int, int, bool, int]:
-    """Largest row and column of the ``r="A1"`` references in a piece of sheet XML.
+_PAD = b"\0" * 16  # lets the vectorised reads look a few bytes past a piece's end
+_U8 = np.uint8
+# An ``r`` attribute written with blanks around its '=' (legal XML, written by no
+# spreadsheet program); such a piece is measured by the exact, slower path.
+_SPACED_REF = re.compile(rb"\sr(?:\s+=\s*|=\s+)[\"']")
+_ANY_REF = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]*)\s*\$?(\d*)")
+_SPACED_TYPE = re.compile(rb"\st\s*=\s*[\"']\s*e\s*[\"']")
+#: Pieces that may hold error cells or formulas are kept for a later pass
+#: (run while the value reader parses) up to this many bytes; beyond it they
+#: are examined at once, so memory stays bounded for formula-heavy sheets.
+PENDING_BYTES = 64 << 20
 
-    Vectorised with numpy: find every ``r=`` attribute that follows
-    whitespace, then read up to 11 bytes after its quote as letters (the
-    column) followed by digits (the row).  Also says whether the piece may
-    hold an error cell (a ``t="e"`` attribute) or a formula (an ``f``
-    element), the cells the value reader shows as blank, and how many
-    references it found.
+
+def _exact_extent(segment: bytes) -> tuple[int, int, int]:
+    """Largest row and column of every ``r`` attribute, one match at a time (the slow path)."""
+    max_row = max_column = cells = 0
+    for match in _ANY_REF.finditer(segment):
+        letters, digits = match.group(1), match.group(2)
+        if letters:
+            cells += 1
+            max_column = max(max_column, _column_index(letters) + 1 if len(letters) <= 4 else 1 << 40)
+        if digits:
+            max_row = max(max_row, int(digits[:10]))
+    return max_row, max_column, cells
+
+
+def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, bool]:
+    """Measure a piece of sheet XML (which ends with :data:`_PAD`).
+
+    Vectorised with numpy: every ``=`` whose left neighbour is an ``r`` that
+    follows whitespace and whose right neighbour is a quote starts a
+    reference; up to three letters (the column) and nine digits (the row)
+    are read after the quote, all references at once.  Row elements'
+    ``r="7"`` count towards the largest row.  Returns the largest row, the
+    largest column, how many references name a cell (have letters), at
+    most how many cell elements the piece holds (see :func:`_count_cells`)
+    and whether it may hold an error cell
+    (a ``t="e"`` attribute) or a formula (an ``f`` element).  A piece with
+    anything unusual (blanks around ``=``, a reference that starts with
+    neither a letter nor a digit, four or more letters) is measured one
+    match at a time instead.
     """
-    a = np.frombuffer(segment, np.uint8)
-    n = len(a)
-    if n < 8:
-        return 0, 0, False, 0
-    eq = np.flatnonzero(a[1:n - 3] == 61) + 1  # every '=' with room on both sides
+    a = np.frombuffer(segment, _U8)
+    cells = _count_cells(a, prefix, exact=False)
+    if prefix:
+        suspicious = b"<" + prefix + b"f" in segment
+    else:
+        suspicious = any(mask.any() for mask in _words(a, b"<f"))
+    eq = np.flatnonzero(a == 61)
+    if not len(eq):
+        return 0, 0, 0, cells, suspicious
     before = a[eq - 1]
-    typed = eq[before == 116]  # t=
-    suspicious = bool(len(typed)) and bool(np.any(
-        ((a[typed + 1] == 34) | (a[typed + 1] == 39)) & (a[typed + 2] == 101) & (a[typed + 3] == a[typed + 1])
-    ))
-    if not suspicious:
-        f_at = np.flatnonzero(a[1:] == 102) + 1  # 'f'
-        mark = 58 if prefixed else 60  # the byte before the element name: ':' or '<'
-        suspicious = bool(np.any(a[f_at - 1] == mark))
-    refs = eq[before == 114]  # r=
-    if len(refs):
-        gap = a[np.maximum(refs - 2, 0)]
-        quote = a[refs + 1]
-        refs = refs[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))]
-    if not len(refs):
-        return 0, 0, suspicious, 0
-    start = refs + 2
-    column = np.zeros(len(start), np.int64)
-    row = np.zeros(len(start), np.int64)
-    in_letters = np.ones(len(start), bool)
-    in_number = np.ones(len(start), bool)
-    last = n - 1
-    for k in range(11):
-        byte = a[np.minimum(start + k, last)].astype(np.int64)
-        upper = byte & 0xDF
-        in_letters &= (upper >= 65) & (upper <= 90)
-        column = np.where(in_letters, column * 26 + (upper - 64), column)
-        in_number &= in_letters | ((byte >= 48) & (byte <= 57))
-        row = np.where(in_number & ~in_letters, row * 10 + (byte - 48), row)
-        if not in_number.any():
+    if (before <= 32).any() or (a[eq + 1] <= 32).any():
+        if _SPACED_TYPE.search(segment):
+            suspicious = True
+        if _SPACED_REF.search(segment):
+            return (*_exact_extent(segment), cells, suspicious)
+    if not suspicious and any(mask.any() for word in (b'e"', b"e'") for mask in _words(a, word)):
+        typed = eq[before == 116]
+        quote = a[typed + 1]
+        suspicious = bool((((quote == 34) | (quote == 39)) & (a[typed + 2] == 101) & (a[typed + 3] == quote)).any())
+    r_eq = eq[before == 114]
+    gap = a[r_eq - 2]
+    quote = a[r_eq + 1]
+    start = r_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))] + 2
+    if not len(start):
+        return 0, 0, 0, cells, suspicious
+    u0 = (a[start] & _U8(0xDF)) - _U8(65)
+    u1 = (a[start + 1] & _U8(0xDF)) - _U8(65)
+    u2 = (a[start + 2] & _U8(0xDF)) - _U8(65)
+    l0 = u0 < 26
+    l1 = l0 & (u1 < 26)
+    l2 = l1 & (u2 < 26)
+    if not (l0 | ((a[start] - _U8(48)) < 10)).all() or (l2 & (((a[start + 3] & _U8(0xDF)) - _U8(65)) < 26)).any():
+        return (*_exact_extent(segment), cells, suspicious)
+    if l2.any():
+        max_column = int(((u0[l2].astype(np.int64) + 1) * 676 + (u1[l2].astype(np.int64) + 1) * 26
+                          + u2[l2] + 1).max())
+    elif l1.any():
+        max_column = int(((u0[l1].astype(np.int64) + 1) * 26 + u1[l1] + 1).max())
+    elif l0.any():
+        max_column = int(u0[l0].max()) + 1
+    else:
+        max_column = 0
+    digits_at = start + l0 + l1 + l2
+    count = np.zeros(len(start), _U8)
+    alive = np.ones(len(start), bool)
+    for k in range(9):
+        alive &= (a[digits_at + k] - _U8(48)) < 10
+        if not alive.any():
             break
-    return int(row.max()), int(column.max()), suspicious, len(refs)
+        count += alive
+    most = int(count.max())
+    max_row = 0
+    if most:
+        at = digits_at[count == most]
+        value = np.zeros(len(at), np.int64)
+        for k in range(most):
+            value = value * 10 + (a[at + k] - _U8(48))
+        max_row = int(value.max())
+    return max_row, max_column, int(np.count_nonzero(l0)), cells, suspicious
+
+
+def _words(a: np.ndarray, word: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where a two-byte ``word`` is, as two boolean masks: at even and at odd offsets of ``a``.
+
+    Reading the bytes as 16-bit words finds a pair in one comparison per two
+    bytes, without first listing every occurrence of its first byte.
+    """
+    end = (len(a) - 2) // 2 * 2
+    key = np.uint16(word[0] | word[1] << 8)
+    return a[:end].view("<u2") == key, a[1:end + 1].view("<u2") == key
+
+
+def _count_cells(a: np.ndarray, prefix: bytes, *, exact: bool = True) -> int:
+    """How many cell elements (``<c`` then a blank, ``>`` or ``/``) a padded piece holds.
+
+    With ``exact=False`` and no namespace prefix, an upper bound: every
+    ``<c`` (including ``<col``, ``<cfRule`` ...), counted without listing them.
+    """
+    if prefix:
+        at = np.flatnonzero(a == 60) + 1
+        for byte in prefix:
+            at = at[a[at] == byte] + 1
+        at = at[a[at] == 99] + 1
+    else:
+        even, odd = _words(a, b"<c")
+        if not exact:
+            return int(np.count_nonzero(even)) + int(np.count_nonzero(odd))
+        at = np.concatenate((np.flatnonzero(even) * 2, np.flatnonzero(odd) * 2 + 1)) + 2
+    after = a[at]
+    return int(np.count_nonzero((after <= 32) | (after == 62) | (after == 47)))
 
 
 def _positional_extent(segment: bytes, prefix: bytes) -> tuple[int, int]:
@@ -487,47 +577,124 @@ def _positional_extent(segment: bytes, prefix: bytes) -> tuple[int, int]:
     return len(rows), int(per_row.max())
 
 
-def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
-    """One bounded pass over a worksheet part, before the value reader sees it.
+def _sheet_prefix(root_tag: bytes) -> bytes:
+    return root_tag.rsplit(b":", 1)[0] + b":" if b":" in root_tag else b""
 
-    Inflates the part in 4 MiB chunks cut at row ends and finds (a) the
-    largest row and column any cell refers to, so the caller can refuse a
-    sheet whose bounding box would not fit in memory, and (b) error cells and
-    formula cells without a cached value.  A chunk is parsed cell by cell only
-    when it holds a formula element or an error type, so a sheet of plain
-    values costs one inflate and a few vectorised comparisons.
+
+def _segments(stream, row_end: bytes):
+    """Pieces of a streamed part, each cut after a row's end tag and followed by :data:`_PAD`.
+
+    Each chunk is copied once: the bytes carried over from the previous
+    chunk, the chunk up to its last row end, and the padding are joined.
     """
-    prefix = root_tag.rsplit(b":", 1)[0] + b":" if b":" in root_tag else b""
-    row_end = b"</" + prefix + b"row>"
-    scan = SheetScan()
     carry = b""
+    for chunk in _prefetched(stream):
+        if not chunk:
+            yield carry + _PAD
+            return
+        cut = chunk.rfind(row_end)
+        if cut == -1:  # a row longer than a chunk: cut after the last tag
+            buffer = carry + chunk
+            cut = buffer.rfind(b">") + 1
+            segment, carry = buffer[:cut] + _PAD, buffer[cut:]
+        else:
+            cut += len(row_end)
+            segment = b"".join((carry, memoryview(chunk)[:cut], _PAD))
+            carry = chunk[cut:]
+        yield segment
+
+
+def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
+    """The block of cells a worksheet part would fill, before the value reader sees it.
+
+    Inflates the part in 4 MiB chunks (the next chunk in a thread while the
+    current one is measured) cut at row ends and finds the largest row and
+    column any cell or row refers to, so that the caller can refuse a sheet
+    whose bounding box would not fit in memory.  Cells written without a
+    reference are bounded by counting rows and cells per row.  Pieces that
+    may hold error cells or formulas are kept in ``scan.pending`` for
+    :func:`sheet_problems` (up to :data:`PENDING_BYTES`; past that they are
+    examined at once and their findings are in ``scan.problems``).
+    """
+    prefix = _sheet_prefix(root_tag)
+    scan = SheetScan()
     positional_rows = 0
+    pending_bytes = 0
+    at_once = False
     try:
         with archive.open(part) as stream:
-            for chunk in _prefetched(stream):
-                buffer = carry + chunk
-                if chunk:
-                    cut = buffer.rfind(row_end)
-                    cut = buffer.rfind(b">") + 1 if cut == -1 else cut + len(row_end)
-                    segment, carry = buffer[:cut], buffer[cut:]
-                else:
-                    segment, carry = buffer, b""
-                max_row, max_column, suspicious, references = _segment_extent(segment, bool(prefix))
-                if segment.count(b"<" + prefix + b"c") > references:
+            for segment in _segments(stream, b"</" + prefix + b"row>"):
+                max_row, max_column, references, cells, suspicious = _segment_extent(segment, prefix)
+                if cells > references and _count_cells(np.frombuffer(segment, _U8), prefix) > references:
                     # Some cells carry no reference: bound their positions by counting.
                     rows_here, widest = _positional_extent(segment, prefix)
                     positional_rows += rows_here
                     max_column = max_column + widest
                 scan.max_row = max(scan.max_row, max_row)
                 scan.max_column = max(scan.max_column, max_column)
-                if suspicious:
+                if not suspicious:
+                    continue
+                if at_once:
                     scan.problems.extend(_scan_segment(segment))
-                if not chunk:
-                    break
+                    continue
+                scan.pending.append(segment)
+                pending_bytes += len(segment)
+                if pending_bytes > PENDING_BYTES:
+                    scan.problems.extend(sheet_problems(scan.pending))
+                    scan.pending, at_once = [], True
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
         raise _damaged(path, f"the worksheet part '{part}' cannot be read ({exc})") from None
     scan.max_row += positional_rows
     return scan
+
+
+def sheet_problems(pending: list[bytes]) -> list[CellProblem]:
+    """Error cells and formula cells without a cached value in the pieces kept by :func:`scan_sheet_extent`."""
+    found: list[CellProblem] = []
+    for segment in pending:
+        found.extend(_scan_segment(segment))
+    return found
+
+
+def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
+    """:func:`scan_sheet_extent` and then :func:`sheet_problems`: extent and problems in one call."""
+    scan = scan_sheet_extent(path, archive, part, root_tag)
+    scan.problems.extend(sheet_problems(scan.pending))
+    scan.pending = []
+    return scan
+
+
+class Background:
+    """Run ``function(*args)`` in a thread; :meth:`result` waits for it and re-raises its error.
+
+    Used for checks that need not precede parsing (error cells, formulas
+    without a value, replacement characters): they run while the value
+    reader parses the sheet, which releases the interpreter lock.
+    """
+
+    def __init__(self, function, *args, name: str = "read-check") -> None:
+        self._function, self._args = function, args
+        self._value = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._function(*self._args)
+        except BaseException as exc:  # handed to result(), which re-raises it
+            self._error = exc
+
+    def result(self):
+        """Wait for the thread; return its value or raise its error."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def wait(self) -> None:
+        """Wait for the thread and forget its outcome (used when another error is on its way)."""
+        self._thread.join()
 
 
 def _prefetched(stream, depth: int = 2):

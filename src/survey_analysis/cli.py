@@ -22,16 +22,19 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import SurveyError
+from .errors import FileProblemError, SurveyError
 
 __all__ = ["main", "build_parser"]
 
 EXIT_BAD_INPUT = 2
 
 
-def _add_common(p: argparse.ArgumentParser, *, codebook: bool = True, json_flag: bool = True, sheet: bool = True):
+def _add_common(p: argparse.ArgumentParser, *, codebook: bool = True, json_flag: bool = True, sheet: bool = True,
+                inferred: bool = False):
     if codebook:
-        p.add_argument("--codebook", metavar="CB", help="codebook YAML (default: inferred from the export)")
+        p.add_argument("--codebook", metavar="CB",
+                       help="codebook YAML (default: " + ("drafted from the export itself)" if inferred else
+                                                          "the bundled questionnaire, data/codebook.yml)"))
     if sheet:
         p.add_argument("--sheet", help="sheet name to read (default: the sheet that holds the responses)")
     if json_flag:
@@ -53,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("inspect", help="show what the loader reads from an export")
     p.add_argument("file")
-    _add_common(p)
+    _add_common(p, inferred=True)
 
     p = sub.add_parser("codebook", help="codebook tools")
     csub = p.add_subparsers(dest="codebook_command", required=True)
@@ -81,10 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
     p.add_argument("file")
-    p.add_argument("--codebook", metavar="CB")
+    p.add_argument("--codebook", metavar="CB", help="codebook YAML (default: the bundled questionnaire)")
     p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
     p.add_argument("--notebooks", default=None, help="folder of notebooks to run (default: notebooks/)")
     return parser
+
+
+def _codebook(args) -> str:
+    """The codebook named on the command line, else the bundled questionnaire's."""
+    from .codebook import DEFAULT_CODEBOOK
+
+    return args.codebook or str(DEFAULT_CODEBOOK)
 
 
 def _print_table(frame) -> None:
@@ -130,7 +140,11 @@ def _cmd_codebook(args) -> int:
     text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
     text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise FileProblemError(f"the draft cannot be written ({exc.strerror})", path=args.output,
+                                   hint="check that the folder exists and is writable.") from None
         print(f"wrote {args.output} ({len(cb.questions)} questions)")
     else:
         print(text)
@@ -140,7 +154,7 @@ def _cmd_codebook(args) -> int:
 def _cmd_evidence(args) -> int:
     from .evidence import evidence_command
 
-    print(evidence_command(args.file, codebook=args.codebook, as_json=args.json, sheet=args.sheet,
+    print(evidence_command(args.file, codebook=_codebook(args), as_json=args.json, sheet=args.sheet,
                            register=args.register))
     return 0
 
@@ -149,7 +163,7 @@ def _cmd_segments(args) -> int:
     from .load import load_responses
     from .segment import segments_result
 
-    survey = load_responses(args.file, args.codebook, sheet=args.sheet)
+    survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
     result = segments_result(survey, method=args.method, n_segments=args.k)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -166,26 +180,39 @@ def _cmd_segments(args) -> int:
 def _cmd_map_text(args) -> int:
     import pandas as pd
 
-    from .codebook import read_codebook
+    from .codebook import normalise_text, read_codebook
     from .text import map_text_result, read_text_column
 
-    codebook = read_codebook(args.codebook)
-    texts = None
-    if args.column is None:
-        try:
-            from .load import load_responses
+    from .errors import HeaderProblemError
+    from .load import _IDENTIFYING_HEADER, load_responses
 
+    codebook = read_codebook(args.codebook)
+    if args.column is None:
+        # Without --column, only the codebook's own free-text questions are mapped: never a column
+        # guessed from its content, which could be an identifying one.
+        try:
             survey = load_responses(args.input, codebook)
-            parts = []
-            for qid in survey.codebook.text_questions():
-                if qid in survey.responses:
-                    col = survey.responses[qid].dropna()
-                    col.index = [f"{rid}:{qid}" for rid in col.index]
-                    parts.append(col)
-            texts = pd.concat(parts) if parts else None
-        except SurveyError:
-            texts = None
-    if texts is None:
+        except HeaderProblemError:
+            raise HeaderProblemError(
+                "this file does not match the codebook's questionnaire", path=args.input,
+                hint="name the column of free text with --column NAME.") from None
+        parts = []
+        for qid in survey.codebook.text_questions():
+            if qid in survey.responses:
+                col = survey.responses[qid].dropna()
+                col.index = [f"{rid}:{qid}" for rid in col.index]
+                parts.append(col)
+        if not parts:
+            wanted = ", ".join(survey.codebook.text_questions()) or "none"
+            raise HeaderProblemError(
+                f"the codebook's free-text questions ({wanted}) are not in this export", path=args.input,
+                hint="name the column of free text with --column NAME.")
+        texts = pd.concat(parts)
+    else:
+        if _IDENTIFYING_HEADER.search(normalise_text(args.column)):
+            raise HeaderProblemError(
+                "this column looks like it identifies people or organisations, not like proposals",
+                path=args.input, column=args.column, hint="name the column holding the members' proposals.")
         texts = read_text_column(args.input, args.column)
     result = map_text_result(texts, codebook)
     if args.json:
@@ -213,6 +240,9 @@ def _cmd_report(args) -> int:
 def _cmd_sample(args) -> int:
     from .sample import write_sample
 
+    if args.members < 30:
+        raise SurveyError("the sample needs at least 30 member organisations", value=args.members,
+                          hint="pass --members 30 or more (default 150).")
     for path in write_sample(args.out, n_members=args.members, seed=args.seed):
         print(f"wrote {path}")
     return 0

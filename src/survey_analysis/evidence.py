@@ -59,8 +59,11 @@ class _Parts:
         self.survey = survey
         cb = survey.codebook
         self.codebook = cb
-        self.directions = {code: list(items) for code, items in cb.items_by_direction().items()
-                           if items}
+        # Only the items the export holds: a codebook item missing from this year's form is skipped.
+        present = set(survey.responses.columns)
+        self.directions = {code: [i for i in items if i in present]
+                           for code, items in cb.items_by_direction().items()}
+        self.directions = {code: items for code, items in self.directions.items() if items}
         self.items = list(dict.fromkeys(i for its in self.directions.values() for i in its))
         self.values = survey.numeric(self.items)
         self.reverse = [i for i in self.items if getattr(cb.questions[i], "reverse", False)]

@@ -301,10 +301,15 @@ class Survey:
 
         Not reverse-keyed: scoring reverses the reverse-keyed items itself.
         """
-        wanted = list(items) if items is not None else [q.id for q in self.questions.values() if q.type == "likert"]
+        wanted = list(items) if items is not None else [q.id for q in self.questions.values()
+                                                         if q.type == "likert" and q.id in self.responses]
         out = {}
         for qid in wanted:
             question = self.questions.get(qid)
+            if question is not None and question.type == "likert" and qid not in self.responses:
+                raise CodebookError(f"Likert item '{qid}' is in the codebook but not in this export",
+                                    hint="leave it out of the items, or check the export's columns with "
+                                         "'survey-analysis inspect'.")
             if question is None or question.type != "likert":
                 raise CodebookError(f"'{qid}' is not a Likert item of this survey",
                                     hint=f"use one of {[q.id for q in self.questions.values() if q.type == 'likert']}.")
@@ -394,7 +399,9 @@ class Survey:
                 break
         if source is None:
             for col in self.identifiers.columns:
-                if re.search(r"organi[sz]|denumire|company", str(col), re.I) or col == "A1":
+                question = self.codebook.questions.get(col)
+                if (question is not None and question.role == "organisation") or \
+                        re.search(r"organi[sz]|denumire|company|institu", str(col), re.I):
                     source = self.identifiers[col]
                     break
         if source is None:
@@ -644,7 +651,10 @@ class _Coder:
                 parsed[raw] = np.nan
                 continue
             number = _as_number(raw)
-            if number is None:
+            if isinstance(raw, str) and re.fullmatch(r"[+-]?\d{1,3}[.,]\d{3}", raw.strip()):
+                parsed[raw] = ("ambiguous_number", "the separator may mark thousands or decimals; left missing. "
+                                                   "Correct the answer in a copy of the export.")
+            elif number is None:
                 parsed[raw] = ("not_a_number", "answer is not a number; left missing.")
             elif (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
                 parsed[raw] = ("out_of_range", f"number outside the allowed range {q.minimum}-{q.maximum}; left missing.")
@@ -1163,8 +1173,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         question_columns[qid] = list(frame.columns)
 
     n_rows = len(body)
-    responses = pd.DataFrame({k: (v.reset_index(drop=True) if len(v) else pd.Series([None] * n_rows))
-                              for k, v in pieces.items()}) if pieces else pd.DataFrame(index=range(n_rows))
+    responses = pd.DataFrame({k: v.reset_index(drop=True) for k, v in pieces.items()}) if pieces else \
+        pd.DataFrame(index=range(n_rows))
     ident = pd.DataFrame({k: v.reset_index(drop=True) for k, v in identifiers.items()}) if identifiers else \
         pd.DataFrame(index=range(n_rows))
     extra = pd.DataFrame({k: v.reset_index(drop=True) for k, v in extras.items()}) if extras else \
@@ -1195,7 +1205,7 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     _mark_tool_status(meta, source, drop_reasons)
     _mark_incomplete(responses, cb, min_answered, drop_reasons)
     if not keep_duplicates:
-        _mark_duplicates(ident, meta, responses, drop_reasons, row_of)
+        _mark_duplicates(ident, meta, responses, drop_reasons, row_of, cb)
 
     dropped_ids = [i for i in ids if i in drop_reasons]
     for rid in dropped_ids:
@@ -1350,7 +1360,7 @@ def _mark_incomplete(responses: pd.DataFrame, cb: Codebook, min_answered: float,
 
 
 def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.DataFrame, drop: dict,
-                     row_of: dict) -> None:
+                     row_of: dict, cb: Codebook) -> None:
     """Keep the latest submission of each respondent (by e-mail, else organisation name)."""
     key = None
     for col in ident.columns:
@@ -1362,7 +1372,9 @@ def _mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.Data
     how = "same e-mail"
     if key is None:
         for col in ident.columns:
-            if re.search(r"organi[sz]|denumire|company", col, re.I):
+            question = cb.questions.get(col)
+            if (question is not None and question.role == "organisation") or \
+                    re.search(r"organi[sz]|denumire|company|institu", col, re.I):
                 key = ident[col].astype("string").str.strip().str.casefold()
                 how = "same organisation name"
                 break
@@ -1401,6 +1413,7 @@ def _draft_from_columns(headers: list[str], field_ids: list[str], body: list[lis
     questions: dict[str, Question] = {}
     scales: dict[str, list[Level]] = {}
     used_ids: set[str] = set()
+    grid_values: dict[str | None, list] = {}
     columns = list(zip(*body)) if body else [() for _ in headers]
     for i, (header, fid) in enumerate(zip(headers, field_ids)):
         norm = normalise_text(header)
@@ -1411,11 +1424,34 @@ def _draft_from_columns(headers: list[str], field_ids: list[str], body: list[lis
         used_ids.add(qid)
         q = _infer_question(qid, header, values, scales)
         questions[qid] = q
+        grid_values.setdefault(_grid_stem(header), []).append((qid, values))
+    # The rows of one grid share one scale: the smallest known scale that holds every label used in the grid.
+    for stem, members in grid_values.items():
+        likert = [qid for qid, _ in members if questions[qid].type == "likert" and questions[qid].scale in KNOWN_SCALES]
+        if stem is None or len({questions[qid].scale for qid in likert}) < 2:
+            continue
+        labels = {normalise_text(_cell_text(v)) for qid, values in members if qid in likert for v in values}
+        labels -= MISSING_ANSWERS
+        for name, levels in KNOWN_SCALES.items():
+            lookup = _label_lookup((k, (en, ro)) for k, (en, ro) in enumerate(levels, start=1))
+            if all(_lookup(lookup, t) is not None for t in labels):
+                scales.setdefault(name, [Level(k, en, ro or en) for k, (en, ro) in enumerate(levels, start=1)])
+                for qid in likert:
+                    questions[qid].scale = name
+                break
+    used_scales = {q.scale for q in questions.values() if q.scale}
+    scales = {name: levels for name, levels in scales.items() if name in used_scales}
     if not questions:
         raise HeaderProblemError("no question columns were found in the export", path=path,
                                  hint="check that the first rows hold the column headers.")
     return Codebook(title=f"Draft codebook for {Path(path).name}", scales=scales, directions={},
                     questions=questions, path=None)
+
+
+def _grid_stem(header: str) -> str | None:
+    """The shared title of a grid column ('Title [Row]' or a LimeSurvey 'Q2[SQ001]'), else None."""
+    m = _BRACKET.match(header or "")
+    return normalise_text(m.group("stem")) if m else None
 
 
 def _draft_id(text: str, index: int, used: set[str]) -> str:
@@ -1439,7 +1475,9 @@ def _infer_question(qid: str, header: str, values: list, scales: dict[str, list[
         return Question(id=qid, type="text", text=text)
     if all(isinstance(v, (dt.datetime, dt.date)) for v in values):
         return Question(id=qid, type="date", text=text)
-    if all(_as_number(v) is not None for v in values if normalise_text(_cell_text(v)) not in MISSING_ANSWERS):
+    leading_zeros = any(isinstance(v, str) and re.fullmatch(r"0\d+", v.strip()) for v in values)
+    if not leading_zeros and all(_as_number(v) is not None for v in values
+                                 if normalise_text(_cell_text(v)) not in MISSING_ANSWERS):
         return Question(id=qid, type="numeric", text=text)
     distinct = set(norms)
     # A known scale, in either language.

@@ -187,7 +187,7 @@ def plot_segment_profiles(table: pd.DataFrame, *, ax=None, title: str | None = N
                                  hint="pass the table from segment_profile_table().")
     if table.empty:
         return _empty(ax, "No segments to show")
-    directions = [c for c in table.columns if str(c).startswith("SD")]
+    directions = [c for c in table.columns if c != "n" and pd.api.types.is_numeric_dtype(table[c])]
     values = table[directions].astype(float)
     labels = [f"{idx} (n={int(n)})" if "n" in table else str(idx)
               for idx, n in zip(table.index, table["n"] if "n" in table else [None] * len(table))]

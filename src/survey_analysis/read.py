@@ -428,14 +428,17 @@ def _read_zip(path: Path, sheet: str | int | None) -> RawTable:
         if summary.format in ("xlsx", "xlsm"):
             layout, date1904 = _container.xlsx_layout(path, archive)
         guard = _SheetGuard(path, archive, summary, layout)
-        if summary.format == "ods":
-            # The value reader expands every sheet of an .ods when it opens the
-            # file, so every sheet is checked before it is opened.
-            guard.ods_extents = _container.ods_extents(path, archive, guard.ods_merged)
-            guard.ods_has_errors = _container.scan_ods_errors(path, archive)
-            for name, (rows, columns) in guard.ods_extents.items():
-                guard.check_extent(name, rows, columns)
-        raw = _read_workbook(path, summary.format, sheet, guard)
+        try:
+            if summary.format == "ods":
+                # The value reader expands every sheet of an .ods when it opens the
+                # file, so every sheet is checked before it is opened.
+                guard.ods_extents = _container.ods_extents(path, archive, guard.ods_merged)
+                guard.ods_has_errors = _container.scan_ods_errors(path, archive)
+                for name, (rows, columns) in guard.ods_extents.items():
+                    guard.check_extent(name, rows, columns)
+            raw = _read_workbook(path, summary.format, sheet, guard)
+        finally:
+            guard.close()
     raw.date1904 = raw.date1904 or date1904
     if date1904:
         raw.notes.append(
@@ -463,14 +466,35 @@ class _SheetGuard:
         # Only a duration number format ([h]:mm, [mm]:ss...) makes the value reader
         # return durations; an xlsx without one in its styles cannot hold any.
         self.may_have_durations = True
-        self.shared_strings_have_replacement = False
+        # Checks that need not precede parsing run in threads while the value
+        # reader (which releases the interpreter lock) parses; they are
+        # joined, and their errors raised, before any value is returned.
+        self._background: list[_container.Background] = []
+        self._replacement_check: _container.Background | None = None
+        self._pending: dict[str, _container.Background] = {}
         if archive is not None and summary is not None and "xl/sharedStrings.xml" in summary.names:
-            self.shared_strings_have_replacement = _container.part_contains(
-                path, archive, "xl/sharedStrings.xml", "\ufffd".encode())
+            self._replacement_check = self._start(
+                _container.part_contains, path, archive, "xl/sharedStrings.xml", "\ufffd".encode())
         if archive is not None and summary is not None and summary.format in ("xlsx", "xlsm"):
             self.may_have_durations = _container.styles_have_durations(path, archive)
 
+    def _start(self, function, *args) -> _container.Background:
+        task = _container.Background(function, *args)
+        self._background.append(task)
+        return task
+
+    @property
+    def shared_strings_have_replacement(self) -> bool:
+        """Whether the shared strings hold U+FFFD (waits for that check)."""
+        return bool(self._replacement_check.result()) if self._replacement_check is not None else False
+
+    def close(self) -> None:
+        """Wait for every check still running (their outcome no longer matters)."""
+        for task in self._background:
+            task.wait()
+
     def before_parse(self, name: str) -> None:
+        """Refuse the sheet if its block of cells is too large; start the other checks."""
         if self.summary is None or self.archive is None:
             self.problems[name] = list(self.xls_errors.get(name, []))
             return
@@ -479,9 +503,21 @@ class _SheetGuard:
         part = self.layout.get(name)
         if part is None or part not in self.summary.root_tags:
             return
-        scan = _container.scan_sheet_xml(self.path, self.archive, part, self.summary.root_tags[part])
+        scan = _container.scan_sheet_extent(self.path, self.archive, part, self.summary.root_tags[part])
         self.check_extent(name, scan.max_row, scan.max_column)
         self.problems[name] = scan.problems
+        if scan.pending:
+            self._pending[name] = self._start(_container.sheet_problems, scan.pending)
+
+    def after_parse(self, name: str, parsed: bool) -> None:
+        """Join the checks started by :meth:`before_parse`; raise their error if the parse succeeded."""
+        task = self._pending.pop(name, None)
+        if task is None:
+            return
+        if not parsed:
+            task.wait()
+            return
+        self.problems[name] = self.problems.get(name, []) + task.result()
 
     def check_extent(self, name: str, rows: int, columns: int) -> None:
         cells = rows * columns
@@ -725,7 +761,12 @@ class _Table:
 def _load_sheet(path: Path, workbook, name: str, guard: _SheetGuard) -> _Table:
     guard.before_parse(name)
     try:
-        calamine_sheet = workbook.get_sheet_by_name(name)
+        parsed = False
+        try:
+            calamine_sheet = workbook.get_sheet_by_name(name)
+            parsed = True
+        finally:
+            guard.after_parse(name, parsed)
         rows, notes = _convert(calamine_sheet, guard.may_have_durations)
         merged = None
         try:
