@@ -462,3 +462,12 @@ def test_without_emails_the_organisation_name_finds_duplicates(tmp_path):
     survey = sa.load_responses(path, CODEBOOK, min_answered=0)
     assert list(survey.responses.index) == ["2", "3"]
     assert survey.report.dropped[0]["detail"].startswith("same organisation name")
+
+
+def test_rankings_match_what_the_generator_planted(both):
+    """Independent of the loader: the generator's own rank dictionaries."""
+    google, _ = both
+    sample = make_sample()
+    kept = [a for a, t in zip(sample.answers, sample.truth) if t["status"] == "kept"]
+    expected = pd.DataFrame([a["D"] for a in kept], index=google.responses.index)[["SD1", "SD2", "SD3", "SD4", "SD5"]]
+    assert (google.ranks().astype(int).to_numpy() == expected.to_numpy()).all()

@@ -172,3 +172,17 @@ def test_reports_open_in_a_headless_browser_without_running_respondents_text(hos
                     f"--screenshot={shot}", (hostile_reports / "01_overview.html").as_uri()],
                    capture_output=True, timeout=120, check=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_codebook_without_directions_is_refused_before_any_notebook_runs(tmp_path, fixtures_dir):
+    from survey_analysis import SurveyError, draft_codebook
+
+    export = fixtures_dir / "microsoft_forms" / "surveyEng.xlsx"
+    import yaml
+
+    draft = tmp_path / "draft.yml"
+    draft.write_text(yaml.safe_dump(draft_codebook(export).to_dict(), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SurveyError) as err:
+        build_reports(export, codebook=draft, out=tmp_path / "out", progress=None)
+    assert "direction" in str(err.value) and "surveyEng.xlsx" in str(err.value)
+    assert not (tmp_path / "out" / "index.html").exists()

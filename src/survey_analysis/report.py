@@ -110,6 +110,19 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     if not input_path.is_file():
         raise FileProblemError("the export to report on does not exist", path=input_path,
                                hint="give the path of a survey export (.xlsx or .csv).")
+    # Check the input once, before any kernel starts: a bad file or a codebook without
+    # directions gets its own clear message rather than a failing notebook cell.
+    from .codebook import DEFAULT_CODEBOOK
+    from .load import load_responses
+
+    survey = load_responses(input_path, codebook if codebook is not None else DEFAULT_CODEBOOK)
+    if not any(survey.items_by_direction().values()):
+        raise SurveyError("the codebook gives no Likert item of this export a strategic direction, so there is "
+                          "no evidence to report", path=input_path,
+                          hint="add 'direction: SD1' (etc.) to the Likert questions of the codebook.")
+    if progress:
+        progress(f"{input_path.name}: {survey.n} respondents of {survey.report.rows_read} rows read "
+                 f"({survey.report.source} export)")
     notebooks_dir = Path(notebooks) if notebooks else NOTEBOOKS_DIR
     found = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
     if not found:
@@ -119,9 +132,8 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     executed_dir = out_dir / "executed"
     executed_dir.mkdir(exist_ok=True)
-    params = {"input_path": str(input_path)}
-    if codebook is not None:
-        params["codebook_path"] = str(Path(codebook).resolve())
+    params = {"input_path": str(input_path),
+              "codebook_path": str(Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve())}
     params.update(parameters or {})
     entries: list[tuple[str, str]] = []
     written: list[Path] = []
