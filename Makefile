@@ -8,6 +8,7 @@ BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= data/sample/google_forms.xlsx
 CODEBOOK ?= data/codebook.yml
+REGISTER ?= data/sample/members.csv
 
 # Notebook kernels and console scripts must come from the project's environment.
 export PATH := $(BIN):$(PATH)
@@ -31,7 +32,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/survey-analysis report $(SAMPLE) --codebook $(CODEBOOK) --out reports
+	$(BIN)/survey-analysis report $(SAMPLE) --codebook $(CODEBOOK) --register $(REGISTER) --out reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks

@@ -259,3 +259,28 @@ def test_bundled_sample_recovers_the_planted_order():
     assert list(out["support"].sort_values(ascending=False).index) == [
         "SD1", "SD3", "SD2", "SD5", "SD4"]
     assert out["n"].min() > 0
+
+
+def test_weighted_support_matches_post_stratification_by_category(tmp_path):
+    """With one raking margin, raking is post-stratification: a hand computation of the weighted mean."""
+    from pathlib import Path
+
+    import survey_analysis as sa
+
+    root = Path(__file__).resolve().parents[1]
+    survey = sa.load_responses(root / "data/sample/google_forms.xlsx", root / "data/codebook.yml")
+    register = sa.read_register(root / "data/sample/members.csv")[["member_category"]]
+    table = sa.direction_evidence(survey, register=register, n_boot=200)
+
+    numeric = survey.numeric()
+    category = survey.responses["A3"].astype(str)
+    member_share = register["member_category"].value_counts(normalize=True)
+    for code, items in survey.items_by_direction().items():
+        keyed = numeric[items].copy()
+        for item in items:
+            if survey.questions[item].reverse:
+                keyed[item] = 6 - keyed[item]
+        person = keyed.mean(axis=1)
+        expected = sum(member_share[c] * person[category == c].mean() for c in member_share.index)
+        assert table.loc[code, "support_weighted"] == pytest.approx(expected, abs=1e-6)
+    assert (table["coverage"] == "known").all()

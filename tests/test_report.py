@@ -42,7 +42,8 @@ class _Text(HTMLParser):
 @pytest.fixture(scope="module")
 def sample_reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    written = build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, out=out, progress=None)
+    written = build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, register=SAMPLE / "members.csv",
+                            out=out, progress=None)
     return out, written
 
 

@@ -20,7 +20,8 @@ def test_regenerating_the_sample_reproduces_the_committed_files(tmp_path):
         assert list(fresh) == list(committed)
         for sheet in fresh:
             pd.testing.assert_frame_equal(fresh[sheet], committed[sheet])
-    assert (tmp_path / "truth.csv").read_text(encoding="utf-8") == (SAMPLE / "truth.csv").read_text(encoding="utf-8")
+    for name in ("truth.csv", "members.csv"):
+        assert (tmp_path / name).read_text(encoding="utf-8") == (SAMPLE / name).read_text(encoding="utf-8")
 
 
 def test_sample_has_the_promised_quirks():
@@ -35,6 +36,16 @@ def test_sample_has_the_promised_quirks():
     assert any(isinstance(v, str) and v != v.strip() for a in sample.answers for v in a.values())
     directions = {t["G1_direction"] for t in sample.truth} | {t["G2_direction"] for t in sample.truth}
     assert {"SD1", "SD2", "SD3", "SD4", "SD5", "outside"} <= directions
+
+
+def test_register_lists_every_member_once_with_uneven_response():
+    register = pd.read_csv(SAMPLE / "members.csv")
+    truth = pd.read_csv(SAMPLE / "truth.csv")
+    assert register["organisation"].is_unique
+    assert len(register) == (truth["status"] != "duplicate").sum() + 70
+    rates = (register["organisation"].str.contains("did not answer")
+             .groupby(register["member_category"]).mean())
+    assert rates["Medical technology company"] > rates["University / research institute"]
 
 
 def test_same_seed_same_sample_other_seed_other_sample():

@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
     p.add_argument("file")
     p.add_argument("--codebook", metavar="CB", help="codebook YAML (default: the bundled questionnaire)")
+    p.add_argument("--register", help="membership register (CSV/xlsx with member category and size) for coverage")
     p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
     p.add_argument("--notebooks", default=None, help="folder of notebooks to run (default: notebooks/)")
     return parser
@@ -233,7 +234,7 @@ def _cmd_map_text(args) -> int:
 def _cmd_report(args) -> int:
     from .report import build_reports
 
-    build_reports(args.file, codebook=args.codebook, out=args.out, notebooks=args.notebooks)
+    build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks)
     return 0
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._analysis_options import bad_option, check_int, check_probability, check_random_state
 from .consensus import direction_consensus
-from .coverage import read_register, response_rates
+from .coverage import rake_weights, read_register, register_margins, response_rates
 from .disclosure import DEFAULT_THRESHOLD
 from .errors import AnalysisInputError
 from .groups import compare_directions_by_group
@@ -161,6 +161,10 @@ def direction_evidence(
           Holm's correction, higher first; "" when none) and
           ``categories_compared``;
         - ``coverage``: "known" with a register, else "unknown".
+        - ``support_weighted``, ``n_effective``: with a register, support
+          weighted to the membership by raking on member category and size
+          (:func:`survey_analysis.coverage.rake_weights`), and Kish's
+          effective number of respondents under those weights; else NaN.
 
         ``attrs`` hold the options and the coverage table (``"response_rates"``).
 
@@ -221,6 +225,22 @@ def direction_evidence(
             rates = response_rates(survey.responses, register, by=by, threshold=threshold)
     coverage = "known" if rates is not None else "unknown"
 
+    # With a register, support is also weighted to the membership (raking on category and size),
+    # so that groups that answered less count as much as they weigh among the members.
+    weighted = None
+    if rates is not None:
+        raking = survey.responses[list(by)].astype(object).astype("string")
+        complete = raking.notna().all(axis=1)
+        margins = register_margins(register, columns=list(by.values()))
+        weights = rake_weights(raking[complete], margins={col: margins[role] for col, role in by.items()})
+        scores = respondent_scores(values, **common, min_items=min_items).loc[complete[complete].index]
+        weighted = {}
+        for code in directions:
+            answered = scores[code].notna()
+            w = weights.loc[answered[answered].index, "weight"]
+            weighted[code] = (float((scores.loc[w.index, code] * w).sum() / w.sum()) if len(w) else np.nan,
+                              float(w.sum() ** 2 / (w ** 2).sum()) if len(w) else np.nan)
+
     rows = []
     for code, items in directions.items():
         top, n_answers = _pooled_top_box(keyed, items, parts.scale_points, 2)
@@ -236,6 +256,8 @@ def direction_evidence(
             "alpha": reliability.loc[code, "raw_alpha"],
             "alpha_low": reliability.loc[code, "ci_low"],
             "alpha_high": reliability.loc[code, "ci_high"],
+            "support_weighted": weighted[code][0] if weighted else np.nan,
+            "n_effective": weighted[code][1] if weighted else np.nan,
             "p_first": np.nan, "mean_rank": np.nan, "schulze_position": pd.NA,
             "n_ranked": pd.NA, "n_no_ranks": pd.NA,
             "category_p_value": np.nan, "categories_differ": "", "categories_compared": 0,

@@ -97,12 +97,15 @@ organisation names) are never shown; groups smaller than the disclosure threshol
     return path
 
 
-def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, out: str | Path | None = None,
+def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
+                  out: str | Path | None = None,
                   notebooks: str | Path | None = None, progress: Callable[[str], None] | None = print,
                   parameters: dict | None = None) -> list[Path]:
     """Execute every notebook on ``input_path`` and write the HTML reports.
 
-    Returns the paths written, ``index.html`` first.
+    ``register`` is the membership register (CSV or xlsx with member category
+    and size) used for coverage and weighting; without it coverage is reported
+    as unknown.  Returns the paths written, ``index.html`` first.
     """
     import papermill
 
@@ -133,7 +136,13 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     executed_dir = out_dir / "executed"
     executed_dir.mkdir(exist_ok=True)
     params = {"input_path": str(input_path),
-              "codebook_path": str(Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve())}
+              "codebook_path": str(Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve()),
+              # Without a register the notebooks say that coverage is unknown.
+              "register_path": None if register is None else str(Path(register).resolve())}
+    if register is not None:
+        from .coverage import read_register
+
+        read_register(register)  # a bad register is reported before any notebook runs
     params.update(parameters or {})
     entries: list[tuple[str, str]] = []
     written: list[Path] = []

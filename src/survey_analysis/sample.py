@@ -430,8 +430,44 @@ def _write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list], *, 
     wb.save(path)
 
 
+#: Members who did not answer, by category: medical technology companies and "other" members answer least.
+_NON_RESPONDENTS = {"university": 6, "public_provider": 10, "private_provider": 14, "medtech": 22, "other": 18}
+
+
+def _write_register(path: Path, sample: SampleSurvey, *, seed: int) -> None:
+    """The cluster's membership register: every member with its category and size.
+
+    Every member that answered (once) plus members that did not answer, more of
+    them among companies, so that coverage by category is uneven as in a real
+    cluster.  Names and sizes of the non-respondents are invented.
+    """
+    rng = np.random.default_rng(seed + 1)
+    q = sample.codebook.questions
+    english = {qid: {o.en.casefold(): o.en for o in q[qid].options} for qid in ("A3", "A4")}
+    for qid in ("A3", "A4"):
+        english[qid].update({o.ro.casefold(): o.en for o in q[qid].options})
+        english[qid].update({o.ro.replace("ț", "ţ").replace("ș", "ş").casefold(): o.en for o in q[qid].options})
+    rows = []
+    for answer, truth in zip(sample.answers, sample.truth):
+        if truth["status"] == "duplicate":
+            continue
+        rows.append({"organisation": answer["A1"],
+                     "member_category": english["A3"][answer["A3"].strip().casefold()],
+                     "size": english["A4"][answer["A4"].strip().casefold()]})
+    sizes = [o.en for o in q["A4"].options]
+    for category, count in _NON_RESPONDENTS.items():
+        label = next(o.en for o in q["A3"].options if o.id == category)
+        for k in range(count):
+            rows.append({"organisation": f"Member {category} {k + 1:02d} (did not answer)",
+                         "member_category": label, "size": sizes[int(rng.integers(len(sizes)))]})
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["organisation", "member_category", "size"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def write_sample(out: str | Path, *, n_members: int = 150, seed: int = 2018, codebook=None) -> list[Path]:
-    """Write the sample as Google Forms and Microsoft Forms xlsx, plus ``truth.csv``.
+    """Write the sample as Google Forms and Microsoft Forms xlsx, the membership register and ``truth.csv``.
 
     Returns the paths written.
     """
@@ -447,6 +483,9 @@ def write_sample(out: str | Path, *, n_members: int = 150, seed: int = 2018, cod
     header, rows = _microsoft_rows(sample)
     path = out / "microsoft_forms.xlsx"
     _write_xlsx(path, "Sheet1", header, rows, blank_rows=0, notes=None)
+    written.append(path)
+    path = out / "members.csv"
+    _write_register(path, sample, seed=seed)
     written.append(path)
     path = out / "truth.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
