@@ -191,6 +191,13 @@ def test_case01_reference_with_blanks_around_equals_is_measured(tmp_path):
     with pytest.raises(UnsafeFileError) as caught:
         read_raw(hostile)
     assert "XFD1048576" in _assert_names_file_and_hint(caught.value, hostile)
+    # blanks that run past any look-around window, and "1 = highest" in text, change nothing
+    padded = sheet.replace(b'r = "XFD', b"r" + b" " * 300 + b"=\n\t" + b" " * 300 + b'"XFD')
+    padded = padded.replace(b"<v>1</v>", b'</c><c r="B1" t="inlineStr"><is><t>1 = highest</t></is>')
+    hostile = replace_zip_part(good, tmp_path / "padded.xlsx", "xl/worksheets/sheet1.xml", padded)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(hostile)
+    assert "XFD1048576" in _assert_names_file_and_hint(caught.value, hostile)
 
 
 def test_case01_cells_without_references_behind_numbered_rows_are_counted(tmp_path, monkeypatch):
@@ -227,6 +234,49 @@ def test_case01_extent_matches_a_direct_count(tmp_path):
         scan = _container.scan_sheet_extent(path, archive, "xl/worksheets/sheet1.xml", b"worksheet")
     assert scan.max_row == max(r for r, _ in refs)
     assert scan.max_column == max(c for _, c in refs)
+
+
+def test_case01_faster_inflater_reads_the_same_rows(tmp_path, monkeypatch):
+    """The optional ISA-L inflater and the standard zipfile path give identical results."""
+    good = write_survey_xlsx(tmp_path / "good.xlsx")
+    with zipfile.ZipFile(good) as archive:  # the sheet, stored without compression too
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    expected = {p: read_raw(p) for p in (good, stored)}
+    monkeypatch.setattr(_container, "_fast_zlib", None)
+    for path, raw in expected.items():
+        again = read_raw(path)
+        assert again.rows == raw.rows and again.rows[0] == SURVEY_HEADER
+        assert len(again.rows) == len(SURVEY_ROWS) + 1
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-inflater", "zipfile"])
+def test_case01_damaged_sheet_data_is_refused(tmp_path, monkeypatch, fast):
+    """A worksheet entry whose bytes were damaged past its first 64 KiB (bad CRC) is refused."""
+    if not fast:
+        monkeypatch.setattr(_container, "_fast_zlib", None)
+    rows = [SURVEY_HEADER] + [list(SURVEY_ROWS[i % len(SURVEY_ROWS)]) for i in range(3000)]
+    rows[-1][1] = "last-respondent@example.org"
+    good = write_xlsx(tmp_path / "good.xlsx", {"Form Responses 1": rows})
+    with zipfile.ZipFile(good) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    assert len(parts["xl/worksheets/sheet1.xml"]) > 2 * _container.PROLOG_SCAN_BYTES
+    assert b"last-respondent" in parts["xl/worksheets/sheet1.xml"]
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_STORED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    data = bytearray(damaged.read_bytes())
+    at = data.index(b"last-respondent")  # near the end of the worksheet part, stored as is
+    data[at:at + 4] = b"LAST"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(WrongFormatError) as caught:
+        read_raw(damaged)
+    text = _assert_names_file_and_hint(caught.value, damaged)
+    assert "xl/worksheets/sheet1.xml" in text and "CRC" in text
 
 
 # ------------------------------------------------------------ 2. XML attacks

@@ -11,8 +11,13 @@ import yaml
 from conftest import ROOT
 
 
+# Packages whose conda-forge name differs from their PyPI name.
+_CONDA_NAMES = {"python-isal": "isal"}
+
+
 def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+    name = re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+    return _CONDA_NAMES.get(name, name)
 
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():

@@ -320,3 +320,52 @@ def test_bundled_sample_workbooks():
         for ours, theirs in zip(raw.rows, reference):
             assert all(_same_value(a, b) for a, b in zip(ours, theirs)), (ours, theirs)
         assert raw.problems == []
+
+
+def test_namespace_prefixed_sheet_xml(tmp_path):
+    """Some writers prefix every element (``x:c``); values, problems and the size guard still work."""
+    from filebuilders import replace_zip_part
+
+    from survey_analysis.errors import UnsafeFileError
+
+    good = write_xlsx(tmp_path / "good.xlsx", {"Form Responses 1": [SURVEY_HEADER, *SURVEY_ROWS]})
+    sheet = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+             '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>Timestamp</x:t></x:is></x:c>'
+             '<x:c r="B1" t="inlineStr"><x:is><x:t>Score</x:t></x:is></x:c></x:row>'
+             '<x:row r="2"><x:c r="A2"><x:v>1</x:v></x:c><x:c r="B2"><x:f>A2*2</x:f></x:c></x:row>'
+             '<x:row r="3"><x:c r="A3"><x:v>3</x:v></x:c><x:c r="B3" t="e"><x:v>#N/A</x:v></x:c></x:row>'
+             "</x:sheetData></x:worksheet>").encode()
+    path = replace_zip_part(good, tmp_path / "prefixed.xlsx", "xl/worksheets/sheet1.xml", sheet)
+    raw = read_raw(path)
+    assert raw.rows == [["Timestamp", "Score"], [1, None], [3, None]]
+    found = {(p["kind"], p["row"], p["value"]) for p in raw.problems}
+    assert found == {("formula_without_value", 2, "=A2*2"), ("error_cell", 3, "#N/A")}
+
+    far = replace_zip_part(good, tmp_path / "prefixed_far.xlsx", "xl/worksheets/sheet1.xml",
+                           sheet.replace(b'r="B3"', b'r="XFD1048576"'))
+    with pytest.raises(UnsafeFileError, match="XFD1048576"):
+        read_raw(far)
+
+
+@pytest.mark.parametrize("pending_bytes", [None, 1], ids=["examined-while-parsing", "examined-at-once"])
+def test_formulas_without_values_found_either_way(tmp_path, monkeypatch, pending_bytes):
+    """Pieces with formulas are examined while the sheet is parsed, or at once past a memory budget."""
+    from filebuilders import replace_zip_part
+
+    from survey_analysis import _container
+
+    if pending_bytes is not None:
+        monkeypatch.setattr(_container, "PENDING_BYTES", pending_bytes)
+    good = write_xlsx(tmp_path / "good.xlsx", {"Form Responses 1": [SURVEY_HEADER, *SURVEY_ROWS]})
+    rows = ['<row r="1"><c r="A1" t="inlineStr"><is><t>Value</t></is></c>'
+            '<c r="B1" t="inlineStr"><is><t>Double</t></is></c></row>']
+    for i in range(2, 302):
+        cached = f"<v>{2 * i}</v>" if i % 3 == 0 else ""  # every third formula was calculated
+        rows.append(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c><c r="B{i}"><f>A{i}*2</f>{cached}</c></row>')
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + "".join(rows) + "</sheetData></worksheet>").encode()
+    path = replace_zip_part(good, tmp_path / "formulas.xlsx", "xl/worksheets/sheet1.xml", sheet)
+    raw = read_raw(path)
+    flagged = [p["row"] for p in raw.problems if p["kind"] == "formula_without_value"]
+    assert flagged == [i for i in range(2, 302) if i % 3 != 0]
+    assert [raw.rows[i - 1][1] for i in (3, 6, 300)] == [6, 12, 600]

@@ -20,8 +20,13 @@ report:
   compound-file reader;
 * finding the cells a value reader turns into blanks: error cells
   (``#REF!``, ``#N/A`` ...) and formula cells whose value was never
-  calculated, in one streaming pass over the worksheet XML (or the BIFF
-  records of an .xls).
+  calculated.  The same streaming pass over the worksheet XML that measures
+  the sheet marks the pieces that may hold them; those pieces are examined
+  cell by cell in a thread while the value reader parses the sheet (or the
+  BIFF records of an .xls are walked).
+
+Inflating uses ISA-L (the optional ``isal`` package) when it is installed,
+which is about twice as fast as zlib; :mod:`zipfile` otherwise.
 
 The limits are module constants so that a deployment with unusual files can
 change them in one place.
@@ -41,6 +46,11 @@ from pathlib import Path
 
 import defusedxml.ElementTree as safe_et
 import numpy as np
+
+try:  # an optional, faster inflater (ISA-L); the standard zlib otherwise
+    from isal import isal_zlib as _fast_zlib
+except ImportError:  # pragma: no cover - depends on the installation
+    _fast_zlib = None
 
 from .errors import UnsafeFileError, WrongFormatError
 
@@ -419,7 +429,7 @@ class SheetScan:
     max_row: int = 0  # 1-based, largest row number referenced
     max_column: int = 0  # 1-based, largest column number referenced
     problems: list[CellProblem] = field(default_factory=list)
-    pending: list[bytes] = field(default_factory=list)  # pieces still to examine for problems
+    pending: list[bytes] = field(default_factory=list, repr=False)  # pieces still to examine for problems
 
     @property
     def cells(self) -> int:
@@ -428,11 +438,7 @@ class SheetScan:
 
 _PAD = b"\0" * 16  # lets the vectorised reads look a few bytes past a piece's end
 _U8 = np.uint8
-# An ``r`` attribute written with blanks around its '=' (legal XML, written by no
-# spreadsheet program); such a piece is measured by the exact, slower path.
-_SPACED_REF = re.compile(rb"\sr(?:\s+=\s*|=\s+)[\"']")
 _ANY_REF = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]*)\s*\$?(\d*)")
-_SPACED_TYPE = re.compile(rb"\st\s*=\s*[\"']\s*e\s*[\"']")
 #: Pieces that may hold error cells or formulas are kept for a later pass
 #: (run while the value reader parses) up to this many bytes; beyond it they
 #: are examined at once, so memory stays bounded for formula-heavy sheets.
@@ -452,6 +458,36 @@ def _exact_extent(segment: bytes) -> tuple[int, int, int]:
     return max_row, max_column, cells
 
 
+def _spaced_attributes(segment: bytes, which: np.ndarray, eq: np.ndarray) -> tuple[bool, bool]:
+    """Whether the ``=`` signs at ``eq[which]`` (each next to a blank) belong to ``r`` or ``t="e"``.
+
+    XML allows blanks around ``=`` (``r = "XFD1"``); no spreadsheet program
+    writes them, but the value reader honours them, so a piece holding such
+    a reference is measured by the exact path.  Blanks around ``=`` in text
+    (``1 = highest``) are common, hence the look at each one rather than a
+    search of the whole piece.
+    """
+    spaced_ref = spaced_error = False
+    if len(which) > 10_000:  # text full of " = ": one search of the piece instead
+        found = _SPACED_ANY.search(segment) is not None
+        return found, found
+    for position in eq[which].tolist():
+        left = segment[max(position - 64, 0):position].rstrip(b" \t\r\n")
+        right = segment[position + 1:position + 66].lstrip(b" \t\r\n")
+        if len(left) < 2 or not right:  # a run of blanks longer than the look: take the exact path
+            return True, True
+        if left[-2:-1] not in (b" ", b"\t", b"\r", b"\n") or right[:1] not in (b'"', b"'"):
+            continue
+        if left[-1:] == b"r":
+            spaced_ref = True
+        elif left[-1:] == b"t" and right[1:2] == b"e":
+            spaced_error = True
+    return spaced_ref, spaced_error
+
+
+_SPACED_ANY = re.compile(rb"\s[rt](?:\s+=\s*|=\s+)[\"']")
+
+
 def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, bool]:
     """Measure a piece of sheet XML (which ends with :data:`_PAD`).
 
@@ -462,9 +498,9 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     ``r="7"`` count towards the largest row.  Returns the largest row, the
     largest column, how many references name a cell (have letters), at
     most how many cell elements the piece holds (see :func:`_count_cells`)
-    and whether it may hold an error cell
-    (a ``t="e"`` attribute) or a formula (an ``f`` element).  A piece with
-    anything unusual (blanks around ``=``, a reference that starts with
+    and whether it may hold an error cell (a ``t="e"`` attribute) or a
+    formula (an ``f`` element).  A piece with anything unusual (blanks
+    around the ``=`` of an ``r`` attribute, a reference that starts with
     neither a letter nor a digit, four or more letters) is measured one
     match at a time instead.
     """
@@ -478,12 +514,13 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     if not len(eq):
         return 0, 0, 0, cells, suspicious
     before = a[eq - 1]
-    if (before <= 32).any() or (a[eq + 1] <= 32).any():
-        if _SPACED_TYPE.search(segment):
-            suspicious = True
-        if _SPACED_REF.search(segment):
+    blank = (before <= 32) | (a[eq + 1] <= 32)
+    if blank.any():
+        spaced_ref, spaced_error = _spaced_attributes(segment, np.flatnonzero(blank), eq)
+        suspicious = suspicious or spaced_error
+        if spaced_ref:
             return (*_exact_extent(segment), cells, suspicious)
-    if not suspicious and any(mask.any() for word in (b'e"', b"e'") for mask in _words(a, word)):
+    if not suspicious:
         typed = eq[before == 116]
         quote = a[typed + 1]
         suspicious = bool((((quote == 34) | (quote == 39)) & (a[typed + 2] == 101) & (a[typed + 3] == quote)).any())
@@ -604,6 +641,85 @@ def _segments(stream, row_end: bytes):
         yield segment
 
 
+_INFLATE_ERRORS: tuple[type[BaseException], ...] = (zlib.error,) + (
+    (_fast_zlib.error,) if _fast_zlib is not None else ())
+_RAW_CHUNK = 1 << 20
+
+
+class _RawEntry:
+    """Read one stored or deflated zip entry with the faster inflater.
+
+    Finds the entry's data from its local header, inflates it in pieces of
+    at most the size asked for, refuses to produce more than the declared
+    size and checks the size and CRC-32 at the end, as :mod:`zipfile` does.
+    """
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
+        self._info = info
+        self._handle = open(path, "rb")
+        try:
+            self._handle.seek(info.header_offset)
+            header = self._handle.read(30)
+            if len(header) != 30 or header[:4] != b"PK\x03\x04":
+                raise zipfile.BadZipFile(f"bad local header for '{info.filename}'")
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            self._handle.seek(info.header_offset + 30 + name_length + extra_length)
+        except BaseException:
+            self._handle.close()
+            raise
+        self._remaining = info.compress_size
+        self._pending = b""
+        self._inflater = _fast_zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        self._produced = 0
+        self._crc = 0
+        self._done = False
+
+    def read(self, size: int) -> bytes:
+        while not self._done:
+            if not self._pending and self._remaining:
+                self._pending = self._handle.read(min(self._remaining, _RAW_CHUNK))
+                if not self._pending:
+                    raise EOFError(f"the entry '{self._info.filename}' is cut short")
+                self._remaining -= len(self._pending)
+            if self._inflater is not None:
+                out = self._inflater.decompress(self._pending, size)
+                self._pending = self._inflater.unconsumed_tail
+                finished = self._inflater.eof or (not self._pending and not self._remaining and not out)
+            else:
+                out, self._pending = self._pending[:size], self._pending[size:]
+                finished = not self._pending and not self._remaining
+            if out:
+                self._produced += len(out)
+                if self._produced > self._info.file_size:
+                    raise zipfile.BadZipFile(f"the entry '{self._info.filename}' inflates past its declared size")
+                self._crc = _fast_zlib.crc32(out, self._crc)
+            if finished and not (self._inflater is not None and self._pending and not self._inflater.eof):
+                self._done = True
+                if self._produced != self._info.file_size or self._crc != self._info.CRC:
+                    raise zipfile.BadZipFile(f"bad size or CRC-32 for '{self._info.filename}'")
+            if out:
+                return out
+        return b""
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "_RawEntry":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _open_entry(path: Path, archive: zipfile.ZipFile, part: str):
+    """A readable stream of one entry: the faster inflater when installed, else :mod:`zipfile`."""
+    info = archive.getinfo(part)
+    if _fast_zlib is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+            or info.flag_bits & 0x1:
+        return archive.open(info)
+    return _RawEntry(path, info)
+
+
 def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
     """The block of cells a worksheet part would fill, before the value reader sees it.
 
@@ -622,7 +738,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     pending_bytes = 0
     at_once = False
     try:
-        with archive.open(part) as stream:
+        with _open_entry(path, archive, part) as stream:
             for segment in _segments(stream, b"</" + prefix + b"row>"):
                 max_row, max_column, references, cells, suspicious = _segment_extent(segment, prefix)
                 if cells > references and _count_cells(np.frombuffer(segment, _U8), prefix) > references:
@@ -642,7 +758,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
                 if pending_bytes > PENDING_BYTES:
                     scan.problems.extend(sheet_problems(scan.pending))
                     scan.pending, at_once = [], True
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, *_INFLATE_ERRORS, EOFError, OSError, RuntimeError) as exc:
         raise _damaged(path, f"the worksheet part '{part}' cannot be read ({exc})") from None
     scan.max_row += positional_rows
     return scan
