@@ -20,6 +20,7 @@ from survey_analysis.errors import (
 )
 from survey_analysis.text import (
     BLANK,
+    DEFAULT_TRAINING,
     OUTSIDE,
     TextMapper,
     choose_threshold,
@@ -27,13 +28,17 @@ from survey_analysis.text import (
     direction_counts,
     direction_lexicon,
     fold_text,
+    learn_keywords,
     map_text_result,
     read_text_column,
+    read_training_proposals,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPOSALS = ROOT / "data" / "proposals" / "labelled_proposals.csv"
 HELDOUT = ROOT / "data" / "proposals" / "heldout_proposals.csv"
+EXTRA = ROOT / "data" / "proposals" / "training_extra.csv"
+TEST3 = ROOT / "data" / "proposals" / "test3_proposals.csv"
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +49,43 @@ def development():
 
 @pytest.fixture(scope="module")
 def heldout():
-    """The 160 proposals written apart from the method, used for scoring only."""
+    """The 160 proposals of the second author (scored once, now development data)."""
     if not HELDOUT.is_file():
         pytest.skip("data/proposals/heldout_proposals.csv is absent")
     return pd.read_csv(HELDOUT, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def extra():
+    """The 320 proposals of the third author (training data)."""
+    if not EXTRA.is_file():
+        pytest.skip("data/proposals/training_extra.csv is absent")
+    return pd.read_csv(EXTRA, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def all_development(development, heldout, extra):
+    """The 740 development proposals, with their file and a group per idea.
+
+    Groups: the two texts of an English/Romanian pair of labelled_proposals.csv
+    form one group; every other text is a group of its own.
+    """
+    pairs = _pair_groups(development)
+    parts = [
+        development.assign(file="labelled", group=[f"L{g}" for g in pairs]),
+        heldout.assign(file="heldout", group=heldout["id"]),
+        extra.assign(file="extra", group=extra["id"]),
+    ]
+    columns = ["id", "language", "text", "direction", "file", "group"]
+    return pd.concat([p[columns] for p in parts], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def test3():
+    """The 180 proposals of the fourth author: the test set (scored once)."""
+    if not TEST3.is_file():
+        pytest.skip("data/proposals/test3_proposals.csv is absent")
+    return pd.read_csv(TEST3, dtype=str, keep_default_na=False)
 
 
 def _pair_groups(table):
@@ -93,27 +131,29 @@ def test_scores_do_not_depend_on_diacritics():
          "Cursuri de instruire pentru tehnicienii din secţiile de radiologie",
          "Cursuri de instruire pentru tehnicienii din sectiile de radiologie"]
     )
-    mapped = TextMapper(cluster_weight=0).fit_transform(texts)
-    assert mapped["direction"].tolist() == ["SD3"] * 3
-    assert mapped["score"].nunique() == 1
+    for mapper in (TextMapper(cluster_weight=0, training=None), TextMapper()):
+        mapped = mapper.fit_transform(texts)
+        assert mapped["direction"].tolist() == ["SD3"] * 3
+        assert mapped["score"].nunique() == 1
 
 
 def test_inflected_romanian_keywords_match_by_prefix():
-    mapper = TextMapper(extra_keywords=None, cluster_weight=0)
+    mapper = TextMapper(extra_keywords=None, cluster_weight=0, training=None)
     mapped = mapper.fit_transform(["Proiectele comune de cercetării și inovării în imagistică"])
     assert mapped.loc[0, "direction"] == "SD1"
 
 
 def test_blank_answers_are_kept_and_marked():
     texts = pd.Series(["", None, "Training courses for radiographers", "   "], index=[10, 11, 12, 13])
-    mapped = TextMapper(cluster_weight=0).fit_transform(texts)
-    assert list(mapped.index) == [10, 11, 12, 13]
-    assert mapped["direction"].tolist() == [BLANK, BLANK, "SD3", BLANK]
-    assert mapped["score"].isna().tolist() == [True, True, False, True]
+    for mapper in (TextMapper(cluster_weight=0, training=None), TextMapper()):
+        mapped = mapper.fit_transform(texts)
+        assert list(mapped.index) == [10, 11, 12, 13]
+        assert mapped["direction"].tolist() == [BLANK, BLANK, "SD3", BLANK]
+        assert mapped["score"].isna().tolist() == [True, True, False, True]
 
 
 def test_outside_answer_keeps_best_direction_as_runner_up():
-    mapper = TextMapper(cluster_weight=0, threshold=0.35)
+    mapper = TextMapper(cluster_weight=0, threshold=0.35, training=None)
     mapped = mapper.fit_transform(["Parking for patients at the county hospital is impossible."])
     assert mapped.loc[0, "direction"] == OUTSIDE
     scores = mapper.direction_scores(["Parking for patients at the county hospital is impossible."])
@@ -158,7 +198,7 @@ def test_themes_join_the_same_concern_across_languages():
             "Locuri la gradinita pentru copiii angajatilor",
         ]
     )
-    mapper = TextMapper(threshold=10.0).fit(texts)
+    mapper = TextMapper(threshold=10.0, training=None).fit(texts)
     themes = mapper.themes(texts, mapper.mapped_, n_themes=3)
     groups = sorted(sorted(a) for a in themes["answers"])
     assert groups == [[0, 1], [2, 3], [4, 5]]
@@ -187,33 +227,38 @@ def test_extra_keywords_exclude_and_errors(tmp_path):
 
 
 # ---- evaluation ---------------------------------------------------------------------------
-# Protocol: every choice of the method (keywords, weights, threshold) was made on
-# the 260 proposals of labelled_proposals.csv (development data; the supervised
-# mode was compared by 5-fold cross-validation with each English/Romanian pair
-# kept in one fold).  The method was then frozen and scored once on
-# heldout_proposals.csv, 160 proposals written apart from it.  The working
-# group's target is macro-F1 >= 0.85 on the held-out set; where it is not met the
-# target is an expected failure naming the figure reached, and a floor a little
-# below the measured value guards against regressions.
+# Protocol (data/proposals/README.md): development data are the 740 proposals of
+# labelled_proposals.csv, heldout_proposals.csv (scored once in an earlier round,
+# so no longer held out) and training_extra.csv, three authors.  Every choice
+# (features, C, weights, the learned keywords' rule) was made by cross-validation
+# on them: each file left out in turn ("a new author"), and 5 folds grouped by
+# idea.  The method was then frozen and scored once on test3_proposals.csv (180
+# proposals of a fourth author).  The working group's target is macro-F1 >= 0.85
+# on the test set; where it is not met the target is an expected failure naming
+# the figure reached, and a floor a little below the measured value guards
+# against regressions.
+
+# Measured once on test3_proposals.csv with the frozen method: lexicon mode
+# 0.824; supervised mode trained on the 740 development proposals 0.883, and the
+# default mode (the same model, trained on the bundled proposals) 0.883.
+LEXICON_FLOOR = 0.80
+LEXICON_XFAIL = "target 0.85 not reached on test3 by the lexicon mode (0.824)"
+
+FILES = ("labelled", "heldout", "extra")
 
 
-# Measured once, with the frozen method: lexicon mode 0.698, supervised mode
-# (trained on all 260 development proposals) 0.693.
-LEXICON_FLOOR = 0.68
-SUPERVISED_FLOOR = 0.67
-LEXICON_XFAIL = "target 0.85 not reached on the held-out set by the lexicon mode (0.698)"
-SUPERVISED_XFAIL = "target 0.85 not reached on the held-out set by the supervised mode (0.693)"
+def _with_learned(table):
+    """The shipped extra keywords with the learned ones chosen on ``table`` only."""
+    import yaml
+
+    keywords = yaml.safe_load((ROOT / "data" / "proposals" / "extra_keywords.yml").read_text(encoding="utf-8"))
+    learned = learn_keywords(table["text"], table["direction"])
+    keywords["learned"] = {d: g["keyword"].tolist() for d, g in learned.groupby("direction")}
+    return keywords
 
 
-def _lexicon_heldout_f1(heldout):
-    mapped = TextMapper().fit_transform(heldout["text"])
-    return f1_score(heldout["direction"], mapped["direction"], average="macro")
-
-
-def _supervised_heldout_f1(development, heldout):
-    mapper = TextMapper().fit(development["text"], development["direction"])
-    predicted = mapper.transform(heldout["text"])["direction"]
-    return f1_score(heldout["direction"], predicted, average="macro"), mapper
+def _macro(truth, predicted):
+    return f1_score(list(truth), list(predicted), average="macro")
 
 
 def test_proposals_file_is_as_documented(development):
@@ -237,6 +282,22 @@ def test_heldout_file_is_as_documented(heldout, development):
     assert not set(heldout["text"]) & set(development["text"])
 
 
+def test_training_extra_file_is_as_documented(extra, all_development):
+    # counts from the table of data/proposals/README.md
+    assert list(extra.columns) == ["id", "language", "text", "direction"]
+    assert len(extra) == 320 and extra["id"].is_unique
+    assert extra["direction"].value_counts().sort_index().tolist() == [54, 54, 53, 53, 53, 53]
+    assert extra["language"].value_counts().to_dict() == {"en": 160, "ro": 160}
+    assert len(all_development) == 740 and all_development["text"].is_unique
+
+
+def test_test3_file_is_disjoint_from_development(test3, all_development):
+    assert list(test3.columns) == ["id", "language", "text", "direction"]
+    assert len(test3) == 180 and test3["id"].is_unique
+    assert set(test3["direction"]) == {"SD1", "SD2", "SD3", "SD4", "SD5", OUTSIDE}
+    assert not set(test3["text"]) & set(all_development["text"])
+
+
 def test_pair_groups_join_one_english_and_one_romanian_text(development):
     group = _pair_groups(development)
     sizes = pd.Series(group).value_counts()
@@ -245,44 +306,139 @@ def test_pair_groups_join_one_english_and_one_romanian_text(development):
     assert (by_group["language"].nunique() == 2).all() and (by_group["direction"].nunique() == 1).all()
 
 
-def test_lexicon_mode_on_development_data_floor(development):
-    # in-sample: the keyword file was written looking at these proposals
-    mapped = TextMapper().fit_transform(development["text"])
-    assert f1_score(development["direction"], mapped["direction"], average="macro") >= 0.92
+def test_read_training_proposals_default_and_errors(tmp_path):
+    table = read_training_proposals()
+    assert list(table.columns) == ["text", "direction"] and len(table) == 740
+    path = tmp_path / "mine.csv"
+    path.write_text("text,direction\nCourses for nurses,SD3\n,SD1\nA stand at the fair,\n", encoding="utf-8")
+    # rows without text or direction carry no example
+    assert read_training_proposals(path).to_dict("list") == {"text": ["Courses for nurses"], "direction": ["SD3"]}
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("idea,label\nx,SD1\n", encoding="utf-8")
+    with pytest.raises(HeaderProblemError):
+        read_training_proposals(wrong)
+    with pytest.raises(FileProblemError):
+        read_training_proposals(tmp_path / "missing.csv")
 
 
-def test_supervised_mode_grouped_cv_on_development_data_floor(development):
+def test_learn_keywords_by_hand():
+    texts = [
+        "Radiology courses for nurses", "Short courses on ultrasound", "Courses and webinars",
+        "Courses about lobby", "Website of the cluster", "Website and logo", "Website news",
+    ]
+    labels = ["SD3", "SD3", "SD3", "SD4", "SD5", "SD5", "SD5"]
+    table = learn_keywords(texts, labels, min_count=3, min_share=0.75)
+    # "courses": 4 texts, 3 of them SD3 (share 0.75); "website": 3 of 3 SD5;
+    # every other term occurs in fewer than 3 texts
+    assert table.to_dict("list") == {
+        "direction": ["SD3", "SD5"], "keyword": ["courses", "website"], "n": [3, 3], "share": [0.75, 1.0],
+    }
+    assert learn_keywords(texts, labels, min_count=3, min_share=0.8)["keyword"].tolist() == ["website"]
+    with pytest.raises(AnalysisInputError):
+        learn_keywords(texts, labels[:3])
+
+
+def test_default_mode_is_supervised_on_the_bundled_proposals():
+    texts = pd.Series(["Training courses for radiographers", "A stand at MEDICA for the cluster", ""])
+    mapper = TextMapper().fit(texts)
+    assert mapper.mode_ == "supervised" and mapper.trained_on_ == "training"
+    assert set(mapper.directions_) == {"SD1", "SD2", "SD3", "SD4", "SD5", OUTSIDE}
+    assert mapper.mapped_["direction"].tolist() == ["SD3", "SD5", BLANK]
+    assert (mapper.mapped_["cluster"] == -1).all() and np.isnan(mapper.cv_macro_f1_)
+    # the learned keywords stay out of the supervised mode's lexicon
+    assert "learned" not in set(mapper.lexicon_["source"])
+    lexicon = TextMapper(training=None).fit(texts)
+    assert lexicon.mode_ == "lexicon" and lexicon.trained_on_ == "none"
+    assert "learned" in set(lexicon.lexicon_["source"])
+
+
+def test_default_mode_falls_back_to_lexicon_for_other_directions():
+    book = {
+        "directions": {
+            "D1": {"name": {"en": "Training"}, "description": {"en": "courses"}, "keywords": {"en": ["course"]}},
+            "D2": {"name": {"en": "Visibility"}, "description": {"en": "media"}, "keywords": {"en": ["website"]}},
+        },
+        "questions": [{"id": "G1", "type": "text", "text": {"en": "Ideas", "ro": "Idei"}}],
+    }
+    mapper = TextMapper(book, extra_keywords=None).fit(["A course for nurses", "A new website"])
+    assert mapper.mode_ == "lexicon" and "not those of the bundled" in mapper.training_note_
+    assert mapper.mapped_["direction"].tolist() == ["D1", "D2"]
+
+
+def test_supervised_leave_one_author_out_on_development_data_floor(all_development):
+    # each file (one author) predicted by the model trained on the other two;
+    # measured: labelled 0.925, heldout 0.831, extra 0.737 (mean 0.831)
+    scores = {}
+    for name in FILES:
+        train = all_development[all_development["file"] != name]
+        test = all_development[all_development["file"] == name]
+        mapper = TextMapper().fit(train["text"], train["direction"])
+        scores[name] = _macro(test["direction"], mapper.transform(test["text"])["direction"])
+    assert scores["heldout"] >= 0.80 and scores["extra"] >= 0.71
+    assert np.mean(list(scores.values())) >= 0.81
+
+
+def test_supervised_grouped_cv_on_development_data_floor(all_development):
     from sklearn.model_selection import StratifiedGroupKFold
 
-    y = development["direction"].to_numpy()
+    # measured with seed 0: 0.840 (seeds 0-2: 0.840, 0.832, 0.827)
+    table = all_development
+    y = table["direction"].to_numpy()
     predicted = np.empty(len(y), dtype=object)
     folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0)
-    for train, test in folds.split(development["text"], y, _pair_groups(development)):
-        mapper = TextMapper().fit(development["text"].iloc[train], y[train])
-        predicted[test] = mapper.transform(development["text"].iloc[test])["direction"].to_numpy()
-    assert f1_score(y, predicted.astype(str), average="macro") >= 0.92
+    for train, test in folds.split(table["text"], y, table["group"]):
+        mapper = TextMapper().fit(table["text"].iloc[train], y[train])
+        predicted[test] = mapper.transform(table["text"].iloc[test])["direction"].to_numpy()
+    assert _macro(y, predicted.astype(str)) >= 0.82
 
 
-def test_lexicon_mode_on_heldout_floor(heldout):
-    assert _lexicon_heldout_f1(heldout) >= LEXICON_FLOOR
+def test_lexicon_leave_one_author_out_on_development_data_floor(all_development):
+    # the learned keywords chosen on the other two files only; measured:
+    # labelled 0.931 (its extra keywords were written on it), heldout 0.716,
+    # extra 0.702 (without learned keywords: 0.943, 0.698, 0.666)
+    scores = {}
+    for name in FILES:
+        train = all_development[all_development["file"] != name]
+        test = all_development[all_development["file"] == name]
+        mapper = TextMapper(extra_keywords=_with_learned(train), training=None)
+        scores[name] = _macro(test["direction"], mapper.fit_transform(test["text"])["direction"])
+    assert scores["heldout"] >= 0.69 and scores["extra"] >= 0.68
+    assert np.mean(list(scores.values())) >= 0.76
+
+
+def _lexicon_test3_f1(test3):
+    mapped = TextMapper(training=None).fit_transform(test3["text"])
+    return _macro(test3["direction"], mapped["direction"])
+
+
+def _supervised_test3_f1(all_development, test3):
+    mapper = TextMapper().fit(all_development["text"], all_development["direction"])
+    return _macro(test3["direction"], mapper.transform(test3["text"])["direction"]), mapper
+
+
+def test_lexicon_mode_on_test3_floor(test3):
+    assert _lexicon_test3_f1(test3) >= LEXICON_FLOOR
 
 
 @pytest.mark.xfail(reason=LEXICON_XFAIL, strict=False)
-def test_lexicon_mode_on_heldout_target(heldout):
-    assert _lexicon_heldout_f1(heldout) >= 0.85
+def test_lexicon_mode_on_test3_target(test3):
+    assert _lexicon_test3_f1(test3) >= 0.85
 
 
-def test_supervised_mode_on_heldout_floor(development, heldout):
-    f1, mapper = _supervised_heldout_f1(development, heldout)
-    assert mapper.mode_ == "supervised"
+def test_supervised_mode_on_test3_target(all_development, test3):
+    f1, mapper = _supervised_test3_f1(all_development, test3)
+    assert mapper.mode_ == "supervised" and mapper.trained_on_ == "labels"
     assert 0 <= mapper.cv_macro_f1_ <= 1 and mapper.cv_folds_ == 5
-    assert f1 >= SUPERVISED_FLOOR
-
-
-@pytest.mark.xfail(reason=SUPERVISED_XFAIL, strict=False)
-def test_supervised_mode_on_heldout_target(development, heldout):
-    f1, _ = _supervised_heldout_f1(development, heldout)
     assert f1 >= 0.85
+
+
+def test_default_mode_on_test3_target(all_development, test3):
+    # the default (no labels) trains on the same 740 proposals
+    default = TextMapper().fit(test3["text"])
+    assert default.trained_on_ == "training"
+    f1 = _macro(test3["direction"], default.mapped_["direction"])
+    assert f1 >= 0.85
+    assert f1 == pytest.approx(_supervised_test3_f1(all_development, test3)[0])
 
 
 def test_generated_sample_texts_are_mapped():
@@ -294,8 +450,9 @@ def test_generated_sample_texts_are_mapped():
             if answer[qid] and record[f"{qid}_direction"]:
                 texts.append(answer[qid])
                 truth.append(record[f"{qid}_direction"])
-    mapped = TextMapper().fit_transform(pd.Series(texts))
-    assert f1_score(truth, mapped["direction"], average="macro") >= 0.85
+    for training in (None, DEFAULT_TRAINING):
+        mapped = TextMapper(training=training).fit_transform(pd.Series(texts))
+        assert f1_score(truth, mapped["direction"], average="macro") >= 0.85
 
 
 def test_supervised_cv_macro_f1_matches_manual_folds():
@@ -339,7 +496,7 @@ def test_cluster_table_and_themes_of_outside_answers():
     ]
     inside = ["Training courses for radiographers"] * 3 + ["Lobby the ministry on reimbursement"] * 3
     texts = pd.Series(outside + inside)
-    mapper = TextMapper(threshold=0.35)
+    mapper = TextMapper(threshold=0.35, training=None)
     mapped = mapper.fit_transform(texts)
     assert (mapped["direction"].iloc[:8] == OUTSIDE).all()
     assert set(mapper.cluster_table_.columns) == {"cluster", "n", "direction", "score", "top_terms"}
@@ -428,19 +585,23 @@ def test_map_text_result_is_json_ready():
         ["Training courses for radiographers", "Parking at the university hospital", "", "Un stand la târgul MEDICA"],
         index=[2, 3, 4, 5],
     )
-    result = map_text_result(texts)
-    json.dumps(result)
-    assert result["mode"] == "lexicon"
-    assert [a["row"] for a in result["answers"]] == [2, 3, 4, 5]
-    assert result["answers"][0]["direction"] == "SD3"
-    assert result["answers"][2]["direction"] == BLANK
-    assert sum(result["counts"].values()) == 4
+    for training, mode in ((None, "lexicon"), (DEFAULT_TRAINING, "supervised")):
+        result = map_text_result(texts, training=training)
+        json.dumps(result)
+        assert result["mode"] == mode
+        assert [a["row"] for a in result["answers"]] == [2, 3, 4, 5]
+        assert result["answers"][0]["direction"] == "SD3"
+        assert result["answers"][2]["direction"] == BLANK
+        assert sum(result["counts"].values()) == 4
+    assert result["trained_on"] == "training" and result["cv_macro_f1"] is None
+    assert map_text_result(texts)["mode"] == "supervised"
     supervised = map_text_result(
         pd.Series(["training course", "website logo", "training workshop", "press website"] * 3),
         labels=["SD3", "SD5", "SD3", "SD5"] * 3,
     )
     json.dumps(supervised)
     assert supervised["mode"] == "supervised" and supervised["cv_macro_f1"] is not None
+    assert supervised["trained_on"] == "labels"
 
 
 def test_bad_parameters_raise():
@@ -469,9 +630,10 @@ def test_bundled_sample_texts_through_the_loader():
             if direction:
                 texts.append(answers.loc[rid])
                 expected.append(direction)
-    mapped = TextMapper().fit_transform(pd.Series(texts))
-    assert BLANK not in set(mapped["direction"])
-    assert f1_score(expected, mapped["direction"], average="macro") >= 0.85
+    for training in (None, DEFAULT_TRAINING):
+        mapped = TextMapper(training=training).fit_transform(pd.Series(texts))
+        assert BLANK not in set(mapped["direction"])
+        assert f1_score(expected, mapped["direction"], average="macro") >= 0.85
 
 
 def test_read_text_column_from_a_sample_export():

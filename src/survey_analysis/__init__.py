@@ -57,7 +57,7 @@ _LAZY = {
     "segment_crosstab": "segment", "segments_result": "segment",
     "TextMapper": "text", "direction_lexicon": "text", "direction_counts": "text", "read_text_column": "text",
     "map_text_result": "text", "choose_threshold": "text", "fold_text": "text", "detect_language": "text",
-    "OUTSIDE": "text",
+    "OUTSIDE": "text", "learn_keywords": "text", "read_training_proposals": "text", "DEFAULT_TRAINING": "text",
     # plot / report / sample
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
     "plot_segment_profiles": "plot", "plot_text_directions": "plot",

@@ -6,16 +6,23 @@ strategic directions SD1-SD5 or to ``"outside"`` (none of the five), with a
 score and the runner-up direction; the answers outside all five are grouped
 into themes with their top terms and representative quotes.
 
-Two modes, both on the same features (TF-IDF of word stems and of character
-n-grams of the folded text):
+Two modes:
 
-* **lexicon** (no labels): each direction is described by the codebook (name,
-  description and keywords in both languages, plus optional extra keywords);
-  an answer's score for a direction combines its keyword evidence with the
-  TF-IDF similarity to the direction's text, smoothed towards the mean score
-  of its cluster of similar answers (k-means on the answers' TF-IDF).
-* **supervised** (some answers labelled by the analyst): a logistic regression
-  on the same features, with its cross-validated macro-F1 reported.
+* **supervised**: a logistic regression on character n-grams of the folded
+  text plus the lexicon scores below.  It is trained on the analyst's labels
+  when given, otherwise (the default) on the 740 labelled proposals shipped in
+  ``data/proposals/`` (:data:`DEFAULT_TRAINING`), provided the codebook's
+  directions are the bundled SD1-SD5.
+* **lexicon** (``training=None``, or a codebook with other directions): each
+  direction is described by the codebook (name, description and keywords in
+  both languages, plus the extra and learned keywords of
+  ``data/proposals/extra_keywords.yml``); an answer's score for a direction
+  combines its keyword evidence with the TF-IDF similarity to the direction's
+  text, smoothed towards the mean score of its cluster of similar answers
+  (k-means on the answers' TF-IDF).
+
+Figures of both modes on data they were not tuned on are in
+``data/proposals/README.md``.
 
 See :class:`TextMapper`.
 """
@@ -56,6 +63,9 @@ __all__ = [
     "fold_text",
     "detect_language",
     "direction_lexicon",
+    "learn_keywords",
+    "DEFAULT_TRAINING",
+    "read_training_proposals",
     "TextMapper",
     "direction_counts",
     "choose_threshold",
@@ -76,12 +86,22 @@ BLANK = "(blank)"
 #: under 0.20 and above 0.40; 0.30 is the middle of the plateau.  Answers with
 #: no keyword of any direction score about 0.1-0.25 (character similarity
 #: alone), one keyword near the start of an answer gives about 0.45 or more.
+#: Rechecked with the learned keywords by leaving out each file of the 740
+#: development proposals in turn (mean macro-F1 0.779 at 0.25, 0.783 at 0.30,
+#: 0.771 at 0.35).
 #: Choose it again on an analyst's own labels with :func:`choose_threshold`.
 DEFAULT_THRESHOLD = 0.30
 
 #: Extra keywords shipped with the project (EN and RO per direction), used in
 #: addition to the codebook's when present.
 DEFAULT_EXTRA_KEYWORDS = Path(__file__).resolve().parents[2] / "data" / "proposals" / "extra_keywords.yml"
+
+#: Labelled proposals shipped with the project (``data/proposals/``): the
+#: training data of the default mode when :meth:`TextMapper.fit` gets no labels.
+DEFAULT_TRAINING = Path(__file__).resolve().parents[2] / "data" / "proposals"
+#: The files of :data:`DEFAULT_TRAINING` read as training data (columns ``text``
+#: and ``direction``; 740 proposals in all).
+DEFAULT_TRAINING_FILES = ("labelled_proposals.csv", "heldout_proposals.csv", "training_extra.csv")
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -274,6 +294,16 @@ def _load_extra_keywords(source: Any) -> dict[str, dict[str, list[str]]]:
         )
     out: dict[str, dict[str, list[str]]] = {}
     for code, by_lang in raw.items():
+        if code == "learned":
+            if not isinstance(by_lang, Mapping):
+                raise CodebookError(
+                    "'learned' must map direction codes (or 'outside') to lists of keywords",
+                    path=path,
+                    value=by_lang,
+                    hint="write it as 'learned: {SD1: [word, ...], outside: [word, ...]}'.",
+                )
+            out["learned"] = {str(c): [str(w) for w in (words or [])] for c, words in by_lang.items()}
+            continue
         if code == "exclude":
             if not isinstance(by_lang, Mapping):
                 raise CodebookError(
@@ -297,7 +327,7 @@ def _load_extra_keywords(source: Any) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None) -> pd.DataFrame:
+def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None, learned: bool = True) -> pd.DataFrame:
     """Every keyword of every direction, with its weight.
 
     Parameters
@@ -308,13 +338,19 @@ def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None) -> pd
     extra_keywords : path or mapping, optional
         ``{"SD1": {"en": [...], "ro": [...]}, ...}`` added to the codebook's;
         an ``exclude: {"SD3": ["staff"]}`` entry drops codebook keywords that
-        are too generic to count as evidence.
+        are too generic to count as evidence; a ``learned: {"SD1": [...],
+        "outside": [...]}`` entry holds keywords selected from labelled
+        answers by :func:`learn_keywords` (either language).
+    learned : bool, default True
+        Include the ``learned`` keywords (the supervised mode leaves them out:
+        its classifier learns word weights from the same labelled answers).
 
     Returns
     -------
     DataFrame
         Columns ``direction``, ``language``, ``keyword``, ``key`` (the folded,
-        prefix form that is matched), ``weight``, ``source`` (codebook/extra).
+        prefix form that is matched), ``weight``, ``source``
+        (codebook/extra/learned).
 
     Notes
     -----
@@ -325,6 +361,10 @@ def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None) -> pd
     extra = _load_extra_keywords(extra_keywords)
     rows = []
     excluded = extra.pop("exclude", {})
+    learned_words = extra.pop("learned", {})
+    if learned:
+        for code, words in learned_words.items():
+            rows += [(code, "any", w, "learned") for w in words if code == OUTSIDE]
     for lang, words in extra.get(OUTSIDE, {}).items():
         rows += [(OUTSIDE, lang, w, "extra") for w in words]
     for code, direction in book.directions.items():
@@ -333,7 +373,9 @@ def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None) -> pd
             rows += [(code, lang, w, "codebook") for w in words if fold_text(w) not in dropped]
         for lang, words in extra.get(code, {}).items():
             rows += [(code, lang, w, "extra") for w in words]
-    unknown = sorted((set(extra) - {OUTSIDE} | set(excluded)) - set(book.directions))
+        if learned:
+            rows += [(code, "any", w, "learned") for w in learned_words.get(code, [])]
+    unknown = sorted((set(extra) - {OUTSIDE} | set(excluded) | set(learned_words) - {OUTSIDE}) - set(book.directions))
     if unknown:
         raise CodebookError(
             f"extra keywords name directions not in the codebook: {', '.join(unknown)}",
@@ -346,10 +388,84 @@ def direction_lexicon(codebook: Any = None, *, extra_keywords: Any = None) -> pd
     table["folded"] = [fold_text(k) for k in table.keyword]
     both = table.groupby(["direction", "folded"])["language"].transform("nunique") > 1
     table.loc[both, "language"] = "any"
+    # a learned keyword the codebook or the extra file already lists counts once
+    table = table[~((table["source"] == "learned") & table.duplicated(["direction", "key"]))]
     table = table[table["key"] != ""].drop_duplicates(["direction", "language", "key"]).reset_index(drop=True)
     spread = table.groupby("key")["direction"].nunique()
     table["weight"] = 1.0 / table["key"].map(spread).astype(float)
     return table[["direction", "language", "keyword", "key", "weight", "source"]]
+
+
+def learn_keywords(
+    texts: Any, labels: Any, *, min_count: int = 3, min_share: float = 0.8
+) -> pd.DataFrame:
+    """Words and word pairs that mark one direction in labelled answers.
+
+    Parameters
+    ----------
+    texts : Series or list of str
+        Labelled answers (either language).
+    labels : Series or list
+        Direction code or ``"outside"`` per answer.
+    min_count : int, default 3
+        Fewest answers of one direction that must contain the term.
+    min_share : float, default 0.8
+        Least share of the answers containing the term that belong to that
+        direction.
+
+    Returns
+    -------
+    DataFrame
+        One row per selected term: ``direction``, ``keyword`` (folded text),
+        ``n`` (answers of that direction containing it), ``share``; sorted by
+        direction, then ``n`` descending, then keyword.
+
+    Notes
+    -----
+    Terms are the folded words of four letters or more, and the pairs of
+    adjacent words of three letters or more, that are not function words (EN/RO)
+    nor framing words ("propose", "cluster"); each is counted once per answer.
+    A term is kept for direction :math:`d` when :math:`n_d \\ge` ``min_count`` and
+    :math:`n_d / n \\ge` ``min_share``, with :math:`n` the answers containing it.
+    The defaults were chosen by leaving out each of the three files of labelled
+    proposals in turn (``data/proposals/README.md``).
+    """
+    series = _as_text_series(texts)
+    label_list = list(labels)
+    if len(label_list) != len(series):
+        raise AnalysisInputError(
+            f"labels has {len(label_list)} entries but texts has {len(series)}",
+            hint="give one label per answer.",
+        )
+    if not isinstance(min_count, (int, np.integer)) or min_count < 1 or not 0 < float(min_share) <= 1:
+        raise AnalysisInputError(
+            f"min_count must be a whole number >= 1 and min_share in (0, 1], got {min_count!r}, {min_share!r}",
+            hint="use the defaults min_count=3, min_share=0.8.",
+        )
+    skip = _STOP_EN | _STOP_RO | _FRAMING
+    counts: dict[str, dict[str, int]] = {}
+    for text, label in zip(series, label_list):
+        if text is None or label is None or (not isinstance(label, str) and pd.isna(label)):
+            continue
+        tokens = fold_text(text).split()
+        terms = {t for t in tokens if t not in skip and len(t) >= 4 and not t.isdigit()}
+        terms |= {
+            f"{a} {b}" for a, b in zip(tokens, tokens[1:])
+            if a not in skip and b not in skip and len(a) >= 3 and len(b) >= 3
+        }
+        for term in terms:
+            by_label = counts.setdefault(term, {})
+            by_label[str(label)] = by_label.get(str(label), 0) + 1
+    rows = []
+    for term, by_label in counts.items():
+        total = sum(by_label.values())
+        label, n = max(by_label.items(), key=lambda kv: (kv[1], kv[0]))
+        if n >= min_count and n / total >= min_share:
+            rows.append({"direction": label, "keyword": term, "n": n, "share": n / total})
+    table = pd.DataFrame(rows, columns=["direction", "keyword", "n", "share"])
+    return table.sort_values(["direction", "n", "keyword"], ascending=[True, False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def _direction_documents(book: Any, lexicon: pd.DataFrame) -> dict[str, str]:
@@ -359,6 +475,56 @@ def _direction_documents(book: Any, lexicon: pd.DataFrame) -> dict[str, str]:
         parts += lexicon.loc[lexicon.direction == code, "keyword"].tolist()
         docs[code] = fold_text(" ".join(parts))
     return docs
+
+
+def read_training_proposals(source: Any = DEFAULT_TRAINING) -> pd.DataFrame:
+    """Labelled proposals to train the supervised mode on.
+
+    Parameters
+    ----------
+    source : path or DataFrame, default :data:`DEFAULT_TRAINING`
+        A directory (its files :data:`DEFAULT_TRAINING_FILES` that exist), a
+        CSV file, or a DataFrame, with columns ``text`` and ``direction``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``text`` and ``direction`` (strings), rows with an empty text
+        or direction left out (they carry no example), index ``0..n-1``.
+    """
+    if isinstance(source, pd.DataFrame):
+        tables = [source]
+        where = None
+    else:
+        where = Path(source)
+        if where.is_dir():
+            files = [where / name for name in DEFAULT_TRAINING_FILES if (where / name).is_file()]
+        elif where.is_file():
+            files = [where]
+        else:
+            files = []
+        if not files:
+            raise FileProblemError(
+                "no labelled proposals found to train on",
+                path=where,
+                hint="give a CSV file with columns text and direction, or training=None for the lexicon mode.",
+            )
+        tables = [pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig") for f in files]
+    for table in tables:
+        missing = [c for c in ("text", "direction") if c not in table.columns]
+        if missing:
+            raise HeaderProblemError(
+                f"the training proposals have no column {', '.join(missing)}",
+                path=where,
+                value=list(map(str, table.columns)),
+                hint="name the columns text and direction.",
+            )
+    joined = pd.concat([t[["text", "direction"]] for t in tables], ignore_index=True).astype("object")
+    keep = joined["text"].map(lambda v: bool(fold_text(v))) & joined["direction"].map(
+        lambda v: isinstance(v, str) and bool(v.strip())
+    )
+    out = joined[keep].reset_index(drop=True)
+    return pd.DataFrame({"text": out["text"].astype(str), "direction": out["direction"].astype(str).str.strip()})
 
 
 def _as_text_series(texts: Any) -> pd.Series:
@@ -403,18 +569,31 @@ class TextMapper:
         counts ``1 / (1 + position_weight * p)``.
     n_clusters : int or None
         Clusters of answers; None: ``round(sqrt(n / 2))`` clamped to 2..30.
-    C : float, default 10.0
+    C : float, default 100.0
         Inverse regularisation of the supervised logistic regression.
     lexicon_feature_weight : float, default 2.0
         Supervised mode: scale of the lexicon scores (one per direction, and
         their maximum) appended to the TF-IDF features.
     cv : int, default 5
-        Folds of the cross-validated macro-F1 (supervised mode).
+        Folds of the cross-validated macro-F1 (supervised mode on the
+        analyst's labels).
+    training : path, DataFrame or None, default :data:`DEFAULT_TRAINING`
+        Labelled proposals (columns ``text``, ``direction``; see
+        :func:`read_training_proposals`) the supervised mode is trained on when
+        :meth:`fit` gets no labels.  The default, the proposals shipped in
+        ``data/proposals/``, is used only when its files exist and the
+        codebook's direction codes are theirs (SD1-SD5); otherwise, and with
+        ``None``, the lexicon mode maps the answers from the codebook alone.
     random_state : int, default 0
 
     Attributes
     ----------
     mode_ : {"lexicon", "supervised"}
+    trained_on_ : {"labels", "training", "none"}
+        What the supervised mode learned from: the labels passed to
+        :meth:`fit`, the ``training`` proposals, or nothing (lexicon mode).
+    training_note_ : str
+        Why the default training proposals were not used (empty otherwise).
     directions_ : list of str
         Direction codes (and ``"outside"`` in supervised mode when labelled).
     lexicon_ : DataFrame
@@ -423,7 +602,9 @@ class TextMapper:
         Lexicon mode: one row per answer cluster with ``cluster``, ``n``,
         ``direction`` (best mean score, or outside), ``score``, ``top_terms``.
     cv_macro_f1_ : float
-        Supervised mode: cross-validated macro-F1 on the labelled answers.
+        Supervised mode: cross-validated macro-F1 on the labelled answers
+        (NaN when trained on the ``training`` proposals: not recomputed at
+        every fit, see ``data/proposals/README.md``).
     cv_report_ : DataFrame
         Supervised mode: per-class precision, recall, F1 and support (cv).
     mapped_ : DataFrame
@@ -462,6 +643,17 @@ class TextMapper:
     with labelled answers of their own can choose it again with
     :func:`choose_threshold` (or use the supervised mode).
 
+    Supervised mode: the features of an answer are the L2-normalised TF-IDF
+    (sublinear term frequency) of the character 2-5-grams within words of its
+    folded text, followed by ``lexicon_feature_weight`` times its lexicon
+    scores :math:`s_{ad}` (computed without the ``learned`` keywords) and their
+    maximum; a multinomial logistic regression with L2 penalty (``C``) and
+    class weights inversely proportional to the class sizes gives the
+    probability of each direction and of ``"outside"``; the answer goes to the
+    most probable.  ``C``, the n-gram range and the weights were chosen by
+    cross-validation on the 740 bundled proposals, leaving out each of their
+    three files (three authors) in turn.
+
     References
     ----------
     .. [1] Manning, C. D., Raghavan, P., & Schütze, H. (2008). *Introduction to
@@ -482,9 +674,10 @@ class TextMapper:
         outside_weight: float = 1.0,
         position_weight: float = 3.0,
         n_clusters: int | None = None,
-        C: float = 10.0,
+        C: float = 100.0,
         lexicon_feature_weight: float = 2.0,
         cv: int = 5,
+        training: Any = DEFAULT_TRAINING,
         random_state: int = 0,
     ) -> None:
         self.codebook = codebook
@@ -499,6 +692,7 @@ class TextMapper:
         self.C = C
         self.lexicon_feature_weight = lexicon_feature_weight
         self.cv = cv
+        self.training = training
         self.random_state = random_state
 
     # ---- features ------------------------------------------------------------------------
@@ -508,11 +702,13 @@ class TextMapper:
         return normalize(sparse.hstack([words, chars]).tocsr())
 
     def _supervised_features(self, folded: list[str]) -> sparse.csr_matrix:
-        # the TF-IDF features plus the lexicon evidence: one score per direction
-        # and the best score, so the classifier starts from what the codebook says
+        # character 2-5-grams within words of the folded text plus the lexicon
+        # evidence (one score per direction and the best score), so the
+        # classifier starts from what the codebook says
         lexicon = self._lexicon_scores(folded, [detect_language(t) for t in folded])
         dense = np.hstack([lexicon, lexicon.max(axis=1, keepdims=True)]) * self.lexicon_feature_weight
-        return sparse.hstack([self._features(folded), sparse.csr_matrix(dense)]).tocsr()
+        chars = normalize(self.supervised_vectorizer_.transform(folded))
+        return sparse.hstack([chars, sparse.csr_matrix(dense)]).tocsr()
 
     def _keyword_hits(self, folded: list[str], languages: list[str]) -> np.ndarray:
         # one column per direction, then one for the "outside" keywords
@@ -590,13 +786,36 @@ class TextMapper:
         with threadpool_limits(limits=1):
             return self._fit(series, folded, labels)
 
+    def _training_proposals(self, book: Any) -> pd.DataFrame | None:
+        """The training proposals for a fit without labels (None: lexicon mode)."""
+        self.training_note_ = ""
+        if self.training is None:
+            return None
+        default = isinstance(self.training, (str, Path)) and Path(self.training) == DEFAULT_TRAINING
+        if default and not any((DEFAULT_TRAINING / name).is_file() for name in DEFAULT_TRAINING_FILES):
+            self.training_note_ = "the bundled labelled proposals are absent: lexicon mode"
+            return None
+        table = read_training_proposals(self.training)
+        if default and set(table["direction"]) - {OUTSIDE} != set(book.directions):
+            # the bundled labels are SD1-SD5 of the bundled codebook; another
+            # codebook's directions are mapped from its own keywords
+            self.training_note_ = (
+                "the codebook's directions are not those of the bundled labelled proposals: lexicon mode"
+            )
+            return None
+        return table
+
     def _fit(self, series: pd.Series, folded: list[str], labels: Any) -> "TextMapper":
         book = read_codebook(self.codebook)
         extra = self.extra_keywords
         if isinstance(extra, (str, Path)) and Path(extra) == DEFAULT_EXTRA_KEYWORDS and not Path(extra).is_file():
             extra = None
-        self.lexicon_ = direction_lexicon(book, extra_keywords=extra)
         self.direction_codes_ = list(book.directions)
+        training = self._training_proposals(book) if labels is None else None
+        supervised = labels is not None or training is not None
+        # the learned keywords come from the same labelled proposals a
+        # classifier learns from: the lexicon mode only
+        self.lexicon_ = direction_lexicon(book, extra_keywords=extra, learned=not supervised)
         self.direction_names_ = {c: d.name.get("en", c) for c, d in book.directions.items()}
         self._keywords = []
         for row in self.lexicon_.itertuples():
@@ -604,7 +823,12 @@ class TextMapper:
             kw.weight = float(row.weight)
             self._keywords.append(kw)
         documents = _direction_documents(book, self.lexicon_)
-        corpus = [t for t in folded if t] + list(documents.values())
+        if training is not None:
+            train_series = training["text"]
+            train_folded = [fold_text(t) for t in train_series]
+            corpus = train_folded + list(documents.values())
+        else:
+            corpus = [t for t in folded if t] + list(documents.values())
         self.word_vectorizer_ = TfidfVectorizer(analyzer=_word_analyzer, sublinear_tf=True, min_df=1)
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1
@@ -617,7 +841,12 @@ class TextMapper:
 
         if labels is not None:
             self._fit_supervised(series, folded, labels)
+            self.trained_on_ = "labels"
+        elif training is not None:
+            self._fit_supervised(train_series, train_folded, training["direction"], cross_validate=False)
+            self.trained_on_ = "training"
         else:
+            self.trained_on_ = "none"
             self.mode_ = "lexicon"
             self.directions_ = list(self.direction_codes_)
             self._fit_clusters(folded)
@@ -664,7 +893,9 @@ class TextMapper:
             )
         self.cluster_table_ = pd.DataFrame(rows)
 
-    def _fit_supervised(self, series: pd.Series, folded: list[str], labels: Any) -> None:
+    def _fit_supervised(
+        self, series: pd.Series, folded: list[str], labels: Any, *, cross_validate: bool = True
+    ) -> None:
         label_series = pd.Series(list(labels) if not isinstance(labels, pd.Series) else labels.tolist())
         if len(label_series) != len(series):
             raise AnalysisInputError(
@@ -688,9 +919,13 @@ class TextMapper:
                 value=list(classes),
                 hint="label more answers, or call fit(texts) without labels for the lexicon mode.",
             )
-        X = self._supervised_features([folded[i] for i in np.flatnonzero(known.to_numpy())])
+        train = [folded[i] for i in np.flatnonzero(known.to_numpy())]
+        self.supervised_vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1
+        ).fit(train)
+        X = self._supervised_features(train)
         self.classifier_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
-        folds = int(min(self.cv, counts.min()))
+        folds = int(min(self.cv, counts.min())) if cross_validate else 0
         if folds >= 2:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
             predicted = cross_val_predict(self.classifier_, X, y, cv=splitter)
@@ -1094,21 +1329,27 @@ def map_text_result(
     labels: Any = None,
     extra_keywords: Any = DEFAULT_EXTRA_KEYWORDS,
     threshold: float = DEFAULT_THRESHOLD,
+    training: Any = DEFAULT_TRAINING,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Map answers as plain data (for ``survey-analysis map-text``).
 
+    Without ``labels`` the answers are mapped by the supervised mode trained on
+    the bundled labelled proposals (``training``; ``training=None``: the lexicon
+    mode), see :class:`TextMapper`.
+
     Returns
     -------
     dict
-        ``mode``, ``threshold``, ``answers`` (one record per row: ``row``,
+        ``mode``, ``trained_on`` (labels/training/none), ``threshold`` (lexicon
+        mode), ``answers`` (one record per row: ``row``,
         ``direction``, ``score``, ``runner_up``, ``runner_up_score``,
         ``language``), ``counts`` (direction -> n), ``themes`` (outside themes:
         theme, n, top_terms, quotes) and, in supervised mode, ``cv_macro_f1``.
         The answers' text is not repeated (the caller has it).
     """
     mapper = TextMapper(
-        codebook, extra_keywords=extra_keywords, threshold=threshold, random_state=random_state
+        codebook, extra_keywords=extra_keywords, threshold=threshold, training=training, random_state=random_state
     ).fit(texts, labels)
     mapped = mapper.mapped_
     themes = mapper.themes(texts, mapped)
@@ -1118,6 +1359,7 @@ def map_text_result(
 
     result: dict[str, Any] = {
         "mode": mapper.mode_,
+        "trained_on": mapper.trained_on_,
         "threshold": threshold if mapper.mode_ == "lexicon" else None,
         "answers": [
             {
@@ -1137,5 +1379,7 @@ def map_text_result(
         ],
     }
     if mapper.mode_ == "supervised":
+        # not computed (None) when trained on the bundled proposals: their
+        # cross-validated figures are in data/proposals/README.md
         result["cv_macro_f1"] = _num(mapper.cv_macro_f1_)
     return result
