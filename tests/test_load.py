@@ -484,3 +484,23 @@ def test_whole_sheet_and_per_column_coding_agree(monkeypatch):
     whole_sheet = sa.load_responses(path, CODEBOOK)
     pd.testing.assert_frame_equal(per_column.responses, whole_sheet.responses)
     assert per_column.report.problems == whole_sheet.report.problems
+
+
+def test_kobotoolbox_export_with_groups_and_space_joined_choices(tmp_path):
+    path = tmp_path / "kobo.csv"
+    rows = [["start", "end", "profile/A3", "plans/F", "importance/B1", "_id", "_uuid", "_submission_time",
+             "_submitted_by"],
+            ["2019-01-14T09:00:00+02:00", "2019-01-14T09:10:00+02:00", "medtech", "training funding",
+             "Very important", "11", "u-1", "2019-01-14T07:10:00", "enumerator1"],
+            ["2019-01-14T10:00:00+02:00", "2019-01-14T10:10:00+02:00", "university", "none",
+             "Foarte important", "12", "u-2", "2019-01-14T08:10:00", "enumerator1"]]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    survey = sa.load_responses(path, CODEBOOK, min_answered=0)
+    assert survey.source == "kobo"
+    r = survey.responses
+    assert list(r.index) == ["11", "12"]
+    assert r["A3"].tolist() == ["Medical technology company", "University / research institute"]
+    assert r.loc["11", "F[training]"] and r.loc["11", "F[funding]"] and r.loc["12", "F[none]"]
+    assert r["B1"].tolist() == ["Very important", "Very important"]
+    assert "_submitted_by" in survey.identifiers

@@ -711,6 +711,7 @@ class _Coder:
         # Each distinct answer is split once; the rows then take their answer's split by position.
         positions, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
         option_ids = [o.id for o in q.options]
+        ids = set(option_ids)
         chosen = np.zeros((len(distinct) + 1, len(option_ids)), dtype=bool)
         blank = np.zeros(len(distinct) + 1, dtype=bool)
         blank[-1] = True  # the slot of missing answers
@@ -721,6 +722,9 @@ class _Coder:
                 blank[k] = True
                 continue
             found, leftover = _split_multi(text, forms, max_span)
+            if leftover and all(token in ids for token in text.split()):
+                # KoboToolbox joins the chosen option names with spaces.
+                found, leftover = set(text.split()), ""
             chosen[k] = [oid in found for oid in option_ids]
             if leftover and normalise_text(leftover) not in MISSING_ANSWERS:
                 leftovers[k] = leftover
@@ -931,6 +935,9 @@ def _plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Cod
             if qid is None and fid != header:
                 qid, option, slot, how = _match_option_column(fid, cb)
             plan.option, plan.rank_slot = option, slot
+        if qid is None and not is_meta and "/" in header:
+            # KoboToolbox names a question inside a group 'group/question'.
+            qid, how = cb.match_header(header.rsplit("/", 1)[1], fuzzy=None)
         if qid is None and not is_meta:
             qid, how = cb.match_header(header)
         if qid is not None:
