@@ -268,13 +268,14 @@ class Codebook:
         }
 
     # ---- header matching ----------------------------------------------------------------
-    def match_header(self, header: str, *, fuzzy: float = 0.88) -> tuple[str | None, str]:
+    def match_header(self, header: str, *, fuzzy: float | None = 0.88) -> tuple[str | None, str]:
         """Find the question a header belongs to.
 
         Returns ``(question_id, how)`` where ``how`` is ``"id"``, ``"text"``,
         ``"fuzzy (0.93)"`` or ``""`` when nothing matched.  Fuzzy matching
         (difflib ratio at least ``fuzzy``) lets wording that changed between years
-        still match; the load report says when a match was fuzzy.
+        still match; the load report says when a match was fuzzy.  ``fuzzy=None``
+        asks for exact (normalised) matches only.
         """
         norm = normalise_text(header)
         if not norm:
@@ -287,6 +288,8 @@ class Codebook:
         folded_index = self._folded_index()
         if folded in folded_index:
             return folded_index[folded], "text"
+        if fuzzy is None:
+            return None, ""
         best, best_ratio = None, 0.0
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(norm)
