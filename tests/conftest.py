@@ -8,8 +8,15 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from hypothesis import settings  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+# Property-based tests draw the same examples on every run, so that a test run is reproducible;
+# HYPOTHESIS_EXPLORE=1 draws new ones (for looking for new failures, not for CI).
+settings.register_profile("reproducible", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile("explore" if os.environ.get("HYPOTHESIS_EXPLORE") else "reproducible")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

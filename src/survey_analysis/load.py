@@ -883,12 +883,13 @@ def _parse_dates(values: list, *, date1904: bool = False, notes: list[str] | Non
             for i, text in texts.items():
                 try:
                     value = pd.Timestamp(text)
-                except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
-                    continue
-                if not pd.isna(value):
+                    if pd.isna(value):
+                        continue
                     if value.tzinfo is not None:
                         value = value.tz_convert("UTC").tz_localize(None)
                     out[i] = value.to_pydatetime()
+                except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
+                    continue  # not a date in any form we know: left missing and counted
         for i, offset in offsets.items():
             if out[i] is not None:
                 out[i] = out[i] - offset
