@@ -54,3 +54,26 @@ def test_notebooks_are_thin_and_parameterised():
             assert not re.search(r"^\s*def ", source, re.M), f"{path.name} defines a function"
             if "NBVAL_CHECK_OUTPUT" not in source:
                 assert not cell.get("outputs"), f"{path.name} keeps outputs nbval does not check"
+
+
+def test_project_files_are_found_in_an_installed_share_folder(tmp_path, monkeypatch):
+    import sys
+
+    from survey_analysis.codebook import project_file
+
+    shared = tmp_path / "share" / "survey-analysis" / "data"
+    shared.mkdir(parents=True)
+    (shared / "only-installed.yml").write_text("x: 1\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert project_file("data", "only-installed.yml") == shared / "only-installed.yml"
+    # The checkout's own file wins when both exist.
+    assert project_file("data", "codebook.yml") == ROOT / "data" / "codebook.yml"
+
+
+def test_a_regular_install_carries_the_codebook_notebooks_and_proposals():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data_files = project["tool"]["setuptools"]["data-files"]
+    listed = [pattern for patterns in data_files.values() for pattern in patterns]
+    for needed in ("data/codebook.yml", "notebooks/*.ipynb", "data/proposals/*.csv"):
+        assert needed in listed
+        assert list(ROOT.glob(needed)), needed

@@ -37,6 +37,7 @@ __all__ = [
     "normalise_text",
     "fold_diacritics",
     "DEFAULT_CODEBOOK",
+    "project_file",
 ]
 
 #: The question types the workbench understands.
@@ -51,8 +52,24 @@ QUESTION_TYPES = (
     "identifier",
 )
 
+def project_file(*parts: str) -> Path:
+    """A file the project ships beside the package (``data/...``, ``notebooks/...``).
+
+    In a checkout (the editable install that ``make`` sets up) that is the
+    checkout's own folder; in a regular install the same files are installed
+    under ``<prefix>/share/survey-analysis/``.  The checkout wins when both exist.
+    """
+    import sys
+
+    checkout = Path(__file__).resolve().parents[2].joinpath(*parts)
+    if checkout.exists():
+        return checkout
+    installed = Path(sys.prefix, "share", "survey-analysis").joinpath(*parts)
+    return installed if installed.exists() else checkout
+
+
 #: The codebook of the bundled questionnaire (``data/codebook.yml`` of the project).
-DEFAULT_CODEBOOK = Path(__file__).resolve().parents[2] / "data" / "codebook.yml"
+DEFAULT_CODEBOOK = project_file("data", "codebook.yml")
 
 _CEDILLA_TO_COMMA = str.maketrans({"ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț"})
 _TAGS = re.compile(r"<[^>]{0,200}>")

@@ -19,15 +19,16 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from .codebook import project_file
 from .errors import FileProblemError, SurveyError
 
 __all__ = ["NOTEBOOKS_DIR", "REPORTS_DIR", "build_reports", "export_html", "write_index"]
 
-_ROOT = Path(__file__).resolve().parents[2]
 #: Where the analysis notebooks live (the project's ``notebooks/``).
-NOTEBOOKS_DIR = _ROOT / "notebooks"
-#: Where reports are written by default (the project's ``reports/``).
-REPORTS_DIR = _ROOT / "reports"
+NOTEBOOKS_DIR = project_file("notebooks")
+#: Where reports are written by default: the checkout's ``reports/``, else ``reports/`` here.
+REPORTS_DIR = (Path(__file__).resolve().parents[2] / "reports"
+               if (Path(__file__).resolve().parents[2] / "pyproject.toml").exists() else Path("reports"))
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:52rem;margin:2rem auto;

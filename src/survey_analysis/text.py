@@ -46,7 +46,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from .codebook import fold_diacritics, read_codebook
+from .codebook import fold_diacritics, project_file, read_codebook
 from .errors import (
     AnalysisInputError,
     CodebookError,
@@ -94,11 +94,11 @@ DEFAULT_THRESHOLD = 0.30
 
 #: Extra keywords shipped with the project (EN and RO per direction), used in
 #: addition to the codebook's when present.
-DEFAULT_EXTRA_KEYWORDS = Path(__file__).resolve().parents[2] / "data" / "proposals" / "extra_keywords.yml"
+DEFAULT_EXTRA_KEYWORDS = project_file("data", "proposals", "extra_keywords.yml")
 
 #: Labelled proposals shipped with the project (``data/proposals/``): the
 #: training data of the default mode when :meth:`TextMapper.fit` gets no labels.
-DEFAULT_TRAINING = Path(__file__).resolve().parents[2] / "data" / "proposals"
+DEFAULT_TRAINING = project_file("data", "proposals")
 #: The files of :data:`DEFAULT_TRAINING` read as training data (columns ``text``
 #: and ``direction``; 740 proposals in all).
 DEFAULT_TRAINING_FILES = ("labelled_proposals.csv", "heldout_proposals.csv", "training_extra.csv")
