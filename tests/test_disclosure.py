@@ -1,7 +1,9 @@
 """Tests of survey_analysis.disclosure: primary and secondary suppression."""
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import linprog
 
 from survey_analysis.disclosure import suppress_counts, suppress_group_rows, suppression_mask
 from survey_analysis.errors import AnalysisInputError
@@ -97,3 +99,121 @@ def test_property_no_line_reveals_a_single_hidden_cell(rows):
         assert all(row.sum() != 1 for row in mask)
     if full.shape[0] > 1:
         assert all(col.sum() != 1 for col in mask.T)
+
+
+# --- two-way audit: an attacker's linear programme, written independently of the library ---
+
+def _attacker_ranges(full: np.ndarray, hidden: np.ndarray) -> dict:
+    """Min and max of every hidden interior cell given the published table.
+
+    ``full`` is the table with margins (last row / column), ``hidden`` the
+    mask over it.  Unknowns: all hidden entries; equalities: each row and
+    column of the body adds up to its total, the totals add up to the grand
+    total; every count >= 0.
+    """
+    r, c = full.shape[0] - 1, full.shape[1] - 1
+    unknown = {cell: k for k, cell in enumerate(zip(*np.nonzero(hidden)))}
+
+    def term(cell):  # (coefficient vector, constant) of one entry
+        vec = np.zeros(len(unknown))
+        if cell in unknown:
+            vec[unknown[cell]] = 1
+            return vec, 0.0
+        return vec, float(full[cell])
+
+    eqs = []
+    for i in range(r + 1):
+        eqs.append([(i, j) for j in range(c)] + [(i, c)])
+    for j in range(c + 1):
+        eqs.append([(i, j) for i in range(r)] + [(r, j)])
+    a_eq, b_eq = [], []
+    for cells in eqs:
+        vec, const = np.zeros(len(unknown)), 0.0
+        for n, cell in enumerate(cells):
+            sign = -1 if n == len(cells) - 1 else 1
+            v, k = term(cell)
+            vec += sign * v
+            const += sign * k
+        a_eq.append(vec)
+        b_eq.append(-const)
+    out = {}
+    for cell, k in unknown.items():
+        if cell[0] == r or cell[1] == c:
+            continue
+        obj = np.zeros(len(unknown))
+        obj[k] = 1
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None))
+        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None))
+        out[cell] = (lo.fun, -hi.fun)
+    return out
+
+
+def _with_margins(rows) -> np.ndarray:
+    body = np.asarray(rows, dtype=float)
+    full = np.zeros((body.shape[0] + 1, body.shape[1] + 1))
+    full[:-1, :-1] = body
+    full[:-1, -1] = body.sum(axis=1)
+    full[-1, :-1] = body.sum(axis=0)
+    full[-1, -1] = body.sum()
+    return full
+
+
+def test_two_way_hidden_cell_cannot_be_derived_from_rows_and_columns_combined():
+    rows = [[20, 0, 8, 6], [8, 6, 8, 8], [12, 2, 1, 3], [6, 2, 12, 8]]
+    full = _with_margins(rows)
+    # the layout that only avoids single hidden cells per line lets x21 = 2 be derived
+    line_rule_only = np.zeros(full.shape, dtype=bool)
+    for cell in [(0, 2), (0, 3), (1, 0), (1, 1), (2, 1), (2, 2), (2, 3), (3, 0), (3, 1)]:
+        line_rule_only[cell] = True
+    lo, hi = _attacker_ranges(full, line_rule_only)[(2, 1)]
+    assert lo == pytest.approx(2) and hi == pytest.approx(2)  # the attack works on it
+
+    table = pd.DataFrame(rows, columns=list("abcd"))
+    mask = suppression_mask(table).to_numpy()
+    assert mask[2, 1] and mask[2, 2]  # the primary cells (2 and 1) are hidden
+    ranges = _attacker_ranges(full, mask)
+    for cell in [(2, 1), (2, 2), (3, 1)]:  # primary cells: 2, 1 and 2
+        lo, hi = ranges[cell]
+        assert lo <= full[cell] <= hi
+        assert hi - lo >= 5 - 1e-9  # at least the threshold wide
+    out = suppress_counts(table)
+    assert out.loc["Total", "Total"] == 110
+    shown = ~mask
+    np.testing.assert_array_equal(out.to_numpy(dtype=float, na_value=np.nan)[shown], full[shown])
+
+
+def test_two_way_audit_is_fast_for_a_ten_by_ten_table():
+    import time
+
+    rng = np.random.default_rng(7)
+    table = pd.DataFrame(rng.integers(0, 12, size=(10, 10)))
+    start = time.perf_counter()
+    mask = suppression_mask(table)
+    assert time.perf_counter() - start < 5
+    full = _with_margins(table.to_numpy())
+    for (i, j), (lo, hi) in _attacker_ranges(full, mask.to_numpy()).items():
+        if 0 < full[i, j] < 5:
+            assert hi - lo >= 5 - 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda cols: st.lists(
+    st.lists(st.integers(0, 15), min_size=cols, max_size=cols), min_size=2, max_size=4)))
+def test_property_no_primary_cell_can_be_pinned_down(rows):
+    table = pd.DataFrame(rows, columns=[f"c{j}" for j in range(len(rows[0]))])
+    mask = suppression_mask(table).to_numpy()
+    full = _with_margins(rows)
+    primary = (full[:-1, :-1] > 0) & (full[:-1, :-1] < 5)
+    assert mask[:-1, :-1][primary].all()
+    assert not mask[-1, -1]
+    ranges = _attacker_ranges(full, mask)
+    everything_hidden = mask.sum() == mask.size - 1
+    for (i, j), (lo, hi) in ranges.items():
+        if not primary[i, j]:
+            continue
+        assert lo - 1e-7 <= full[i, j] <= hi + 1e-7
+        # documented guarantee: at least the threshold wide, unless all but the grand
+        # total is hidden (then [0, grand total]); never a single value
+        assert hi - lo >= 1 - 1e-7
+        if not everything_hidden:
+            assert hi - lo >= 5 - 1e-7

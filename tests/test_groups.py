@@ -42,14 +42,76 @@ def test_holm_by_hand():
 
 def test_kruskal_wallis_matches_scipy_and_epsilon_squared(members):
     res = kruskal_wallis(members, value="SD1", group="member_category").iloc[0]
-    big = [members.loc[members["member_category"] == g, "SD1"]
-           for g in ["University", "Public", "Medtech"]]
+    # "Other" (3) is below the threshold and hides the next smallest group, Medtech (20)
+    big = [members.loc[members["member_category"] == g, "SD1"] for g in ["University", "Public"]]
     h, p = stats.kruskal(*big)
     assert res["H"] == pytest.approx(h) and res["p_value"] == pytest.approx(p)
-    n = 75
+    n = 55
     assert res["epsilon_squared"] == pytest.approx(h * (n + 1) / (n**2 - 1))
-    assert res["n"] == 75 and res["groups_below_threshold"] == "Other"
-    assert res["n_below_threshold"] == 3 and res["df"] == 2
+    assert res["n"] == 55 and res["groups_below_threshold"] == "Medtech;Other"
+    assert res["groups_suppressed"] == "Medtech;Other"
+    assert pd.isna(res["n_below_threshold"]) and res["df"] == 1
+
+
+def test_kruskal_wallis_with_two_small_groups_totals_them():
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame({"g": ["a"] * 2 + ["b"] * 3 + ["c"] * 20 + ["d"] * 25,
+                         "x": rng.normal(size=50)})
+    res = kruskal_wallis(data, value="x", group="g").iloc[0]
+    assert res["groups_suppressed"] == "a;b" and res["n_below_threshold"] == 5
+    ref = stats.kruskal(data.loc[data["g"] == "c", "x"], data.loc[data["g"] == "d", "x"])
+    assert res["H"] == pytest.approx(ref.statistic) and res["n"] == 45
+
+
+def test_kruskal_wallis_with_fewer_than_two_groups_has_no_df():
+    data = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 12 + ["c"] * 15, "x": np.arange(30.0)})
+    res = kruskal_wallis(data, value="x", group="g").iloc[0]
+    assert pd.isna(res["df"]) and res["df"] is pd.NA
+    assert pd.isna(res["H"]) and "fewer than 2 groups" in res["note"]
+    one = kruskal_wallis(pd.DataFrame({"g": ["a"] * 9, "x": np.arange(9.0)}),
+                         value="x", group="g").iloc[0]
+    assert pd.isna(one["df"]) and one["n"] == 9
+
+
+def test_hidden_group_size_cannot_be_derived_from_what_is_published():
+    """a = 3, b = 12, c = 15: a is below the threshold, b is hidden with it."""
+    rng = np.random.default_rng(11)
+    data = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 12 + ["c"] * 15,
+                         "x": rng.normal(size=30), "y": rng.normal(size=30)})
+    summary = group_summary(data, value="x", group="g")
+    kw = kruskal_wallis(data, value="x", group="g").iloc[0]
+    pairs = pairwise_mann_whitney(data, value="x", group="g")
+    both = compare_directions_by_group(data, directions=["x", "y"], group="g")
+
+    # collect every number published by the three functions
+    published = {"summary n": list(summary["n"]), "n_total": summary.attrs["n_total"],
+                 "kw n": kw["n"], "kw n_below": kw["n_below_threshold"],
+                 "kw n_missing": kw["n_missing"],
+                 "pairs n_a": list(pairs["n_a"]), "pairs n_b": list(pairs["n_b"]),
+                 "compare n": list(both["n"]), "compare n_below": list(both["n_below_threshold"]),
+                 "compare n_missing": list(both["n_missing"])}
+    assert published["summary n"][0] is pd.NA and published["summary n"][1] is pd.NA
+    assert published["summary n"][2] == 15 and published["n_total"] == 30
+    # the only counts shown are c's size (15), the total (30) and zeros, so a + b = 15 is all
+    # an outsider learns: a could be anything from 1 to 4 (b from 11 to 14)
+    assert kw["n"] == 15 and kw["n_groups"] == 1 and pd.isna(kw["n_below_threshold"])
+    assert kw["n_missing"] == 0
+    assert pairs["n_a"].isna().tolist() == [True, True, True]  # pairs (a,b), (a,c), (b,c)
+    assert pairs["n_b"].isna().tolist() == [True, False, False]
+    assert pairs.loc[1, "n_b"] == 15 and pairs.loc[2, "n_b"] == 15
+    assert not pairs["tested"].any()
+    assert list(both["n"]) == [15, 15] and all(pd.isna(v) for v in both["n_below_threshold"])
+    shown = {15, 30, 0}
+    for key, values in published.items():
+        for v in values if isinstance(values, list) else [values]:
+            if not pd.isna(v):
+                assert int(v) in shown, (key, v)
+    # sizes 3 and 12 appear nowhere, neither do 27 (b + c) nor 18 (a + c)
+    flat = [v for vals in published.values() for v in (vals if isinstance(vals, list) else [vals])
+            if not pd.isna(v)]
+    assert not {3, 12, 27, 18} & {int(v) for v in flat}
+    assert kw["groups_suppressed"] == "a;b"
+    assert (both["groups_suppressed"] == "a;b").all()
 
 
 def test_pairwise_mann_whitney_matches_scipy(members):
@@ -64,11 +126,15 @@ def test_pairwise_mann_whitney_matches_scipy(members):
     diff = a.to_numpy()[:, None] - b.to_numpy()[None, :]
     assert row["rank_biserial"] == pytest.approx((diff > 0).mean() - (diff < 0).mean())
     tested = table[table["tested"]]
-    assert len(tested) == 3  # pairs with "Other" (n = 3) are listed but not tested
+    # pairs with "Other" (n = 3) or with Medtech (hidden with it) are listed but not tested
+    assert len(tested) == 1
     np.testing.assert_allclose(tested["p_holm"], holm_adjust(tested["p_value"]))
     untested = table[~table["tested"]]
-    assert len(untested) == 3 and untested["p_value"].isna().all()
-    assert untested["n_b"].isna().all()  # the small group's n is not shown
+    assert len(untested) == 5 and untested["p_value"].isna().all()
+    assert untested["n_b"].isna().all()  # the hidden group's n is not shown
+    assert set(table.loc[table["n_a"].isna(), "group_a"]) == {"Medtech"}
+    # Holm with m = 3 (the previous shape) would differ; here m = 1
+    assert tested["p_holm"].iloc[0] == pytest.approx(tested["p_value"].iloc[0])
 
 
 def test_group_summary_suppresses_small_groups(members):
@@ -133,3 +199,11 @@ def test_bad_options(members):
         association_test(members, row="member_category", column="consent", method="fisher")
     with pytest.raises(AnalysisInputError, match="not a number"):
         kruskal_wallis(members, value="consent", group="member_category")
+
+
+def test_tiny_grouping_publishes_no_total():
+    data = pd.DataFrame({"g": ["a", "a", "b"], "x": [1.0, 2.0, 3.0]})
+    summary = group_summary(data, value="x", group="g")
+    assert summary["n"].isna().all() and pd.isna(summary.attrs["n_total"])
+    res = kruskal_wallis(data, value="x", group="g").iloc[0]
+    assert res["n"] == 0 and pd.isna(res["n_below_threshold"]) and pd.isna(res["df"])

@@ -17,7 +17,30 @@ Rules
   cell only when no non-zero cell is left); lines are rechecked until none
   holds exactly one suppressed cell.  For a one-way breakdown with a total
   this reduces to: if exactly one cell is suppressed, suppress the next
-  smallest as well.
+  smallest as well.  One-way tables (a Series) use this rule alone: the
+  hidden cells are then only known through their sum, which is at least as
+  large as any one of them.
+- *Audit (two-way tables)*: the line rule is not enough in two dimensions,
+  because rows and columns can be combined with the published totals.  Each
+  primary-suppressed entry (cell or margin) is therefore audited with linear
+  programming: its smallest and largest value consistent with everything
+  published (the shown cells and totals, every row / column adding up to its
+  total, every count >= 0) are computed with
+  :func:`scipy.optimize.linprog`.  While that range is narrower than the
+  threshold, one more cell is suppressed -- the smallest non-zero shown
+  cell in the entry's row or column (never a total); failing that the
+  smallest non-zero shown cell anywhere, then a shown zero cell, then a
+  shown margin -- and the entry is audited again.  Hiding a cell only
+  widens the ranges, so an entry found safe stays safe.  The guarantee: the
+  range of every primary-suppressed entry is at least ``threshold`` wide,
+  unless everything but the grand total is hidden (then it is ``[0, grand
+  total]``, so never a single value for a table of at least one respondent).
+
+References
+----------
+Hundepool, A. et al. (2012). Statistical Disclosure Control. Wiley,
+chapter 5 (frequency tables; secondary suppression, audit by linear
+programming).
 """
 
 from __future__ import annotations
@@ -26,6 +49,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 from ._analysis_options import bad_option, check_column, check_frame, check_int
 from .errors import AnalysisInputError
@@ -51,8 +75,11 @@ def _counts_array(counts: pd.Series | pd.DataFrame) -> np.ndarray:
     return values
 
 
-def _augmented_mask(table: np.ndarray, threshold: int) -> np.ndarray:
-    """Suppression mask of ``table`` with its margins (last row / column)."""
+def _augmented_mask(table: np.ndarray, threshold: int, *, audit: bool = False) -> np.ndarray:
+    """Suppression mask of ``table`` with its margins (last row / column).
+
+    ``audit`` adds the linear-programming audit of two-way tables.
+    """
     rows, cols = table.shape
     aug = np.zeros((rows + 1, cols + 1))
     aug[:rows, :cols] = table
@@ -61,6 +88,16 @@ def _augmented_mask(table: np.ndarray, threshold: int) -> np.ndarray:
     aug[rows, cols] = table.sum()
     mask = (aug > 0) & (aug < threshold)
     mask[rows, cols] = False  # the grand total is always shown
+    primary = mask.copy()
+    _line_rule(aug, mask)
+    if audit:
+        _audit(aug, mask, primary, threshold)
+    return mask
+
+
+def _line_rule(aug: np.ndarray, mask: np.ndarray) -> None:
+    """Hide cells (in place) until no line holds exactly one hidden cell."""
+    rows, cols = aug.shape[0] - 1, aug.shape[1] - 1
     lines = [[(i, j) for j in range(cols + 1)] for i in range(rows + 1)]
     lines += [[(i, j) for i in range(rows + 1)] for j in range(cols + 1)]
     lines = [line for line in lines if len(line) > 2 or rows == 0 or cols == 0]
@@ -79,7 +116,73 @@ def _augmented_mask(table: np.ndarray, threshold: int) -> np.ndarray:
             pick = min(pool, key=lambda cell: (aug[cell], cell))
             mask[pick] = True
             changed = True
-    return mask
+
+
+def _line_system(aug: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """Equalities ``A x = b`` over the hidden entries of an augmented table."""
+    rows, cols = aug.shape[0] - 1, aug.shape[1] - 1
+    hidden = [tuple(c) for c in np.argwhere(mask)]
+    where = {cell: k for k, cell in enumerate(hidden)}
+    lines = [([(i, j) for j in range(cols)], (i, cols)) for i in range(rows)]
+    lines += [([(i, j) for i in range(rows)], (rows, j)) for j in range(cols)]
+    lines.append(([(i, cols) for i in range(rows)], (rows, cols)))
+    lines.append(([(rows, j) for j in range(cols)], (rows, cols)))
+    a_rows, b = [], []
+    for parts, total in lines:
+        coef = np.zeros(len(hidden))
+        rhs = 0.0
+        for cell, sign in [(c, 1.0) for c in parts] + [(total, -1.0)]:
+            if cell in where:
+                coef[where[cell]] += sign
+            else:
+                rhs -= sign * aug[cell]
+        if coef.any():
+            a_rows.append(coef)
+            b.append(rhs)
+    return np.array(a_rows).reshape(len(a_rows), len(hidden)), np.array(b), hidden
+
+
+def _range_width(aug: np.ndarray, mask: np.ndarray, cell: tuple[int, int]) -> float:
+    """Width of the feasible range of hidden ``cell`` given what is shown."""
+    a_eq, b_eq, hidden = _line_system(aug, mask)
+    k = hidden.index(cell)
+    c = np.zeros(len(hidden))
+    c[k] = 1.0
+    low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    if low.status != 0 or high.status != 0:  # pragma: no cover - the true table is feasible
+        return 0.0
+    return float(-high.fun - low.fun)
+
+
+def _next_to_hide(aug: np.ndarray, mask: np.ndarray, cell: tuple[int, int]
+                  ) -> tuple[int, int] | None:
+    """The shown cell to hide to protect ``cell`` (see the module notes)."""
+    rows, cols = aug.shape[0] - 1, aug.shape[1] - 1
+    i, j = cell
+    inner = [(r, c) for r in range(rows) for c in range(cols)]
+    near = [(r, c) for r, c in inner if (r == i and i < rows) or (c == j and j < cols)]
+    margins = [(r, cols) for r in range(rows)] + [(rows, c) for c in range(cols)]
+    for pool in (near, inner):
+        shown = [x for x in pool if not mask[x] and aug[x] > 0]
+        if shown:
+            return min(shown, key=lambda x: (aug[x], x))
+    for pool in (near, inner, margins):
+        shown = [x for x in pool if not mask[x]]
+        if shown:
+            return min(shown, key=lambda x: (aug[x], x))
+    return None
+
+
+def _audit(aug: np.ndarray, mask: np.ndarray, primary: np.ndarray, threshold: int) -> None:
+    """Hide more cells (in place) until no primary entry can be narrowed down."""
+    for cell in (tuple(c) for c in np.argwhere(primary)):
+        while _range_width(aug, mask, cell) < threshold - 1e-7:
+            pick = _next_to_hide(aug, mask, cell)
+            if pick is None:
+                break
+            mask[pick] = True
+            _line_rule(aug, mask)
 
 
 def suppression_mask(
@@ -109,7 +212,7 @@ def suppression_mask(
         return pd.DataFrame(mask, index=list(counts.index) + ["Total"], columns=["count"])
     if isinstance(counts, pd.DataFrame):
         values = _counts_array(counts)
-        mask = _augmented_mask(values, threshold)
+        mask = _augmented_mask(values, threshold, audit=True)
         return pd.DataFrame(mask, index=list(counts.index) + ["Total"],
                             columns=list(counts.columns) + ["Total"])
     raise bad_option("counts", "a pandas Series or DataFrame of counts", type(counts).__name__)

@@ -7,6 +7,17 @@ per-direction comparison used by the evidence table.  Every breakdown goes
 through :mod:`survey_analysis.disclosure`: groups with fewer respondents
 than the threshold are suppressed in the descriptive tables and left out of
 the tests (listed, never dropped silently).
+
+One suppression mask per grouping (and value) is computed from the group
+sizes with :func:`survey_analysis.disclosure.suppression_mask` (the one-way
+rule: a single small group hides the next smallest with it) and shared by
+:func:`group_summary`, :func:`kruskal_wallis`, :func:`pairwise_mann_whitney`
+and :func:`compare_directions_by_group`.  A hidden group -- below the
+threshold or hidden with one -- has no count shown anywhere, is left out of
+every test, and no published total lets its size be worked out: the ``n`` of
+a test is the sum of the groups tested (all of them shown elsewhere), and the
+respondents of groups below the threshold are only totalled when that total
+covers at least two hidden groups and nothing else.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ from ._analysis_options import (
     check_int,
     check_probability,
 )
-from .disclosure import DEFAULT_THRESHOLD, suppress_counts, suppress_group_rows
+from .disclosure import DEFAULT_THRESHOLD, suppress_counts, suppression_mask
 from .errors import AnalysisInputError
 
 __all__ = [
@@ -100,6 +111,35 @@ def _grouped(data: pd.DataFrame, value: Any, group: Any
     return groups, missing_group, missing_value, order
 
 
+class _Hidden:
+    """The disclosure mask of one grouping: which groups are hidden, and why."""
+
+    def __init__(self, groups: dict[str, np.ndarray], threshold: int) -> None:
+        sizes = pd.Series({name: int(v.size) for name, v in groups.items()}, dtype="int64")
+        mask = suppression_mask(sizes.reset_index(drop=True), threshold=threshold)["count"]
+        flags = mask.to_numpy()
+        self.threshold = threshold
+        self.sizes = sizes
+        self.hidden = [name for name, f in zip(sizes.index, flags[:-1]) if f]
+        self.total_hidden = bool(flags[-1])
+        self.small = [name for name in self.hidden if 0 < sizes[name] < threshold]
+        self.tested = [name for name in sizes.index
+                       if name not in self.hidden and sizes[name] >= threshold]
+
+    def is_hidden(self, name: str) -> bool:
+        return name in self.hidden
+
+    def n_below_threshold(self) -> Any:
+        """Respondents in groups below the threshold, when that reveals no group."""
+        if not self.small:
+            return 0
+        # only then is it the total minus the shown groups, nothing new
+        if (len(self.small) >= 2 and set(self.small) == set(self.hidden)
+                and not self.total_hidden):
+            return int(self.sizes[self.small].sum())
+        return pd.NA
+
+
 def group_summary(
     data: pd.DataFrame,
     *,
@@ -115,28 +155,28 @@ def group_summary(
         One row per group (index ``group``, in category order) with ``n``,
         ``mean``, ``median``, ``sd`` and ``suppressed``; suppressed groups
         show ``<NA>``/NaN (see :mod:`survey_analysis.disclosure`).
-        ``attrs``: ``n_total`` (respondents with a value and a group),
+        ``attrs``: ``n_total`` (respondents with a value and a group;
+        ``<NA>`` when that total is itself below the threshold),
         ``n_missing_group``, ``n_missing_value``, ``threshold``.
     """
     threshold = check_int("threshold", threshold, minimum=1)
     groups, miss_g, miss_v, order = _grouped(data, value, group)
+    hidden = _Hidden(groups, threshold)
     rows = [{"group": name, "n": int(v.size),
              "mean": float(v.mean()) if v.size else np.nan,
              "median": float(np.median(v)) if v.size else np.nan,
              "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan} for name, v in groups.items()]
-    table = pd.DataFrame(rows, columns=["group", "n", "mean", "median", "sd"]).set_index("group")
-    out = suppress_group_rows(table, threshold=threshold)
-    out.attrs.update({"n_total": int(sum(v.size for v in groups.values())),
+    out = pd.DataFrame(rows, columns=["group", "n", "mean", "median", "sd"]).set_index("group")
+    hide = np.array([hidden.is_hidden(name) for name in out.index], dtype=bool)
+    out["n"] = out["n"].astype("Int64").mask(hide)
+    for c in ("mean", "median", "sd"):
+        out[c] = out[c].mask(hide)
+    out["suppressed"] = hide
+    out.attrs.update({"n_total": pd.NA if hidden.total_hidden
+                      else int(sum(v.size for v in groups.values())),
                       "n_missing_group": miss_g, "n_missing_value": miss_v,
                       "threshold": threshold})
     return out
-
-
-def _testable(groups: dict[str, np.ndarray], threshold: int) -> tuple[dict[str, np.ndarray],
-                                                                      list[str]]:
-    kept = {k: v for k, v in groups.items() if v.size >= threshold}
-    small = [k for k, v in groups.items() if 0 < v.size < threshold]
-    return kept, small
 
 
 def kruskal_wallis(
@@ -156,16 +196,25 @@ def kruskal_wallis(
     group : column name
         The grouping (e.g. member category).
     threshold : int, default 5
-        Groups with fewer respondents are left out of the test and listed in
-        ``groups_below_threshold``.
+        Groups with fewer respondents are left out of the test, and so is a
+        group hidden with them by the disclosure rule (see the module notes);
+        all of them are listed alike, so the list does not tell which one is
+        small.
 
     Returns
     -------
     DataFrame
-        One row: ``value``, ``group_by``, ``n`` (respondents tested),
-        ``n_groups``, ``groups_below_threshold`` (names, ";"-joined),
-        ``n_below_threshold``, ``n_missing`` (no value or no group), ``H``,
-        ``df``, ``p_value``, ``epsilon_squared``, ``note``.
+        One row: ``value``, ``group_by``, ``n`` (respondents in the groups
+        tested, the sum of their shown sizes), ``n_groups`` (groups tested),
+        ``groups_below_threshold`` and ``groups_suppressed`` (both: every
+        group left out by disclosure control, those below the threshold and
+        any hidden with them, ";"-joined),
+        ``n_below_threshold`` (``Int64``: respondents in the groups below the
+        threshold; ``<NA>`` unless at least two groups are hidden and all of
+        them are below the threshold, since otherwise it would give a hidden
+        group's size away), ``n_missing`` (no value or no group), ``H``,
+        ``df`` (``Int64``, ``<NA>`` when fewer than two groups are tested),
+        ``p_value``, ``epsilon_squared``, ``note``.
 
     Notes
     -----
@@ -179,12 +228,16 @@ def kruskal_wallis(
     """
     threshold = check_int("threshold", threshold, minimum=1)
     groups, miss_g, miss_v, _ = _grouped(data, value, group)
-    kept, small = _testable(groups, threshold)
+    hidden = _Hidden(groups, threshold)
+    kept = {name: groups[name] for name in hidden.tested}
     n = int(sum(v.size for v in kept.values()))
     row = {"value": str(value), "group_by": str(group), "n": n, "n_groups": len(kept),
-           "groups_below_threshold": ";".join(small),
-           "n_below_threshold": int(sum(groups[s].size for s in small)),
-           "n_missing": miss_g + miss_v, "H": np.nan, "df": len(kept) - 1,
+           # Naming only the small groups would tell which hidden group is small: all are listed.
+           "groups_below_threshold": ";".join(hidden.hidden),
+           "groups_suppressed": ";".join(hidden.hidden),
+           "n_below_threshold": hidden.n_below_threshold(),
+           "n_missing": miss_g + miss_v, "H": np.nan,
+           "df": len(kept) - 1 if len(kept) >= 2 else pd.NA,
            "p_value": np.nan, "epsilon_squared": np.nan, "note": ""}
     pooled = np.concatenate(list(kept.values())) if kept else np.array([])
     if len(kept) < 2:
@@ -195,7 +248,10 @@ def kruskal_wallis(
     else:
         h, p = stats.kruskal(*kept.values())
         row.update({"H": float(h), "p_value": float(p), "epsilon_squared": float(h / (n - 1))})
-    return pd.DataFrame([row])
+    out = pd.DataFrame([row])
+    out["n_below_threshold"] = out["n_below_threshold"].astype("Int64")
+    out["df"] = out["df"].astype("Int64")
+    return out
 
 
 def pairwise_mann_whitney(
@@ -221,8 +277,11 @@ def pairwise_mann_whitney(
         One row per pair of groups: ``group_a``, ``group_b``, ``n_a``,
         ``n_b``, ``U`` (statistic of ``group_a``), ``p_value``, ``p_holm``,
         ``rank_biserial``, ``significant``, ``tested`` and ``note``.  Pairs
-        with a group below the threshold are listed with ``tested`` False,
-        blank statistics and blank counts, and do not count in Holm's ``m``.
+        with a suppressed group (below the threshold, or hidden with one; see
+        the module notes) are listed with ``tested`` False and blank
+        statistics, the suppressed group's count is blank (``<NA>``), and
+        they do not count in Holm's ``m``.  Groups with no respondents are
+        not tested either (their count, 0, is shown).
 
     Notes
     -----
@@ -239,15 +298,18 @@ def pairwise_mann_whitney(
     threshold = check_int("threshold", threshold, minimum=1)
     alpha = check_probability("alpha", alpha)
     groups, _, _, order = _grouped(data, value, group)
+    hidden = _Hidden(groups, threshold)
     rows = []
     for a, b in combinations(order, 2):
         xa, xb = groups[a], groups[b]
-        row = {"group_a": a, "group_b": b, "n_a": xa.size, "n_b": xb.size, "U": np.nan,
+        row = {"group_a": a, "group_b": b,
+               "n_a": pd.NA if hidden.is_hidden(a) else xa.size,
+               "n_b": pd.NA if hidden.is_hidden(b) else xb.size, "U": np.nan,
                "p_value": np.nan, "rank_biserial": np.nan, "tested": False, "note": ""}
-        if xa.size < threshold or xb.size < threshold:
+        if hidden.is_hidden(a) or hidden.is_hidden(b):
+            row["note"] = "a group is suppressed (too few respondents, or hidden with one)"
+        elif xa.size < threshold or xb.size < threshold:
             row["note"] = f"a group has fewer than {threshold} respondents"
-            row["n_a"] = pd.NA if xa.size < threshold else xa.size
-            row["n_b"] = pd.NA if xb.size < threshold else xb.size
         elif np.unique(np.concatenate([xa, xb])).size < 2:
             row.update({"U": xa.size * xb.size / 2, "p_value": 1.0, "rank_biserial": 0.0,
                         "tested": True, "note": "all values are equal"})
@@ -398,7 +460,9 @@ def compare_directions_by_group(
     -------
     DataFrame
         One row per direction (index ``direction``) with the columns of
-        :func:`kruskal_wallis` and ``significant_pairs`` ("a > b" texts of the
+        :func:`kruskal_wallis` (suppression decided per direction, from the
+        group sizes among respondents with that direction's score, and shared
+        by the Kruskal-Wallis and pairwise tests) and ``significant_pairs`` ("a > b" texts of the
         pairs that differ after Holm's correction within the direction,
         ";"-joined, the higher group first), ``n_significant_pairs`` and
         ``groups_differing`` (the groups in those pairs, ";"-joined).
@@ -420,5 +484,8 @@ def compare_directions_by_group(
         rows.append({"direction": str(code), **kw.to_dict(),
                      "significant_pairs": "; ".join(texts), "n_significant_pairs": len(texts),
                      "groups_differing": "; ".join(dict.fromkeys(members))})
-    return pd.DataFrame(rows).set_index("direction").drop(columns=["value"])
+    out = pd.DataFrame(rows).set_index("direction").drop(columns=["value"])
+    for c in ("n_below_threshold", "df"):
+        out[c] = out[c].astype("Int64")
+    return out
 
