@@ -59,6 +59,40 @@ def test_polarisation_rule():
     assert res["share_middle"] == pytest.approx(0.10) and res["polarised"]
 
 
+def test_polarisation_compares_the_middle_per_level():
+    # a uniform distribution is not two camps: per level, 20 % everywhere
+    uniform = polarisation([1, 1, 1, 1, 1])
+    assert uniform["share_low"] == pytest.approx(0.4) and uniform["share_middle"] == pytest.approx(0.2)
+    assert not uniform["polarised"]
+    # 3/16 per end level against 4/16 in the middle level: fuller in the middle
+    assert not polarisation([3, 3, 4, 3, 3])["polarised"]
+    assert not polarisation([0.2, 0.2, 0.2, 0.2, 0.2])["polarised"]
+    assert polarisation([40, 5, 10, 5, 40])["polarised"]
+    # 7 levels, 3 in the middle: ends 30 % each (15 % per level), middle 40 % (13.3 % per
+    # level) -> thinner per level in the middle although larger in total
+    seven = polarisation([2, 1, 1, 1, 2, 2, 1])
+    assert seven["share_middle"] == pytest.approx(0.4) and seven["polarised"]
+    assert not polarisation([1] * 7)["polarised"]
+    # a 4-point scale has no middle: both ends large is enough
+    assert polarisation([5, 0, 0, 5], extreme_levels=2)["polarised"]
+    # one level per end, three in the middle: 6/19 per end level against 7/57 per middle level
+    assert polarisation([6, 2, 3, 2, 6], extreme_levels=1)["polarised"]
+
+
+def test_uniform_answers_are_not_polarised_in_item_and_direction_tables():
+    # b1: four answers per level; b2: 3, 3, 4, 3, 3 answers per level (and 4 not answered)
+    b2 = [1] * 3 + [2] * 3 + [3] * 4 + [4] * 3 + [5] * 3 + [np.nan] * 4
+    data = pd.DataFrame({"b1": [1, 2, 3, 4, 5] * 4, "b2": b2})
+    items = item_consensus(data)
+    assert items["n"].tolist() == [20, 16]
+    assert not items["polarised"].any()
+    # pooled 7, 7, 8, 7, 7: still fuller in the middle level than in any end level
+    table = direction_consensus(data, directions={"SD1": ["b1", "b2"]})
+    assert table.loc["SD1", "n_answers"] == 36
+    assert table.loc["SD1", "share_middle"] == pytest.approx(8 / 36)
+    assert not table.loc["SD1", "polarised"] and table.loc["SD1", "n_polarised_items"] == 0
+
+
 def test_item_and_direction_consensus():
     data = pd.DataFrame({"b1": [1, 1, 5, 5], "b2": [3, 3, 3, 3], "c1": [5, 5, 1, np.nan]})
     before = data.copy()

@@ -55,6 +55,32 @@ def test_raking_errors_name_column_and_value():
         rake_weights(pd.DataFrame({"sex": ["M"]}), margins={"sex": {"M": 1}}, max_iter=0)
 
 
+def test_raking_margins_that_cannot_both_be_met_raise():
+    # every man is young and every woman old: sex and age margins must agree, and 60 % men
+    # cannot be 30 % young
+    data = pd.DataFrame({"sex": ["M", "M", "F", "F"], "age": ["young", "young", "old", "old"]})
+    with pytest.raises(AnalysisInputError, match="did not meet the margins") as err:
+        rake_weights(data, margins={"sex": {"M": 60, "F": 40}, "age": {"young": 30, "old": 70}})
+    message = str(err.value)
+    assert "'sex'" in message and "'age'" in message
+    # after the last pass age matches; sex is off by 0.6 - 0.3 = 0.3 for both categories
+    assert "0.3 away" in message and err.value.column == "sex"
+    assert err.value.hint and "max_iter" in err.value.hint
+    assert isinstance(err.value, SurveyError)
+    # the same respondents with agreeing margins converge
+    out = rake_weights(data, margins={"sex": {"M": 30, "F": 70}, "age": {"young": 30, "old": 70}})
+    assert out.attrs["converged"]
+    np.testing.assert_allclose(out["weight"], [0.6, 0.6, 1.4, 1.4])
+
+
+def test_raking_stopped_too_early_raises_and_names_max_iter():
+    data = pd.DataFrame({"sex": ["M", "M", "M", "F", "F", "F", "F"],
+                         "age": ["young", "young", "old", "young", "old", "old", "old"]})
+    margins = {"sex": {"M": 0.5, "F": 0.5}, "age": {"young": 0.5, "old": 0.5}}
+    with pytest.raises(AnalysisInputError, match="after 1 pass: "):
+        rake_weights(data, margins=margins, max_iter=1)
+
+
 @pytest.fixture
 def register_rows():
     return pd.DataFrame({"Organisation": [f"org{i}" for i in range(20)],

@@ -79,3 +79,26 @@ def test_bad_options_name_parameter_allowed_and_value(answers):
         direction_scores(answers, directions=DIRECTIONS, random_state=-1)
     with pytest.raises(AnalysisInputError, match="not a number"):
         respondent_scores(answers.astype(object).assign(b1="five"), directions=DIRECTIONS)
+
+
+def test_one_respondent_gives_no_interval(answers):
+    # only r1 has an SD2 score once r2 and r3 are left out
+    table = direction_scores(answers.loc[["r1", "r4"]], directions=DIRECTIONS, reverse=["c2"],
+                             n_boot=200)
+    assert table.loc["SD2", "n"] == 1 and table.loc["SD2", "mean"] == pytest.approx(3.5)
+    assert np.isnan(table.loc["SD2", "ci_low"]) and np.isnan(table.loc["SD2", "ci_high"])
+    assert np.isnan(table.loc["SD2", "sd"])
+    # two scores give a real interval
+    assert table.loc["SD1", "n"] == 2 and table.loc["SD1", "ci_low"] < table.loc["SD1", "ci_high"]
+    assert bootstrap_mean_interval([2.5], n_boot=50, random_state=0) == pytest.approx(
+        (np.nan, np.nan), nan_ok=True)
+
+
+def test_bootstrap_interval_refuses_missing_values():
+    with pytest.raises(AnalysisInputError, match="missing") as err:
+        bootstrap_mean_interval([1, 2, np.nan], n_boot=50, random_state=0)
+    assert "dropna" in str(err.value)
+    with pytest.raises(AnalysisInputError, match="1 missing"):
+        bootstrap_mean_interval(pd.Series([1.0, None, 3.0], dtype="Float64"), n_boot=50)
+    with pytest.raises(AnalysisInputError):
+        bootstrap_mean_interval([1.0, np.inf], n_boot=50)

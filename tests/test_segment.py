@@ -108,10 +108,65 @@ def test_large_n_uses_sampling_and_still_recovers():
 
 def test_sizes_and_threshold_flags():
     segments = pd.Series([1] * 7 + [2] * 4 + [3] * 5)
-    table = segment_sizes(segments, threshold=5)
+    table = segment_sizes(segments, threshold=5, suppress=False)
     assert table["n"].tolist() == [7, 4, 5]
     assert table["below_threshold"].tolist() == [False, True, False]
     assert table["share"].tolist() == pytest.approx([7 / 16, 4 / 16, 5 / 16])
+
+
+def test_sizes_hide_small_segments_with_secondary_suppression():
+    segments = pd.Series([1] * 7 + [2] * 4 + [3] * 5 + [4] * 9)
+    table = segment_sizes(segments, threshold=5)
+    # segment 2 (4 < 5) is hidden; with the total (25) known, 4 = 25 - 7 - 5 - 9, so the next
+    # smallest (segment 3, n = 5) is hidden as well; neither says which one is the small one
+    assert table["suppressed"].tolist() == [False, True, True, False]
+    assert table["n"].iloc[[0, 3]].tolist() == [7, 9]
+    assert table["n"].iloc[[1, 2]].isna().all() and table["share"].iloc[[1, 2]].isna().all()
+    assert table["below_threshold"].iloc[[1, 2]].isna().all()
+    assert table["share"].iloc[0] == pytest.approx(7 / 25)
+
+
+def _with_a_lone_respondent():
+    X, truth = planted(n=80)
+    lone = pd.DataFrame([[0.9, -0.9, 0.9, -0.9, 0.9]], columns=DIRECTIONS,
+                        index=pd.Index(["LONE"], name="respondent_id"))
+    return pd.concat([X, lone])
+
+
+def test_summary_hides_a_segment_of_one_respondent():
+    X = _with_a_lone_respondent()
+    model = Segmentation("kmeans", n_segments=5, n_bootstrap=0, random_state=0).fit(X)
+    lone = int(model.segments()["LONE"])
+    assert model.sizes_[lone] == 1  # the outlier forms its own segment
+    raw = model.summary(suppress=False).set_index("segment")
+    assert raw.loc[lone, "n"] == 1
+    table = model.summary().set_index("segment")
+    assert table.loc[lone, "suppressed"] and pd.isna(table.loc[lone, "n"])
+    assert table.loc[lone, DIRECTIONS + ["share", "name"]].isna().all()
+    # nothing of the lone respondent's answers is shown anywhere in the table
+    shown = table.drop(columns=["suppressed"]).to_numpy(dtype=object).ravel()
+    for value in X.loc["LONE"]:
+        assert not any(isinstance(v, float) and v == pytest.approx(value) for v in shown)
+    # secondary suppression: exactly one other (the next smallest) segment is hidden too
+    assert table["suppressed"].sum() == 2
+    other = table.index[table["suppressed"] & (table.index != lone)].item()
+    assert model.sizes_[other] == model.sizes_.drop(lone).min()
+    shown_sizes = table["n"].dropna().astype(int)
+    pd.testing.assert_series_equal(shown_sizes, model.sizes_[shown_sizes.index].rename("n"),
+                                   check_dtype=False, check_names=False)
+
+
+def test_profile_table_hides_small_segments():
+    X = _with_a_lone_respondent()
+    model = Segmentation("kmeans", n_segments=5, n_bootstrap=0, random_state=0).fit(X)
+    lone = int(model.segments()["LONE"])
+    table = segment_profile_table(X, model.segments(), names=model.segment_names_)
+    assert f"{lone} (suppressed)" in table.index
+    assert table.loc[f"{lone} (suppressed)"].isna().all()
+    assert model.segment_names_[lone] not in table.index
+    assert lone in table.attrs["suppressed"] and len(table.attrs["suppressed"]) == 2
+    full = segment_profile_table(X, model.segments(), suppress=False)
+    np.testing.assert_allclose(full.loc[lone].to_numpy(), X.loc["LONE"].to_numpy())
 
 
 def test_crosstab_counts_and_small_cells():
@@ -132,6 +187,10 @@ def test_crosstab_counts_and_small_cells():
     # primary suppression of the small cells; the grand total is always shown
     assert pd.isna(shown.loc[1, "Clinic"]) and pd.isna(shown.loc[2, "(no answer)"])
     assert shown.loc["Total", "Total"] == 8
+    # which hidden cells are the small ones is not published with the table
+    assert "below_threshold" not in shown.attrs
+    assert not any("below" in str(key) or "primary" in str(key) for key in shown.attrs)
+    np.testing.assert_array_equal(shown.attrs["suppressed"].to_numpy(), shown.isna().to_numpy())
 
 
 def test_profile_table_relative_to_overall_mean():
@@ -160,6 +219,48 @@ def test_bad_input_raises_analysis_error(kwargs, data):
         X = X.iloc[:2]
     with pytest.raises(AnalysisInputError):
         Segmentation(**kwargs).fit(X)
+
+
+def test_segment_below_average_everywhere_is_called_balanced():
+    # uncentred profiles: one group wants SD1, one SD2, the third wants everything less
+    rng = np.random.default_rng(4)
+    centres = np.array([[0.9, 0.5, 0.5, 0.5, 0.5], [0.5, 0.9, 0.5, 0.5, 0.5], [0.2, 0.2, 0.2, 0.2, 0.2]])
+    truth = np.repeat(np.arange(3), 30)
+    X = pd.DataFrame(centres[truth] + rng.normal(0, 0.02, size=(90, 5)), columns=DIRECTIONS)
+    model = Segmentation("kmeans", n_segments=3, n_bootstrap=0, random_state=0).fit(X)
+    low = pd.Series(model.labels_[truth == 2]).mode().item()
+    # by hand: the low group's mean is below the overall mean on every direction
+    assert (model.centres_.loc[low] < X.mean()).all()
+    assert model.segment_names_[low] == "balanced (no direction above average)"
+    high1 = pd.Series(model.labels_[truth == 0]).mode().item()
+    assert model.segment_names_[high1] == "SD1"
+
+
+def test_default_fit_is_reproducible():
+    assert Segmentation().random_state == 0
+    X, _ = planted(n=160, noise=0.2)
+    a = Segmentation("kmeans", n_bootstrap=5).fit(X)
+    b = Segmentation("kmeans", n_bootstrap=5).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    pd.testing.assert_frame_equal(a.stability_, b.stability_)
+    pd.testing.assert_frame_equal(a.silhouette_, b.silhouette_)
+
+
+def test_more_segments_than_distinct_profiles_is_refused():
+    X = pd.DataFrame([[0.2, -0.2, 0, 0, 0]] * 6 + [[-0.2, 0.2, 0, 0, 0]] * 6, columns=DIRECTIONS)
+    with pytest.raises(AnalysisInputError, match="n_segments=3") as err:
+        Segmentation("kmeans", n_segments=3, n_bootstrap=0).fit(X)
+    assert "2 distinct profile" in str(err.value) and err.value.value == 3
+    # as many segments as distinct profiles is fine
+    model = Segmentation("kmeans", n_segments=2, n_bootstrap=0).fit(X)
+    assert model.n_segments_ == 2 and model.sizes_.tolist() == [6, 6]
+    # when k is chosen, only the k the profiles allow are tried, and the table says so
+    model = Segmentation("kmeans", n_bootstrap=0).fit(X)
+    assert model.silhouette_["k"].tolist() == [2] and model.n_segments_ == 2
+    with pytest.raises(AnalysisInputError, match="1 distinct profile"):
+        Segmentation("kmeans", n_bootstrap=0).fit(X.iloc[:6])
+    with pytest.raises(AnalysisInputError, match="k_range"):
+        Segmentation("kmeans", k_range=(3, 5), n_bootstrap=0).fit(X)
 
 
 # ---- surveys ---------------------------------------------------------------------------
@@ -217,3 +318,41 @@ def test_recovers_planted_segments_of_bundled_sample_files():
         common = truth.index.intersection(found.index)
         assert len(common) == len(truth)
         assert adjusted_rand_score(truth[common], found[common]) >= 0.9
+
+
+def _planted_survey_with_a_lone_respondent():
+    """A survey object over the real codebook: two planted groups of 25 and one lone member."""
+    book = read_codebook(ROOT / "data" / "codebook.yml")
+    items = book.items_by_direction()
+    rng = np.random.default_rng(8)
+    rows, ids = [], []
+    for group, size in (("SD1", 25), ("SD2", 25), ("SD5", 1)):
+        for _ in range(size):
+            row = {}
+            for direction, its in items.items():
+                for item in its:
+                    high = direction == group
+                    value = int(np.clip(rng.integers(4, 6) if high else rng.integers(1, 3), 1, 5))
+                    row[item] = float(6 - value if book.questions[item].reverse else value)
+            rows.append(row)
+            ids.append(f"M{len(ids):03d}")
+    index = pd.Index(ids, name="respondent_id")
+    numeric = pd.DataFrame(rows, index=index)
+    responses = pd.DataFrame({"A3": ["University", "Company"] * 25 + ["Company"]}, index=index)
+    survey = SimpleNamespace(codebook=book, responses=responses, numeric=lambda items=None: numeric.copy())
+    return survey
+
+
+def test_segments_result_hides_a_segment_of_one_member_but_keeps_the_assignment():
+    survey = _planted_survey_with_a_lone_respondent()
+    result = segments_result(survey, n_segments=3, n_bootstrap=0, random_state=0)
+    json.dumps(result)
+    lone = result["respondents"]["M050"]  # the analyst still sees every member's segment
+    assert sum(1 for s in result["respondents"].values() if s == lone) == 1
+    by_segment = {s["segment"]: s for s in result["segments"]}
+    hidden = by_segment[lone]
+    assert hidden["suppressed"] and hidden["n"] is None and hidden["share"] is None
+    assert hidden["name"] is None and hidden["below_threshold"] is None
+    assert all(v is None for v in hidden["profile"].values())
+    assert sum(s["suppressed"] for s in result["segments"]) == 2  # plus the next smallest
+    assert [s["n"] for s in result["segments"] if not s["suppressed"]] == [25]

@@ -95,18 +95,52 @@ def polarisation(
 ) -> dict[str, Any]:
     """Shares at both ends and in the middle of a distribution, and the polarisation flag.
 
+    Parameters
+    ----------
+    frequencies : sequence of float
+        Counts or shares of each level, lowest level first (levels nobody
+        chose included as 0).
+    extreme_levels : int, default 2
+        Number of levels at each end of the scale.
+    threshold : float, default 0.3
+        Least share of the answers each end must hold.
+
+    Returns
+    -------
+    dict
+        ``share_low``, ``share_middle``, ``share_high`` (shares of all answers;
+        NaN when there are none) and ``polarised`` (bool).
+
     Notes
     -----
     The lowest ``extreme_levels`` levels form the low end, the highest
-    ``extreme_levels`` the high end, the rest the middle.  A distribution is
-    *polarised* when both ends hold at least ``threshold`` of the answers
-    **and** each end holds more answers than the middle.  On a 5-point scale
-    with the defaults: at least 30 % in levels 1-2, at least 30 % in levels
-    4-5, and fewer in level 3 than at either end.
+    ``extreme_levels`` the high end, the rest the middle.  Because the ends
+    and the middle span different numbers of levels (on a 5-point scale two
+    levels at each end, one in the middle), they are compared per level.
+    With :math:`L`, :math:`H` and :math:`M` the shares of the low end, the
+    high end and the middle, :math:`e` = ``extreme_levels`` and :math:`m`
+    the number of middle levels, a distribution is *polarised* when
+
+    .. math:: L \\ge t, \\quad H \\ge t, \\quad \\frac{M}{m} < \\frac{L}{e}
+              \\quad\\text{and}\\quad \\frac{M}{m} < \\frac{H}{e}
+
+    with :math:`t` = ``threshold``: both ends are large and the answers are
+    thinner in the middle, per level, than at either end.  A scale without
+    middle levels (:math:`m = 0`) needs only the first two conditions.  On a
+    5-point scale with the defaults: at least 30 % in levels 1-2, at least
+    30 % in levels 4-5, and level 3 chosen less often than the mean of levels
+    1-2 and than the mean of levels 4-5.  A uniform distribution (20 % per
+    level) is therefore not polarised, while ``[40, 5, 10, 5, 40]`` is.
     """
     f = np.asarray(frequencies, dtype=float)
     extreme_levels = check_int("extreme_levels", extreme_levels, minimum=1)
     threshold = check_probability("threshold", threshold)
+    if f.ndim != 1 or np.any(~np.isfinite(f)) or np.any(f < 0):
+        raise AnalysisInputError(
+            "frequencies must be a list of non-negative numbers.",
+            value=list(np.ravel(f))[:10],
+            hint="Pass the count (or share) of every level, lowest level first.",
+        )
     if 2 * extreme_levels > f.size:
         raise bad_option("extreme_levels", f"an integer between 1 and {f.size // 2}",
                          extreme_levels)
@@ -114,12 +148,17 @@ def polarisation(
     if total == 0:
         return {"share_low": np.nan, "share_middle": np.nan, "share_high": np.nan,
                 "polarised": False}
-    p = f / total
-    low = float(p[:extreme_levels].sum())
-    high = float(p[-extreme_levels:].sum())
-    middle = float(max(0.0, 1 - low - high))
-    flag = low >= threshold and high >= threshold and middle < low and middle < high
-    return {"share_low": low, "share_middle": middle, "share_high": high, "polarised": flag}
+    n_middle = f.size - 2 * extreme_levels
+    f_low, f_high = f[:extreme_levels].sum(), f[-extreme_levels:].sum()
+    f_middle = f[extreme_levels:f.size - extreme_levels].sum()
+    low, high, middle = float(f_low / total), float(f_high / total), float(f_middle / total)
+    flag = low >= threshold and high >= threshold
+    if n_middle:
+        # per level, compared on the counts cross-multiplied so that exact ties (a uniform
+        # distribution) are not decided by rounding
+        flag = (flag and f_middle * extreme_levels < f_low * n_middle
+                and f_middle * extreme_levels < f_high * n_middle)
+    return {"share_low": low, "share_middle": middle, "share_high": high, "polarised": bool(flag)}
 
 
 def _counts(col: pd.Series, k: int) -> np.ndarray:

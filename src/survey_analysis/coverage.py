@@ -259,6 +259,7 @@ def rake_weights(
         Target totals per category of each column, e.g. from
         :func:`register_margins`.  Targets are rescaled to shares.
     max_iter : int, default 100
+        Most passes over the margins before giving up.
     tol : float, default 1e-10
         Stop when every weighted margin share is within ``tol`` of its target.
 
@@ -268,15 +269,20 @@ def rake_weights(
         Indexed like ``data``: ``weight`` (mean 1 over the respondents, so the
         weighted n equals the number of respondents) and ``population_weight``
         (sums to the target total of the first margin when targets are
-        counts).  ``attrs``: ``converged``, ``iterations``, ``max_error``,
-        ``kish_effective_n``.
+        counts).  ``attrs``: ``converged`` (always True: see Raises),
+        ``iterations``, ``max_error``, ``kish_effective_n``.
 
     Raises
     ------
     AnalysisInputError
         A respondent with no value in a raking column, a respondent category
         without a target, or a target category with no respondent (raking
-        cannot reach it) — naming the column and value.
+        cannot reach it) — naming the column and value.  Also when the
+        weights do not meet every margin within ``tol`` after ``max_iter``
+        passes — typically margins that cannot all be met by these
+        respondents (e.g. two columns whose categories always go together
+        but whose targets disagree) — naming the margins, the category
+        furthest from its target and the remaining error.
 
     Notes
     -----
@@ -348,6 +354,26 @@ def rake_weights(
         if error < tol:
             converged = True
             break
+    if not converged:
+        worst_gap, worst_column, worst_cat = -1.0, None, None
+        for c, s in targets.items():
+            shares = np.array([w[codes[c] == cat].sum() for cat in s.index]) / w.sum()
+            gaps = np.abs(shares - s.to_numpy())
+            if gaps.max() > worst_gap:
+                worst_gap = float(gaps.max())
+                worst_column, worst_cat = c, s.index[int(gaps.argmax())]
+        names = ", ".join(repr(str(c)) for c in targets)
+        raise AnalysisInputError(
+            f"raking did not meet the margins of {names} after {iterations} "
+            f"pass{'' if iterations == 1 else 'es'}: the "
+            f"weighted share of {worst_cat!r} in {str(worst_column)!r} is still "
+            f"{worst_gap:.3g} away from its target (tolerance {tol:g}).",
+            column=str(worst_column), value=worst_cat,
+            hint="These respondents probably cannot match all the margins at once (e.g. every "
+            "respondent of one category is also in one category of another column). Check that "
+            "the margins describe the same membership, merge sparse categories or rake on fewer "
+            "columns; if the error is shrinking, raise max_iter.",
+        )
     weight = w / w.mean()
     out = pd.DataFrame({"weight": weight,
                         "population_weight": weight * (total_target / len(data))},

@@ -191,12 +191,14 @@ def plot_segment_profiles(table: pd.DataFrame, *, ax=None, title: str | None = N
     values = table[directions].astype(float)
     labels = [f"{idx} (n={int(n)})" if "n" in table else str(idx)
               for idx, n in zip(table.index, table["n"] if "n" in table else [None] * len(table))]
-    limit = float(np.nanmax(np.abs(values.to_numpy()))) or 1.0
+    finite = np.abs(values.to_numpy())
+    limit = float(np.nanmax(finite)) if np.isfinite(finite).any() else 1.0
     image = ax.imshow(values.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     ax.set_xticks(range(len(directions)), directions)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     for (i, j), v in np.ndenumerate(values.to_numpy()):
-        ax.text(j, i, f"{v:+.2f}", ha="center", va="center", fontsize=8)
+        # Suppressed segments (too few members) stay blank.
+        ax.text(j, i, "" if np.isnan(v) else f"{v:+.2f}", ha="center", va="center", fontsize=8)
     ax.figure.colorbar(image, ax=ax, label="Relative priority (profile units)")
     ax.set_title(title or "What each segment of members wants")
     return ax

@@ -25,6 +25,7 @@ from ._analysis_options import (
     numeric_items,
     reverse_keyed,
 )
+from .errors import AnalysisInputError
 
 __all__ = ["reverse_key", "respondent_scores", "direction_scores", "bootstrap_mean_interval"]
 
@@ -141,8 +142,23 @@ def bootstrap_mean_interval(
 
     Resamples the values with replacement ``n_boot`` times and returns the
     ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the
-    resampled means.  NaN values are not allowed; an empty input gives
-    ``(nan, nan)``.
+    resampled means.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The observations; missing (NaN) or infinite values raise
+        :class:`AnalysisInputError` (drop them first and report how many).
+    n_boot : int, default 2000
+    confidence : float, default 0.95
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(nan, nan)`` for fewer than two values, whose
+        resamples all have the same mean and so say nothing about its
+        uncertainty.  No random numbers are drawn in that case.
 
     References
     ----------
@@ -152,8 +168,24 @@ def bootstrap_mean_interval(
     n_boot = check_int("n_boot", n_boot, minimum=1)
     confidence = check_probability("confidence", confidence)
     rng = check_random_state(random_state)
-    x = np.asarray(values, dtype=float)
-    if x.size == 0:
+    try:
+        x = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise AnalysisInputError(
+            "values must be numbers.", hint="Pass the observed values as a list of numbers.",
+        ) from err
+    if x.ndim != 1:
+        x = x.ravel()
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise AnalysisInputError(
+            f"values hold {int(bad.sum())} missing or infinite value(s) of {x.size} "
+            f"(first at position {int(np.flatnonzero(bad)[0])}).",
+            value=float(x[bad][0]),
+            hint="Drop the missing values first (e.g. values.dropna()) and report how many "
+            "were left out.",
+        )
+    if x.size < 2:
         return (float("nan"), float("nan"))
     means = np.empty(n_boot)
     # in chunks, to bound memory for large surveys
@@ -196,8 +228,9 @@ def direction_scores(
         One row per direction (index ``direction``) with ``n_items``,
         ``min_items``, ``n`` (respondents with a score), ``n_too_few_items``
         (respondents left out by the minimum-items rule), ``mean``,
-        ``ci_low``, ``ci_high`` (percentile bootstrap interval of the mean),
-        ``sd``, ``median``.
+        ``ci_low``, ``ci_high`` (percentile bootstrap interval of the mean;
+        NaN when ``n`` < 2, as one score gives no interval), ``sd`` (NaN when
+        ``n`` < 2), ``median``.
 
     Notes
     -----

@@ -6,8 +6,10 @@ things: :class:`Segmentation` clusters the priority profiles of
 the number of segments by the silhouette, reports how stable each choice is
 under bootstrap resampling, and names each segment by the directions that set
 it apart.  Helper functions give the tables behind the charts (segment profile
-heatmap) and the breakdowns by member category and size, flagging segments
-smaller than the disclosure threshold.
+heatmap) and the breakdowns by member category and size.  Every table meant
+to be shown passes through :mod:`survey_analysis.disclosure`: a segment smaller
+than the disclosure threshold has its size, share and profile hidden (and so
+has the next smallest segment, so that the total cannot give it away).
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
+from .disclosure import suppress_counts, suppress_group_rows
 from .errors import AnalysisInputError
 
 __all__ = [
     "METHODS",
     "WARD_MAX",
+    "BALANCED_MARGIN",
+    "BALANCED_NAME",
     "Segmentation",
     "segment_profile_table",
     "segment_sizes",
@@ -41,6 +46,14 @@ METHODS = ("kmeans", "ward", "gmm")
 #: Ward's linkage needs memory and time quadratic in n: it is never run on more
 #: respondents than this; the others are assigned to the nearest segment centre.
 WARD_MAX = 5000
+
+#: A segment whose mean exceeds the overall mean by at most this much on every
+#: direction (in profile units; profiles lie in 0-1, or -1..1 when centred) is
+#: not named after a direction but called :data:`BALANCED_NAME`.
+BALANCED_MARGIN = 0.01
+
+#: Name of a segment that is not above the overall mean on any direction.
+BALANCED_NAME = "balanced (no direction above average)"
 
 
 def _as_matrix(X: Any) -> tuple[np.ndarray, pd.Index, list[str]]:
@@ -109,8 +122,10 @@ class Segmentation:
         at most :data:`WARD_MAX` = 5000, as its cost is quadratic), the other
         respondents being assigned to the nearest segment centre
         (Ward) or most probable component (mixture).
-    random_state : int, RandomState or None
-        Seeds every random step (k-means starts, samples, resamples).
+    random_state : int, RandomState or None, default 0
+        Seeds every random step (k-means starts, samples, resamples), so that
+        the same profiles always give the same segments.  ``None`` draws a
+        fresh seed on each fit (results then differ from run to run).
 
     Attributes
     ----------
@@ -152,7 +167,15 @@ class Segmentation:
     mean the most: the top one, plus any other whose excess is at least half
     of the top one's (at most three), in agenda order, followed by their
     names when ``direction_names`` is given, e.g. ``"SD1+SD3 (RDI & products,
-    Competencies)"``.
+    Competencies)"``.  A segment whose largest excess is at most
+    :data:`BALANCED_MARGIN` (0.01 profile units) is above average on no
+    direction and is named :data:`BALANCED_NAME`.  Repeated names get a
+    suffix ``" [2]"``, ``" [3]"``...
+
+    A requested ``n_segments`` larger than the number of distinct profiles
+    cannot be formed and raises :class:`AnalysisInputError`; when
+    ``n_segments`` is None, only the k of ``k_range`` that the distinct
+    profiles allow are tried (``silhouette_`` lists them).
 
     References
     ----------
@@ -175,7 +198,7 @@ class Segmentation:
         sample_size: int = 2000,
         max_exact: int = 20000,
         direction_names: Mapping[str, str] | None = None,
-        random_state: Any = None,
+        random_state: Any = 0,
     ) -> None:
         self.method = method
         self.n_segments = n_segments
@@ -306,7 +329,24 @@ class Segmentation:
         ks = self._check_params(n)
         rng = check_random_state(self.random_state)
         distinct = len(np.unique(values, axis=0)) if n <= 200000 else n
-        ks_ok = [k for k in ks if k <= distinct - (0 if distinct < n else 1)] or [min(ks)]
+        most = distinct - (0 if distinct < n else 1)
+        ks_ok = [k for k in ks if k <= most]
+        if not ks_ok:
+            if self.n_segments is not None:
+                raise AnalysisInputError(
+                    f"n_segments={int(self.n_segments)} segments cannot be formed: the "
+                    f"{n} profiles hold only {distinct} distinct profile(s)",
+                    value=int(self.n_segments),
+                    hint=(f"ask for at most n_segments={most}, or pass n_segments=None to choose it."
+                          if most >= 2 else "segment respondents whose profiles differ."),
+                )
+            raise AnalysisInputError(
+                f"no k in k_range {tuple(self.k_range)!r} can be formed: the {n} profiles hold "
+                f"only {distinct} distinct profile(s)",
+                value=self.k_range,
+                hint=(f"use k_range=(2, {most}): at most {most} segments can be formed."
+                      if most >= 2 else "segment respondents whose profiles differ."),
+            )
 
         sample = None
         if n > self.sample_size:
@@ -384,16 +424,19 @@ class Segmentation:
         for segment, row in centres.iterrows():
             excess = (row - overall).sort_values(ascending=False, kind="stable")
             top = excess.iloc[0]
-            picked = [excess.index[0]]
-            for code, value in excess.iloc[1:3].items():
-                if top > 0 and value > 0 and value >= 0.5 * top:
-                    picked.append(code)
-            # listed in agenda (column) order so that names read the same way
-            picked = [c for c in centres.columns if c in picked]
-            text = "+".join(picked)
-            labels = [lookup[c] for c in picked if c in lookup]
-            if labels and len(labels) == len(picked):
-                text += f" ({', '.join(labels)})"
+            if not top > BALANCED_MARGIN:
+                text = BALANCED_NAME
+            else:
+                picked = [excess.index[0]]
+                for code, value in excess.iloc[1:3].items():
+                    if value > BALANCED_MARGIN and value >= 0.5 * top:
+                        picked.append(code)
+                # listed in agenda (column) order so that names read the same way
+                picked = [c for c in centres.columns if c in picked]
+                text = "+".join(picked)
+                labels = [lookup[c] for c in picked if c in lookup]
+                if labels and len(labels) == len(picked):
+                    text += f" ({', '.join(labels)})"
             used[text] = used.get(text, 0) + 1
             if used[text] > 1:
                 text += f" [{used[text]}]"
@@ -406,16 +449,34 @@ class Segmentation:
         self._check_fitted()
         return pd.Series(self.labels_, index=self.index_, name="segment")
 
-    def summary(self, *, threshold: int = 5) -> pd.DataFrame:
-        """One row per segment: name, size, share, below threshold, profile.
+    def summary(self, *, threshold: int = 5, suppress: bool = True) -> pd.DataFrame:
+        """One row per segment: name, size, share, profile, with small segments hidden.
 
-        Columns ``segment, name, n, share, below_threshold`` then one column per
-        direction (segment mean profile).
+        Parameters
+        ----------
+        threshold : int, default 5
+            Disclosure threshold.
+        suppress : bool, default True
+            Hide small segments (see :func:`segment_sizes`).  False shows
+            every segment (for internal checks only, never for a report).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``segment, name, n, share, below_threshold`` then one
+            column per direction (segment mean profile), then ``suppressed``
+            (when ``suppress``).  For a suppressed segment ``name``, ``n``,
+            ``share``, ``below_threshold`` and the profile are missing: the
+            name is built from the profile, so it would reveal it.
         """
         self._check_fitted()
-        table = segment_sizes(self.segments(), threshold=threshold)
+        table = segment_sizes(self.segments(), threshold=threshold, suppress=False)
         table.insert(1, "name", table["segment"].map(self.segment_names_))
-        return table.merge(self.centres_.reset_index(), on="segment", how="left")
+        table = table.merge(self.centres_.reset_index(), on="segment", how="left")
+        if not suppress:
+            return table
+        hidden = ["name", "share", "below_threshold", *[str(c) for c in self.centres_.columns]]
+        return suppress_group_rows(table, n_column="n", columns=hidden, threshold=threshold)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "labels_"):
@@ -437,28 +498,42 @@ def _check_threshold(threshold: Any) -> int:
     return int(threshold)
 
 
-def segment_sizes(segments: pd.Series, *, threshold: int = 5) -> pd.DataFrame:
-    """Size of each segment, flagging those below the disclosure threshold.
+def segment_sizes(segments: pd.Series, *, threshold: int = 5, suppress: bool = True) -> pd.DataFrame:
+    """Size of each segment, hiding those below the disclosure threshold.
 
     Parameters
     ----------
     segments : Series
         Segment of each respondent.
     threshold : int, default 5
-        Disclosure threshold: segments with fewer respondents are flagged.
+        Disclosure threshold.
+    suppress : bool, default True
+        Apply small-group suppression
+        (:func:`survey_analysis.disclosure.suppress_group_rows`): a segment
+        with fewer than ``threshold`` respondents is hidden, and so is the
+        next smallest segment when only one would be (the total number of
+        respondents being known).  False shows every size (for internal
+        checks only, never for a report).
 
     Returns
     -------
     DataFrame
         Columns ``segment``, ``n``, ``share`` (of all respondents),
-        ``below_threshold`` (bool), one row per segment in segment order.
+        ``below_threshold`` (bool), one row per segment in segment order, then
+        ``suppressed`` (bool, when ``suppress``).  For a suppressed segment
+        ``n``, ``share`` and ``below_threshold`` are missing: which of the
+        hidden segments is the small one is not shown, as that would undo
+        the secondary suppression.
     """
     threshold = _check_threshold(threshold)
     counts = segments.value_counts(sort=False).sort_index()
     table = pd.DataFrame({"segment": counts.index.to_numpy(), "n": counts.to_numpy().astype(int)})
     table["share"] = table["n"] / max(int(table["n"].sum()), 1)
     table["below_threshold"] = table["n"] < threshold
-    return table
+    if not suppress:
+        return table
+    return suppress_group_rows(table, n_column="n", columns=["share", "below_threshold"],
+                               threshold=threshold)
 
 
 def segment_crosstab(
@@ -482,19 +557,19 @@ def segment_crosstab(
     suppress : bool, default True
         Apply small-cell suppression (primary and secondary, see
         :mod:`survey_analysis.disclosure`): suppressed cells are ``<NA>`` and
-        the mask is in ``attrs["suppressed"]``.  False returns every count
-        (for internal checks only, never for a report).
+        ``attrs["suppressed"]`` marks every hidden cell, without saying which
+        ones are below the threshold (that would undo the secondary
+        suppression).  False returns every count (for internal checks only,
+        never for a report).
 
     Returns
     -------
     DataFrame
         Index ``segment`` (plus ``Total``), columns the groups in their
-        category order (plus ``Total``), counts as ``Int64``.
-        ``attrs["below_threshold"]`` lists the ``(segment, group)`` cells with
-        ``0 < n < threshold``.
+        category order (plus ``Total``), counts as ``Int64``.  Only when
+        ``suppress`` is False, ``attrs["below_threshold"]`` lists the
+        ``(segment, group)`` cells with ``0 < n < threshold``.
     """
-    from .disclosure import suppress_counts
-
     threshold = _check_threshold(threshold)
     if not segments.index.equals(groups.index):
         groups = groups.reindex(segments.index)
@@ -510,18 +585,16 @@ def segment_crosstab(
     counts = pd.crosstab(segments.rename("segment"), labels.rename(name))
     counts = counts.reindex(columns=order, fill_value=0).astype("int64")
     counts.columns.name = name
-    small = [
+    if suppress:
+        return suppress_counts(counts, threshold=threshold)
+    table = counts.copy()
+    table["Total"] = table.sum(axis=1)
+    table.loc["Total"] = table.sum(axis=0)
+    table = table.astype("Int64")
+    table.attrs["threshold"] = threshold
+    table.attrs["below_threshold"] = [
         (seg, grp) for seg in counts.index for grp in counts.columns if 0 < counts.at[seg, grp] < threshold
     ]
-    if suppress:
-        table = suppress_counts(counts, threshold=threshold)
-    else:
-        table = counts.copy()
-        table["Total"] = table.sum(axis=1)
-        table.loc["Total"] = table.sum(axis=0)
-        table = table.astype("Int64")
-        table.attrs["threshold"] = threshold
-    table.attrs["below_threshold"] = small
     return table
 
 
@@ -531,6 +604,8 @@ def segment_profile_table(
     *,
     relative: bool = False,
     names: Mapping[int, str] | None = None,
+    threshold: int = 5,
+    suppress: bool = True,
 ) -> pd.DataFrame:
     """The table behind the segment profile heatmap.
 
@@ -545,21 +620,41 @@ def segment_profile_table(
         less) a segment wants a direction than the members overall.
     names : mapping, optional
         Segment -> label used as the index (e.g. ``segment_names_``).
+    threshold : int, default 5
+        Disclosure threshold.
+    suppress : bool, default True
+        Hide the profile of the segments that :func:`segment_sizes` hides
+        (fewer than ``threshold`` respondents, plus the secondary
+        suppression): their row is all NaN and labelled
+        ``"<segment> (suppressed)"`` instead of its name, which is built from
+        the profile.  False shows every profile (for internal checks only,
+        never for a report).
 
     Returns
     -------
     DataFrame
         Index segments (or their names), columns directions, mean profile.
+        ``attrs["suppressed"]`` lists the hidden segments.
     """
+    threshold = _check_threshold(threshold)
     if not segments.index.equals(profiles.index):
         segments = segments.reindex(profiles.index)
     table = profiles.groupby(segments.rename("segment")).mean()
     if relative:
         table = table - profiles.mean()
-    if names is not None:
-        table.index = [names.get(s, str(s)) for s in table.index]
-        table.index.name = "segment"
+    hidden: list[Any] = []
+    if suppress:
+        sizes = segment_sizes(segments.dropna(), threshold=threshold)
+        hidden = [seg for seg, off in zip(sizes["segment"], sizes["suppressed"]) if off]
+        table.loc[table.index.isin(hidden)] = np.nan
+    labels = [
+        f"{s} (suppressed)" if s in hidden else (names.get(s, str(s)) if names is not None else s)
+        for s in table.index
+    ]
+    if hidden or names is not None:
+        table.index = pd.Index(labels, name="segment")
     table.columns.name = "direction"
+    table.attrs["suppressed"] = [int(s) if isinstance(s, (int, np.integer)) else s for s in hidden]
     return table
 
 
@@ -586,10 +681,18 @@ def segments_result(
     dict
         ``method``, ``k``, ``silhouette`` and ``stability`` (lists of
         ``{"k", value}``), ``segments`` (segment, name, n, share,
-        below_threshold, profile per direction), ``breakdowns`` (segment x
-        member category and segment x size counts, small cells suppressed as
-        ``None``), ``respondents`` (respondent id -> segment), ``excluded`` (respondents without a complete profile and
-        so not segmented), ``threshold``.  Every value is JSON-serialisable.
+        below_threshold, profile per direction, suppressed), ``breakdowns``
+        (segment x member category and segment x size counts, small cells
+        suppressed as ``None``), ``respondents`` (respondent id -> segment),
+        ``excluded`` (respondents without a complete profile and so not
+        segmented), ``threshold``.  Every value is JSON-serialisable.
+
+    Notes
+    -----
+    Segments follow the rule of :meth:`Segmentation.summary`: a segment
+    smaller than ``threshold`` (and the next smallest, when it alone would be
+    hidden) has ``name``, ``n``, ``share``, ``below_threshold`` and every
+    profile value ``None`` and ``suppressed`` true.
     """
     from .profiles import priority_profiles
 
@@ -638,11 +741,12 @@ def segments_result(
         "segments": [
             {
                 "segment": int(row["segment"]),
-                "name": str(row["name"]),
-                "n": int(row["n"]),
-                "share": _json_float(row["share"]),
-                "below_threshold": bool(row["below_threshold"]),
-                "profile": {d: _json_float(row[d]) for d in directions},
+                "name": None if pd.isna(row["name"]) else str(row["name"]),
+                "n": None if pd.isna(row["n"]) else int(row["n"]),
+                "share": None if pd.isna(row["share"]) else _json_float(row["share"]),
+                "below_threshold": None if pd.isna(row["below_threshold"]) else bool(row["below_threshold"]),
+                "profile": {d: (None if pd.isna(row[d]) else _json_float(row[d])) for d in directions},
+                "suppressed": bool(row["suppressed"]),
             }
             for _, row in summary.iterrows()
         ],
