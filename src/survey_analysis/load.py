@@ -44,7 +44,7 @@ from .codebook import (
     read_codebook,
 )
 from .errors import CodebookError, EmptyFileError, HeaderProblemError
-from .read import RawTable, read_raw
+from .read import RawTable, column_letter, read_raw
 
 __all__ = [
     "SOURCES",
@@ -154,9 +154,6 @@ _CODE_AND_TEXT = re.compile(r"^(?P<code>[A-Za-z][A-Za-z0-9_]*(\[[A-Za-z0-9_]+\])
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NUMBER_PREFIX = re.compile(r"^\s*(\d{1,2})\s*[.):=-]\s*(.+)$")
 _BRACKET = re.compile(r"^(?P<stem>.*?)\s*\[(?P<sub>[^\[\]]*)\]\s*$", re.S)
-_MULTI_DELIMITERS = ",;\n"
-
-
 # ---- the results ------------------------------------------------------------------------
 
 @dataclass
@@ -507,23 +504,14 @@ def _dedupe_headers(headers: list[str], notes: list[str]) -> list[str]:
     for i, h in enumerate(headers):
         name = h if h else f"(blank header {i + 1})"
         if not h:
-            notes.append(f"Column {_col_letter(i)} has a blank header; named '{name}'.")
+            notes.append(f"Column {column_letter(i)} has a blank header; named '{name}'.")
         seen[name] += 1
         if seen[name] > 1:
             new = f"{name} ({seen[name]})"
-            notes.append(f"Duplicate header '{name}' in column {_col_letter(i)}; named '{new}'.")
+            notes.append(f"Duplicate header '{name}' in column {column_letter(i)}; named '{new}'.")
             name = new
         out.append(name)
     return out
-
-
-def _col_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # ---- answer coding ---------------------------------------------------------------------------
@@ -958,7 +946,8 @@ def _plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Cod
 def _is_tool_extra(norm: str, source: str) -> bool:
     if source == "microsoft_forms" and (norm.startswith("points - ") or norm.startswith("feedback - ")):
         return True
-    if source == "limesurvey" and (norm.endswith("time") and ("grouptime" in norm or norm.endswith("time"))):
+    if source == "limesurvey":
+        # Timing columns: "interviewtime", "groupTime123", "Q1Time" (codes, never spaced text).
         return norm.endswith("time") and " " not in norm
     if source == "qualtrics" and (norm.endswith("_do") or "- display order" in norm):
         return True
@@ -1071,13 +1060,13 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         cb = read_codebook(codebook)
     plans = _plan_columns(headers, field_ids, source, cb, report.notes)
     for plan in plans:
-        report.columns.append({"column": _col_letter(plan.index), "header": plan.header, "role": plan.role,
+        report.columns.append({"column": column_letter(plan.index), "header": plan.header, "role": plan.role,
                                "question": plan.question, "option": plan.option, "match": plan.how})
         if plan.how.startswith("fuzzy"):
             report.notes.append(f"Column '{plan.header}' matched question {plan.question} by similar wording "
                                 f"{plan.how.split(' ', 1)[1]}; check it is the same question.")
     # Cell problems in identifying columns must not carry the identifying value.
-    withheld = {_col_letter(p.index) for p in plans if p.role == "identifier"}
+    withheld = {column_letter(p.index) for p in plans if p.role == "identifier"}
     for problem in report.problems:
         letter = str(problem.get("column") or "").split(" ", 1)[0]
         if problem.get("question") is None and letter in withheld:

@@ -21,6 +21,7 @@ from ._analysis_options import (
     check_frame,
     check_int,
     check_probability,
+    check_scale_points,
     numeric_items,
     resolve_weights,
 )
@@ -112,18 +113,7 @@ def _levels_for(data: pd.DataFrame, items: Sequence[Hashable], scale_points: Any
 def _coded(data: pd.DataFrame, items: Sequence[Hashable], points: Mapping[Hashable, int]
            ) -> pd.DataFrame:
     values = numeric_items(data, items)
-    for item in items:
-        col = values[item]
-        k = points[item]
-        outside = col.notna() & ((col < 1) | (col > k) | (col != np.round(col)))
-        if outside.any():
-            where = outside.idxmax()
-            raise AnalysisInputError(
-                f"item {item!r} holds a value outside the answer levels 1..{k}.",
-                column=str(item),
-                value=col.loc[where],
-                hint="Check scale_points= and the coding of the answers.",
-            )
+    check_scale_points(values, points, items)
     return values
 
 
