@@ -10,9 +10,9 @@ in its own subprocess so that peak memory is per measurement:
     lists;
 (b) ``pandas.read_excel(path, engine="openpyxl")``;
 (c) ``survey_analysis.load_responses(path, "data/codebook.yml")`` when the
-    loader exists, otherwise ``survey_analysis.read.read_raw`` (said so in the
+    loader exists, otherwise ``survey_analysis.read_raw`` (said so in the
     output);
-(d) ``survey_analysis.read.read_raw`` alone.
+(d) ``survey_analysis.read_raw`` alone.
 
 It prints the wall time of each (best of ``--repeat`` runs; openpyxl runs
 once), the peak resident memory of each subprocess, and the ratios (c)/(a)
@@ -197,7 +197,7 @@ elif kind == 'load_responses':
         survey = survey_analysis.load_responses(path, codebook)
         return survey.responses.shape
 else:
-    from survey_analysis.read import read_raw
+    from survey_analysis import read_raw
     def run():
         raw = read_raw(path)
         return len(raw.rows), len(raw.rows[0])

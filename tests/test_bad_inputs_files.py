@@ -31,8 +31,8 @@ from filebuilders import (
     write_xlsx,
     write_zip_bomb,
 )
-from survey_analysis import _container
-from survey_analysis import read as read_module
+from survey_analysis.readers import files as files_module
+from survey_analysis.readers import inflate, limits, xlsx_scan
 from survey_analysis.errors import (
     EmptyFileError,
     EncodingProblemError,
@@ -43,7 +43,7 @@ from survey_analysis.errors import (
     UnsafeFileError,
     WrongFormatError,
 )
-from survey_analysis.read import read_raw
+from survey_analysis.readers import column_letter, read_raw
 
 
 def _assert_names_file_and_hint(error: SurveyError, path: Path) -> str:
@@ -77,7 +77,7 @@ def test_case01_ratio_limit_and_entry_count(tmp_path, monkeypatch):
     with pytest.raises(UnsafeFileError, match="compressed .* times"):
         read_raw(bomb)
     # Too many entries: lower the limit rather than write 10,000 entries.
-    monkeypatch.setattr(_container, "MAX_ZIP_ENTRIES", 50)
+    monkeypatch.setattr(limits, "MAX_ZIP_ENTRIES", 50)
     many = write_many_entries_zip(tmp_path / "many.xlsx", entries=60)
     start = time.perf_counter()
     with pytest.raises(UnsafeFileError, match="entries") as caught:
@@ -203,7 +203,7 @@ def test_case01_reference_with_blanks_around_equals_is_measured(tmp_path):
 def test_case01_cells_without_references_behind_numbered_rows_are_counted(tmp_path, monkeypatch):
     """Row numbers are references too, but they do not place cells: a row of
     reference-less cells among many numbered rows still widens the block."""
-    monkeypatch.setattr(_container, "MAX_SHEET_CELLS", 10_000)
+    monkeypatch.setattr(limits, "MAX_SHEET_CELLS", 10_000)
     good = write_survey_xlsx(tmp_path / "good.xlsx")
     wide_row = '<row r="1">' + "<c><v>1</v></c>" * 300 + "</row>"
     numbered = "".join(f'<row r="{i}"/>' for i in range(2, 400))
@@ -225,13 +225,13 @@ def test_case01_extent_matches_a_direct_count(tmp_path):
         columns = sorted(rng.sample(range(1, 800), 5))
         refs.append((row, max(columns)))
         cells.append(f'<row r="{row}">' + "".join(
-            f'<c r="{read_module.column_letter(c - 1)}{row}" t="n"><v>{c}</v></c>' for c in columns) + "</row>")
+            f'<c r="{column_letter(c - 1)}{row}" t="n"><v>{c}</v></c>' for c in columns) + "</row>")
     sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
              + "".join(cells) + "</sheetData></worksheet>").encode()
     path = replace_zip_part(write_survey_xlsx(tmp_path / "good.xlsx"), tmp_path / "scattered.xlsx",
                             "xl/worksheets/sheet1.xml", sheet)
     with zipfile.ZipFile(path) as archive:
-        scan = _container.scan_sheet_extent(path, archive, "xl/worksheets/sheet1.xml", b"worksheet")
+        scan = xlsx_scan.scan_sheet_extent(path, archive, "xl/worksheets/sheet1.xml", b"worksheet")
     assert scan.max_row == max(r for r, _ in refs)
     assert scan.max_column == max(c for _, c in refs)
 
@@ -246,7 +246,7 @@ def test_case01_faster_inflater_reads_the_same_rows(tmp_path, monkeypatch):
         for name, content in parts.items():
             archive.writestr(name, content)
     expected = {p: read_raw(p) for p in (good, stored)}
-    monkeypatch.setattr(_container, "_fast_zlib", None)
+    monkeypatch.setattr(inflate, "fast_zlib", None)
     for path, raw in expected.items():
         again = read_raw(path)
         assert again.rows == raw.rows and again.rows[0] == SURVEY_HEADER
@@ -257,13 +257,13 @@ def test_case01_faster_inflater_reads_the_same_rows(tmp_path, monkeypatch):
 def test_case01_damaged_sheet_data_is_refused(tmp_path, monkeypatch, fast):
     """A worksheet entry whose bytes were damaged past its first 64 KiB (bad CRC) is refused."""
     if not fast:
-        monkeypatch.setattr(_container, "_fast_zlib", None)
+        monkeypatch.setattr(inflate, "fast_zlib", None)
     rows = [SURVEY_HEADER] + [list(SURVEY_ROWS[i % len(SURVEY_ROWS)]) for i in range(3000)]
     rows[-1][1] = "last-respondent@example.org"
     good = write_xlsx(tmp_path / "good.xlsx", {"Form Responses 1": rows})
     with zipfile.ZipFile(good) as archive:
         parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
-    assert len(parts["xl/worksheets/sheet1.xml"]) > 2 * _container.PROLOG_SCAN_BYTES
+    assert len(parts["xl/worksheets/sheet1.xml"]) > 2 * limits.PROLOG_SCAN_BYTES
     assert b"last-respondent" in parts["xl/worksheets/sheet1.xml"]
     damaged = tmp_path / "damaged.xlsx"
     with zipfile.ZipFile(damaged, "w", zipfile.ZIP_STORED) as archive:
@@ -449,7 +449,7 @@ def test_case05_missing_file_directory_unreadable_unknown_sheet(tmp_path, monkey
         def refuse(*args, **kwargs):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(read_module, "open", refuse, raising=False)
+        monkeypatch.setattr(files_module, "open", refuse, raising=False)
     else:
         locked.chmod(0)
     try:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import survey_analysis as sa
 from survey_analysis.errors import AnalysisInputError
 from survey_analysis.evidence import (
     direction_evidence,
@@ -221,17 +222,15 @@ def test_group_differences_cover_each_role(survey_and_raw):
 
 
 def test_evidence_command_text_and_json(survey_and_raw, monkeypatch):
-    import sys
-    import types
-
     calls = []
 
     def fake_load(path, codebook=None, *, sheet=None):
         calls.append((path, codebook, sheet))
         return survey_and_raw[0]
 
-    monkeypatch.setitem(sys.modules, "survey_analysis.load",
-                        types.SimpleNamespace(load_responses=fake_load))
+    import survey_analysis.survey
+
+    monkeypatch.setattr(survey_analysis.survey, "load_responses", fake_load)
     doc = json.loads(evidence_command("export.xlsx", codebook="cb.yml", as_json=True))
     assert calls[0] == ("export.xlsx", "cb.yml", None)
     assert doc["n_respondents"] == 150 and doc["coverage"] == "unknown"
@@ -253,8 +252,7 @@ def test_bundled_sample_recovers_the_planted_order():
     sample = PROJECT / "data" / "sample" / "google_forms.xlsx"
     if not sample.exists():
         pytest.skip("the bundled sample (data/sample/google_forms.xlsx) is not there yet")
-    load = pytest.importorskip("survey_analysis.load")
-    survey = load.load_responses(sample, PROJECT / "data" / "codebook.yml")
+    survey = sa.load_responses(sample, PROJECT / "data" / "codebook.yml")
     out = direction_evidence(survey, n_boot=500, random_state=0)
     assert list(out["support"].sort_values(ascending=False).index) == [
         "SD1", "SD3", "SD2", "SD5", "SD4"]

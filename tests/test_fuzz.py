@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from filebuilders import SURVEY_HEADER, SURVEY_ROWS, csv_text, xlsx_bytes
 from survey_analysis.errors import SurveyError
-from survey_analysis.read import RawTable, read_raw
+from survey_analysis.readers import RawTable, read_raw
 
 _ALLOWED_TYPES = (str, int, float, bool, dt.datetime, dt.date, dt.time, type(None))
 _SETTINGS = settings(

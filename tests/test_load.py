@@ -476,7 +476,7 @@ def test_rankings_match_what_the_generator_planted(both):
 
 def test_whole_sheet_and_per_column_coding_agree(monkeypatch):
     """Large exports code all columns from one pass over the sheet; the result must not change."""
-    from survey_analysis import load as load_module
+    from survey_analysis.survey import load as load_module
 
     path = SAMPLE / "google_forms.xlsx"
     monkeypatch.setattr(load_module, "_SHEET_FACTORIZE_MIN_CELLS", 10**12)

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from filebuilders import SURVEY_HEADER, SURVEY_ROWS, csv_text, write_ods, write_xls, write_xlsx
 from survey_analysis.errors import SheetNotFoundError
-from survey_analysis.read import RawTable, column_letter, read_raw
+from survey_analysis.readers import RawTable, column_letter, read_raw
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -352,10 +352,10 @@ def test_formulas_without_values_found_either_way(tmp_path, monkeypatch, pending
     """Pieces with formulas are examined while the sheet is parsed, or at once past a memory budget."""
     from filebuilders import replace_zip_part
 
-    from survey_analysis import _container
+    from survey_analysis.readers import limits
 
     if pending_bytes is not None:
-        monkeypatch.setattr(_container, "PENDING_BYTES", pending_bytes)
+        monkeypatch.setattr(limits, "PENDING_BYTES", pending_bytes)
     good = write_xlsx(tmp_path / "good.xlsx", {"Form Responses 1": [SURVEY_HEADER, *SURVEY_ROWS]})
     rows = ['<row r="1"><c r="A1" t="inlineStr"><is><t>Value</t></is></c>'
             '<c r="B1" t="inlineStr"><is><t>Double</t></is></c></row>']

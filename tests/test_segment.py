@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+import survey_analysis as sa
 from survey_analysis.codebook import fold_diacritics, read_codebook
 from survey_analysis.errors import AnalysisInputError
 from survey_analysis.segment import (
@@ -307,11 +308,10 @@ def test_recovers_planted_segments_of_generated_sample():
 def test_recovers_planted_segments_of_bundled_sample_files():
     if not (SAMPLE / "truth.csv").is_file():
         pytest.skip("data/sample/ is absent")
-    load = pytest.importorskip("survey_analysis.load")
     truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str)
     truth = truth[truth["status"] == "kept"].set_index("respondent_id")["segment"]
     for export in ("google_forms.xlsx", "microsoft_forms.xlsx"):
-        survey = load.load_responses(SAMPLE / export, ROOT / "data" / "codebook.yml")
+        survey = sa.load_responses(SAMPLE / export, ROOT / "data" / "codebook.yml")
         result = segments_result(survey, random_state=0, n_bootstrap=10)
         assert result["k"] == 3
         found = pd.Series(result["respondents"])

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
+import survey_analysis as sa
 from survey_analysis.errors import (
     AnalysisInputError,
     CodebookError,
@@ -619,10 +620,9 @@ def test_bundled_sample_texts_through_the_loader():
     sample = ROOT / "data" / "sample"
     if not (sample / "truth.csv").is_file():
         pytest.skip("data/sample/ is absent")
-    load = pytest.importorskip("survey_analysis.load")
     truth = pd.read_csv(sample / "truth.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["status"] == "kept"].set_index("respondent_id")
-    survey = load.load_responses(sample / "google_forms.xlsx", ROOT / "data" / "codebook.yml")
+    survey = sa.load_responses(sample / "google_forms.xlsx", ROOT / "data" / "codebook.yml")
     texts, expected = [], []
     for qid in ("G1", "G2"):
         answers = survey.responses[qid]

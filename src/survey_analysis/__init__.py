@@ -2,9 +2,9 @@
 
 The package is a one-way pipeline, one module per stage:
 
-read      -> :mod:`survey_analysis.read`      raw rows out of any export, safely
+read      -> :mod:`survey_analysis.readers`   raw rows out of any export, safely (a package)
 codebook  -> :mod:`survey_analysis.codebook`  what each question is (YAML)
-validate  -> :mod:`survey_analysis.load`      the questionnaire model; every row accounted for
+validate  -> :mod:`survey_analysis.survey`    the questionnaire model; every row accounted for (a package)
 score     -> summary, scores, consensus, ranking, reliability, groups, coverage, disclosure, evidence
 segment   -> profiles, segment, text          segments of members; free text mapped to directions
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
@@ -23,8 +23,8 @@ from typing import Any
 from .codebook import Codebook, Direction, Question, fold_diacritics, normalise_text, read_codebook
 from .errors import *  # noqa: F401,F403  (the exception family is public API)
 from .errors import __all__ as _error_names
-from .load import LoadReport, Survey, detect_source, draft_codebook, load_responses, mask_contacts
-from .read import RawTable, read_raw
+from .readers import RawTable, read_raw
+from .survey import LoadReport, Survey, detect_source, draft_codebook, load_responses, mask_contacts
 
 __version__ = "0.1.0"
 

@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from .errors import FileProblemError, SurveyError
 
@@ -107,7 +107,7 @@ def _print_table(frame) -> None:
 
 
 def _cmd_inspect(args) -> int:
-    from .load import load_responses
+    from .survey import load_responses
 
     survey = load_responses(args.file, args.codebook, sheet=args.sheet)
     if args.json:
@@ -135,7 +135,7 @@ def _cmd_inspect(args) -> int:
 def _cmd_codebook(args) -> int:
     import yaml
 
-    from .load import draft_codebook
+    from .survey import draft_codebook
 
     cb = draft_codebook(args.file, sheet=args.sheet)
     text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
@@ -161,7 +161,7 @@ def _cmd_evidence(args) -> int:
 
 
 def _cmd_segments(args) -> int:
-    from .load import load_responses
+    from .survey import load_responses
     from .segment import segments_result
 
     survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
@@ -185,7 +185,8 @@ def _cmd_map_text(args) -> int:
     from .text import map_text_result, read_text_column
 
     from .errors import HeaderProblemError
-    from .load import _IDENTIFYING_HEADER, load_responses
+    from .survey import load_responses
+    from .survey.privacy import IDENTIFYING_HEADER
 
     codebook = read_codebook(args.codebook)
     if args.column is None:
@@ -210,7 +211,7 @@ def _cmd_map_text(args) -> int:
                 hint="name the column of free text with --column NAME.")
         texts = pd.concat(parts)
     else:
-        if _IDENTIFYING_HEADER.search(normalise_text(args.column)):
+        if IDENTIFYING_HEADER.search(normalise_text(args.column)):
             raise HeaderProblemError(
                 "this column looks like it identifies people or organisations, not like proposals",
                 path=args.input, column=args.column, hint="name the column holding the members' proposals.")

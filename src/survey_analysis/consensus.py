@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis_options import (
+from .arguments import (
     bad_option,
     check_columns,
     check_directions,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis_options import (
+from .arguments import (
     bad_option,
     check_column,
     check_frame,

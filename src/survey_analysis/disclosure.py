@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from ._analysis_options import bad_option, check_column, check_frame, check_int
+from .arguments import bad_option, check_column, check_frame, check_int
 from .errors import AnalysisInputError
 
 __all__ = [

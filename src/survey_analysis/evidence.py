@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis_options import bad_option, check_int, check_probability, check_random_state
+from .arguments import bad_option, check_int, check_probability, check_random_state
 from .consensus import direction_consensus
 from .coverage import rake_weights, read_register, register_margins, response_rates
 from .disclosure import DEFAULT_THRESHOLD
@@ -54,7 +54,7 @@ class _Parts:
                 raise AnalysisInputError(
                     f"the survey object has no {attr!r}.",
                     value=type(survey).__name__,
-                    hint="Pass the result of survey_analysis.load.load_responses().",
+                    hint="Pass the result of survey_analysis.load_responses().",
                 )
         self.survey = survey
         cb = survey.codebook
@@ -376,12 +376,12 @@ def evidence_command(
 ) -> str:
     """Text printed by ``survey-analysis evidence FILE [--codebook CB] [--json]``.
 
-    Loads the export with :func:`survey_analysis.load.load_responses`, builds
+    Loads the export with :func:`survey_analysis.load_responses`, builds
     :func:`direction_evidence` and returns either a JSON document
     (``{"file", "n_respondents", "coverage", "directions": [records]}``) or a
     plain-text table.
     """
-    from .load import load_responses  # the earlier stage; imported when used
+    from .survey import load_responses  # the earlier stage; imported when used
 
     survey = load_responses(path, codebook, sheet=sheet)
     table = direction_evidence(survey, register=register, random_state=random_state)

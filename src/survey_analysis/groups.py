@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._analysis_options import (
+from .arguments import (
     bad_option,
     check_choice,
     check_column,

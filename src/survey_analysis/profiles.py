@@ -261,7 +261,7 @@ def priority_profiles(
     Parameters
     ----------
     survey : Survey
-        A loaded survey (``survey_analysis.load.load_responses``): its
+        A loaded survey (``survey_analysis.load_responses``): its
         ``numeric()`` likert items, its ``codebook`` (direction, scale and
         ``reverse`` of each item) and its ranking columns ``D[SD1]``...
     weights : mapping, optional
@@ -286,7 +286,7 @@ def priority_profiles(
 
     Examples
     --------
-    >>> from survey_analysis.load import load_responses       # doctest: +SKIP
+    >>> from survey_analysis import load_responses       # doctest: +SKIP
     >>> survey = load_responses("data/sample/google_forms.xlsx")  # doctest: +SKIP
     >>> priority_profiles(survey).round(2).head()             # doctest: +SKIP
     """

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._analysis_options import (
+from .arguments import (
     check_choice,
     check_columns,
     check_directions,

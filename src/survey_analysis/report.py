@@ -117,7 +117,7 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     # Check the input once, before any kernel starts: a bad file or a codebook without
     # directions gets its own clear message rather than a failing notebook cell.
     from .codebook import DEFAULT_CODEBOOK
-    from .load import load_responses
+    from .survey import load_responses
 
     survey = load_responses(input_path, codebook if codebook is not None else DEFAULT_CODEBOOK)
     if not any(survey.items_by_direction().values()):

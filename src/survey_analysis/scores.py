@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis_options import (
+from .arguments import (
     check_directions,
     check_frame,
     check_int,

@@ -1239,7 +1239,7 @@ def read_text_column(path: str | Path, column: str | None = None, *, sheet: str 
     """Read one column of free-text answers from any CSV or spreadsheet.
 
     The file is read with the project's safe reader
-    (:func:`survey_analysis.read.read_raw`: format from the content, zip bombs
+    (:func:`survey_analysis.read_raw`: format from the content, zip bombs
     and XML attacks refused, encodings detected, the responses sheet chosen);
     its first row is taken as the header.
 
@@ -1270,7 +1270,7 @@ def read_text_column(path: str | Path, column: str | None = None, *, sheet: str 
         lists the columns available), or ``column`` is None and no single text
         column stands out.
     """
-    from .read import read_raw
+    from .readers import read_raw
 
     raw = read_raw(path, sheet=sheet)
     where = {"path": raw.path, "sheet": raw.sheet}

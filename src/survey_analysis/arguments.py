@@ -1,4 +1,4 @@
-"""Shared checks for the options of the scoring functions.
+"""Checks of the arguments of the analysis functions, shared by every scoring module.
 
 Every analysis function validates its keyword options here, once, at its
 boundary, so that a wrong option always raises :class:`AnalysisInputError`

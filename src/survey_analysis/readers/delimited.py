@@ -1,0 +1,330 @@
+"""Reading delimited text exports (CSV, TSV): decoding, separators, ragged records.
+
+Text is decoded strictly: a byte order mark decides, else UTF-8, else the
+Windows/ISO codepage that gives the most plausible Romanian and Western
+European letters; never a replacement character.  The separator is sniffed
+among comma, semicolon and tab (or taken from a ``sep=`` line).  Records
+with missing or extra fields are padded or kept whole, and listed; a quoted
+field that never closes is refused with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import itertools
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ..errors import EmptyFileError, EncodingProblemError, WrongFormatError
+from . import limits
+from .files import SPREADSHEET_SUFFIXES, read_bytes
+from .table import RawTable, column_letter, finish_table, note_replacement_characters
+
+
+_EMPTY_CSV_HINT = "Export the responses again; the file holds no rows."
+
+
+
+_ROMANIAN = set("ăâîșțşţĂÂÎȘȚŞŢ")
+_WESTERN = set("àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŸŒ")
+_EXPECTED_LETTERS = _ROMANIAN | _WESTERN
+_FALLBACK_CODECS = ("cp1250", "cp1252", "iso8859_16")
+_CODEC_NAMES = {"cp1250": "Windows-1250", "cp1252": "Windows-1252", "iso8859_16": "ISO-8859-16",
+                "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with byte order mark", "utf-16": "UTF-16"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _codepage_score(text: str) -> int:
+    score = 0
+    for match in _NON_ASCII.finditer(text):
+        char = match.group()
+        if char in _EXPECTED_LETTERS:
+            score += 2
+        elif char.isalpha():
+            score -= 1
+        else:
+            i = match.start()
+            before = text[i - 1] if i else " "
+            after = text[i + 1] if i + 1 < len(text) else " "
+            if before.isalpha() and after.isalpha():
+                score -= 2
+    return score
+
+
+def _decode(path: Path, data: bytes, suffix_is_spreadsheet: bool) -> tuple[str, str, list[str]]:
+    notes: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", notes
+        except UnicodeDecodeError as exc:
+            _encoding_error(path, data, exc.start + 3, "it starts with a UTF-8 byte order mark but is not valid UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            _encoding_error(path, data, exc.start, "it starts with a UTF-16 byte order mark but is not valid UTF-16")
+        return text, "utf-16", notes
+    sample = data[:4096]
+    if b"\x00" in sample:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > len(sample) // 4 and even == 0 or even > len(sample) // 4 and odd == 0:
+            codec = "utf-16-le" if odd > even else "utf-16-be"
+            try:
+                text = data.decode(codec)
+                notes.append(f"The text is UTF-16 without a byte order mark ({codec}).")
+                return text, codec, notes
+            except UnicodeDecodeError:
+                pass
+        raise _not_text(path, suffix_is_spreadsheet)
+    try:
+        return data.decode("utf-8"), "utf-8", notes
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    scored = []
+    for order, codec in enumerate(_FALLBACK_CODECS):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            continue
+        scored.append((_codepage_score(text), -order, codec, text))
+    if not scored:
+        if suffix_is_spreadsheet:
+            raise _not_text(path, True)
+        _encoding_error(path, data, first_bad,
+                        "it is not UTF-8, and Windows-1250, Windows-1252 and ISO-8859-16 all give control "
+                        "characters or undefined bytes")
+    scored.sort(reverse=True)
+    score, _, codec, text = scored[0]
+    tried = ", ".join(_CODEC_NAMES[c] for _, _, c, _ in scored)
+    notes.append(
+        f"The text is not valid UTF-8 (first at byte {first_bad}); decoded as {_CODEC_NAMES[codec]}, "
+        f"which of the codepages that fit ({tried}) gives the most Romanian and Western European letters."
+    )
+    return text, codec, notes
+
+
+def _encoding_error(path: Path, data: bytes, offset: int, why: str):
+    line = data.count(b"\n", 0, offset) + 1
+    snippet = data[max(offset - 20, 0):offset + 20]
+    raise EncodingProblemError(
+        f"the text cannot be decoded: {why} (byte offset {offset}, line {line}, bytes {snippet!r})",
+        path=path, row=line, value=data[offset:offset + 4],
+        hint="Open the file in a spreadsheet program or text editor and save it as 'CSV UTF-8', "
+        "or export it again from the survey tool choosing UTF-8.",
+    )
+
+
+def _not_text(path: Path, suffix_is_spreadsheet: bool) -> WrongFormatError:
+    if suffix_is_spreadsheet:
+        return WrongFormatError(
+            f"the file is named '{path.suffix}' but is neither a workbook (no zip or Excel 97-2003 "
+            "signature) nor a text export",
+            path=path,
+            hint="The file may be damaged or something else renamed; export the responses again as .xlsx or .csv.",
+        )
+    return WrongFormatError(
+        "the file is binary, not a text (CSV/TSV) export nor a workbook",
+        path=path,
+        hint="Export the responses again as .xlsx or .csv.",
+    )
+
+
+_MARKUP = re.compile(r"\A\s*<(?:!doctype\s+html|html|table|\?xml)", re.I)
+
+
+def _sniff_delimiter(text: str, suffix: str) -> tuple[str, str]:
+    """Pick the field separator among comma, semicolon and tab.
+
+    Each candidate splits the first 64 KiB into records; candidates that give
+    one field per record, or leave a quoted field open at the end of an
+    untruncated sample, are out.  The rest are ranked by the share of records
+    that have the most common number of fields, then by that number, then in
+    the order comma, semicolon, tab (tab first for a .tsv name).
+    """
+    sample = text[:65536]
+    truncated = len(text) > len(sample)
+    best: tuple[tuple, str] | None = None
+    order = ("\t", ",", ";") if suffix == ".tsv" else (",", ";", "\t")
+    for rank, delimiter in enumerate(order):
+        try:
+            records = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+        except csv.Error:
+            continue
+        if truncated and len(records) > 1:
+            records = records[:-1]
+        elif not truncated and records:
+            try:
+                for _ in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=True):
+                    pass
+            except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    continue
+        counts = [len(r) for r in records if r][:100]
+        if not counts:
+            continue
+        mode, frequency = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        key = (round(frequency / len(counts), 2), mode, -rank)
+        if best is None or key > best[0]:
+            best = (key, delimiter)
+    if best is None:
+        return ",", "Every line has one field only; read as a single column."
+    delimiter = best[1]
+    name = {",": "comma", ";": "semicolon", "\t": "tab"}[delimiter]
+    return delimiter, f"Fields are separated by {name} ('{delimiter.encode('unicode_escape').decode()}')."
+
+
+def read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
+    suffix = path.suffix.lower()
+    data = read_bytes(path, size, limits.MAX_TEXT_BYTES, "the text file")
+    text, encoding, notes = _decode(path, data, suffix in SPREADSHEET_SUFFIXES)
+    if text.endswith("\x1a"):  # DOS end-of-file marker
+        text = text.rstrip("\x1a")
+    if _MARKUP.match(text[:2048]):
+        what = "an XML file (perhaps an Excel 2003 XML spreadsheet)" if text.lstrip()[:5] == "<?xml" \
+            else "an HTML page (some tools save HTML tables with a spreadsheet name)"
+        raise WrongFormatError(
+            f"this is {what}, not a workbook or a CSV export",
+            path=path,
+            hint="Open it in Excel or LibreOffice and save it as .xlsx, or export the responses again as .xlsx or .csv.",
+        )
+    first_line = 1
+    delimiter_note = None
+    directive = re.match(r"sep=(.)\r?\n", text[:8])
+    if directive:
+        delimiter = directive.group(1)
+        text = text[directive.end():]
+        first_line = 2
+        delimiter_note = f"The first line 'sep={delimiter}' sets the field separator; it is not data."
+    else:
+        delimiter, delimiter_note = _sniff_delimiter(text, suffix)
+    notes.append(f"Text encoding: {_CODEC_NAMES.get(encoding, encoding)}.")
+    notes.append(delimiter_note)
+    if sheet is not None:
+        notes.append(f"A text file has no sheets; sheet={sheet!r} was ignored.")
+
+    rows: list[list[Any]] = []
+    row_numbers: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    consumed = 0
+    collecting = gc.isenabled()
+    gc.disable()  # many small lists that cannot form cycles; see _convert
+    try:
+        for record in reader:
+            row_numbers.append(first_line + consumed)
+            consumed = reader.line_num
+            rows.append([None if v == "" else v for v in record])
+    except csv.Error as exc:
+        line = first_line + consumed
+        detail = str(exc)
+        message = f"the text cannot be split into fields from line {line} on ({detail})"
+        if "field larger than field limit" in detail:
+            message = (f"a quoted field that starts on or after line {line} never ends (an opening double "
+                       "quote without its closing quote), so the rest of the file would be one cell")
+        raise WrongFormatError(
+            message, path=path, row=line,
+            hint="Open the file in a text editor at that line and close or remove the stray double quote, "
+            "or export the responses again.",
+        ) from None
+    finally:
+        if collecting:
+            gc.enable()
+    if rows:
+        _check_last_record_closed(path, text, delimiter, row_numbers[-1] - first_line + 1, consumed,
+                                  row_numbers[-1])
+    if not rows or not any(row.count(None) != len(row) for row in rows):
+        raise EmptyFileError("the text file holds no values", path=path, hint=_EMPTY_CSV_HINT)
+    raw = RawTable(path=path, format="tsv" if delimiter == "\t" else "csv", sheet=None, sheets=[],
+                   rows=rows, row_numbers=row_numbers, encoding=encoding, delimiter=delimiter, notes=notes)
+    _even_out_fields(raw)
+    if "\ufffd" in text:
+        note_replacement_characters(raw)
+    finish_table(raw)
+    return raw
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _check_last_record_closed(path: Path, text: str, delimiter: str, start_in_text: int,
+                              lines_in_text: int, line: int) -> None:
+    """Refuse a file whose last record is a quoted field that never closes.
+
+    The csv module, when not strict, silently makes everything after an
+    unmatched opening quote one cell; such a quote always ends up in the last
+    record, so only a last record spanning several lines is parsed again,
+    strictly.
+    """
+    if lines_in_text <= start_in_text:
+        return
+    offset = 0
+    if start_in_text > 1:
+        found = next(itertools.islice(_LINE_BREAK.finditer(text), start_in_text - 2, None), None)
+        if found is None:
+            return
+        offset = found.end()
+    try:
+        for _ in csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise WrongFormatError(
+                f"a quoted field that starts on line {line} never ends (an opening double quote without "
+                "its closing quote), so the rest of the file would be one cell",
+                path=path, row=line,
+                hint="Open the file in a text editor at that line and close or remove the stray double "
+                "quote, or export the responses again.",
+            ) from None
+
+
+def _even_out_fields(raw: RawTable) -> None:
+    """Pad short records and record both short and long ones as problems."""
+    lengths = Counter(len(row) for row in raw.rows if row)
+    if not lengths:
+        return
+    expected = lengths.most_common(1)[0][0]
+    header = next((row for row in raw.rows if row.count(None) != len(row)), [])
+    short = long = 0
+    for row, line in zip(raw.rows, raw.row_numbers):
+        n = len(row)
+        if n == 0 or n == expected or row.count(None) == n:
+            continue  # a blank line or a record of empty fields is a blank row, not a short one
+        if n < expected:
+            short += 1
+            columns = f"{column_letter(n)}-{column_letter(expected - 1)}" if expected - n > 1 else column_letter(n)
+            raw.problems.append({
+                "kind": "missing_fields", "sheet": None, "row": line, "column": columns, "value": None,
+                "message": (f"line {line} has {n} field(s) where most records have {expected}; the missing "
+                            f"{expected - n} (columns {columns}) were left empty. Check that the record was "
+                            "not split or cut short."),
+            })
+        else:
+            extra = row[expected:]
+            if all(v is None for v in extra):
+                continue
+            long += 1
+            columns = f"{column_letter(expected)}-{column_letter(n - 1)}"
+            raw.problems.append({
+                "kind": "extra_fields", "sheet": None, "row": line, "column": columns,
+                "value": [v for v in extra if v is not None],
+                "message": (f"line {line} has {n} fields where most records have {expected} (header: "
+                            f"{len([h for h in header if h is not None])} named); the extra values were kept "
+                            f"in columns {columns}. A separator inside an unquoted answer usually causes this."),
+            })
+    width = max(len(row) for row in raw.rows)
+    for row in raw.rows:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    if short or long:
+        raw.notes.append(
+            f"{short} record(s) with missing fields were padded with empty cells and {long} record(s) "
+            "with extra fields were kept whole (listed in problems)."
+        )

@@ -1,0 +1,434 @@
+"""Reading workbooks (xlsx, xlsm, xlsb, ods, xls) once they have passed the safety checks.
+
+The value reader is python-calamine.  Before it opens a file, the container
+checks (:mod:`.zipcheck`, :mod:`.ole2`) and the per-sheet guard
+(:class:`.guard.SheetGuard`) have refused anything that could exhaust memory.
+This module turns calamine's values into plain Python rows, fills merged
+ranges, records the cells calamine shows as blank although the file holds
+something (error values, formulas never calculated) and notes the 1904 date
+system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import io
+import re
+import struct
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from ..errors import (
+    EmptyFileError,
+    EncryptedFileError,
+    FileProblemError,
+    SheetNotFoundError,
+    SurveyError,
+    UnsafeFileError,
+    WrongFormatError,
+)
+from . import limits
+from .files import read_bytes
+from .guard import SheetGuard
+from .ods_scan import ods_extents, scan_ods_errors
+from .ole2 import OleFile, scan_xls
+from .sheets import choose_sheet, enum_name, has_data, is_worksheet, resolve_sheet, sheet_state
+from .table import CellProblem, RawTable, column_label, column_letter, finish_table, note_replacement_characters
+from .zipcheck import inspect_zip, xlsx_layout
+
+
+_ERROR_LITERALS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                   "#GETTING_DATA", "#SPILL!", "#CALC!"}
+
+
+
+
+def damaged_workbook(path: Path, detail: str) -> WrongFormatError:
+    return WrongFormatError(
+        f"the workbook is damaged or truncated and cannot be read ({detail})",
+        path=path,
+        hint="The file was probably cut short by an interrupted download or copy. "
+        "Download or export it again; if it opens in Excel or LibreOffice, save it again as .xlsx.",
+    )
+
+
+def read_zip(path: Path, sheet: str | int | None) -> RawTable:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise WrongFormatError(
+            f"the file starts like a zip container (.xlsx/.ods) but is damaged or truncated ({exc})",
+            path=path,
+            hint="The download or copy was probably cut short. Download or export it again.",
+        ) from None
+    except (OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise damaged_workbook(path, str(exc)) from None
+    with archive:
+        summary = inspect_zip(path, archive)
+        layout: dict[str, str] = {}
+        date1904 = False
+        if summary.format in ("xlsx", "xlsm"):
+            layout, date1904 = xlsx_layout(path, archive)
+        guard = SheetGuard(path, archive, summary, layout)
+        try:
+            if summary.format == "ods":
+                # The value reader expands every sheet of an .ods when it opens the
+                # file, so every sheet is checked before it is opened.
+                guard.ods_extents = ods_extents(path, archive, guard.ods_merged)
+                guard.ods_has_errors = scan_ods_errors(path, archive)
+                for name, (rows, columns) in guard.ods_extents.items():
+                    guard.check_extent(name, rows, columns)
+            raw = _read_workbook(path, summary.format, sheet, guard)
+        finally:
+            guard.close()
+    raw.date1904 = raw.date1904 or date1904
+    if date1904:
+        raw.notes.append(
+            "The workbook uses the 1904 date system (Mac Excel): formatted dates were converted "
+            "with it; a bare serial number in this workbook counts days from 1904-01-01."
+        )
+    return raw
+
+
+def read_ole2(path: Path, size: int, sheet: str | int | None) -> RawTable:
+    data = read_bytes(path, size, limits.MAX_BINARY_BYTES, "the workbook")
+    try:
+        names = OleFile(data).names()
+    except (ValueError, struct.error, StopIteration) as exc:
+        raise damaged_workbook(path, f"its OLE2 structure does not add up: {exc}") from None
+    if names & {"EncryptedPackage", "EncryptionInfo"}:
+        raise EncryptedFileError(
+            "the workbook is password-protected (encrypted), so its contents cannot be read",
+            path=path,
+            hint="Open it in Excel with the password, remove the password (File > Info > Protect "
+            "Workbook > Encrypt with Password, clear it) and save a copy; give that copy.",
+        )
+    if names and not names & {"Workbook", "Book"}:
+        what = "a Word 97-2003 document (.doc)" if "WordDocument" in names else (
+            "a PowerPoint 97-2003 presentation (.ppt)" if "PowerPoint Document" in names
+            else "an OLE2 compound file without a workbook in it")
+        raise WrongFormatError(
+            f"this is {what}, not a spreadsheet",
+            path=path,
+            hint="Export the responses from the survey tool as .xlsx or .csv.",
+        )
+    try:
+        OleFile(data).stream("Workbook" if "Workbook" in names else "Book")
+    except (ValueError, struct.error, StopIteration) as exc:
+        raise damaged_workbook(path, f"its workbook stream cannot be read: {exc}") from None
+    scan = scan_xls(data)
+    # The value reader expands every sheet of an .xls when it opens the file.
+    total = sum(rows * columns for rows, columns in scan.extents.values())
+    if total > limits.MAX_SHEET_CELLS:
+        biggest = max(scan.extents, key=lambda n: scan.extents[n][0] * scan.extents[n][1])
+        rows, columns = scan.extents[biggest]
+        raise UnsafeFileError(
+            f"the workbook's sheets reach {total:,} cells in all (sheet '{biggest}' reaches cell "
+            f"{column_letter(max(columns - 1, 0))}{rows}; limit {limits.MAX_SHEET_CELLS:,}); a survey "
+            "export is never that large, a hostile or damaged file can be",
+            path=path, sheet=biggest,
+            hint="Open the file in Excel or LibreOffice, delete the stray far-away cells and save it as .xlsx; "
+            "or export the responses again from the survey tool.",
+        )
+    guard = SheetGuard(path, xls_errors=scan.problems)
+    raw = _read_workbook(path, "xls", sheet, guard, data=data)
+    if scan.date1904:
+        raw.date1904 = True
+        raw.notes.append(
+            "The workbook uses the 1904 date system (Mac Excel): formatted dates were converted "
+            "with it; a bare serial number in this workbook counts days from 1904-01-01."
+        )
+    return raw
+
+
+def _open_calamine(path: Path, data: bytes | None):
+    try:
+        if data is not None:
+            return python_calamine.load_workbook(io.BytesIO(data))
+        with open(path, "rb") as handle:
+            return python_calamine.load_workbook(handle)
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except python_calamine.PasswordError:
+        raise EncryptedFileError(
+            "the workbook is password-protected, so its contents cannot be read",
+            path=path,
+            hint="Open it with the password in Excel, remove the password and save a copy; give that copy.",
+        ) from None
+    except OSError as exc:
+        raise FileProblemError(
+            f"the file cannot be read ({exc.strerror or exc})", path=path,
+            hint="Copy the file to a local folder and try again.",
+        ) from None
+    except BaseException as exc:  # the value reader's errors (and panics) share no base class
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise EncryptedFileError(
+                "the workbook is password-protected, so its contents cannot be read",
+                path=path,
+                hint="Open it with the password in Excel, remove the password and save a copy.",
+            ) from None
+        raise damaged_workbook(path, short_error(exc)) from None
+
+
+def short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _read_workbook(path: Path, fmt: str, sheet: str | int | None, guard: SheetGuard,
+                   *, data: bytes | None = None) -> RawTable:
+    workbook = _open_calamine(path, data)
+    try:
+        try:
+            metas = list(workbook.sheets_metadata)
+        except BaseException as exc:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise damaged_workbook(path, short_error(exc)) from None
+        notes: list[str] = []
+        names = [m.name for m in metas]
+        sheets = [
+            {"name": m.name, "state": sheet_state(m), "rows": None, "columns": None,
+             "chosen": False, "reason": ""}
+            for m in metas
+        ]
+        if not metas:
+            raise EmptyFileError(
+                "the workbook has no sheets", path=path,
+                hint="Export the responses again from the survey tool.",
+            )
+        for entry, meta in zip(sheets, metas):
+            if not is_worksheet(meta):
+                entry["reason"] = f"not a worksheet ({enum_name(meta.typ)}); not read"
+            elif entry["state"] != "visible":
+                entry["reason"] = f"{'very hidden' if entry['state'] == 'veryhidden' else 'hidden'}; not read as data"
+
+        if sheet is not None:
+            name, note = resolve_sheet(path, names, sheet)
+            if note:
+                notes.append(note)
+            index = names.index(name)
+            table = load_sheet(path, workbook, name, guard)
+            chosen = index
+            state = sheets[index]["state"]
+            sheets[index]["reason"] = "asked for by name" if isinstance(sheet, str) else f"asked for by position {sheet}"
+            if state != "visible":
+                notes.append(f"Sheet '{name}' is {state.replace('veryhidden', 'very hidden')} in the workbook; it was read because it was asked for.")
+            if not has_data(table.rows):
+                raise EmptyFileError(
+                    "the sheet holds no data", path=path, sheet=name,
+                    hint="Choose another sheet: " + ", ".join(f"'{n}'" for n in names if n != name) + "."
+                    if len(names) > 1 else "Export the responses again.",
+                )
+        else:
+            candidates = [i for i, m in enumerate(metas) if is_worksheet(m) and sheets[i]["state"] == "visible"]
+            if not candidates:
+                hidden = [m.name for i, m in enumerate(metas) if is_worksheet(m)]
+                if hidden:
+                    raise SheetNotFoundError(
+                        "every worksheet in the workbook is hidden: " + ", ".join(f"'{n}'" for n in hidden),
+                        path=path,
+                        hint=f"If one of them holds the responses, pass sheet='{hidden[0]}' (for example) to read it.",
+                    )
+                raise EmptyFileError("the workbook has no worksheets", path=path,
+                                     hint="Export the responses again from the survey tool.")
+            chosen, table = choose_sheet(path, metas, candidates, sheets, notes,
+                                         lambda name: load_sheet(path, workbook, name, guard))
+        name = names[chosen]
+        sheets[chosen]["chosen"] = True
+        sheets[chosen]["rows"] = len(table.rows)
+        sheets[chosen]["columns"] = table.width
+        skipped = [(e["name"], e["state"]) for e in sheets if e["state"] != "visible" and not e["chosen"]]
+        if skipped:
+            notes.append(
+                "Not read as data: " + ", ".join(
+                    f"{'very hidden' if state == 'veryhidden' else 'hidden'} sheet '{n}'" for n, state in skipped
+                ) + "."
+            )
+        raw = RawTable(path=path, format=fmt, sheet=name, sheets=sheets, rows=table.rows,
+                       row_numbers=table.row_numbers, notes=notes + table.notes)
+        _apply_cell_problems(raw, guard, fmt)
+        if fmt not in ("xlsx", "xlsm") or guard.shared_strings_have_replacement:
+            note_replacement_characters(raw)
+        finish_table(raw)
+        if fmt == "xlsb":
+            raw.notes.append(
+                "Binary workbooks (.xlsb) cannot be checked for error cells or uncalculated formulas; "
+                "such cells read as empty. Save the file as .xlsx for a full check."
+            )
+        return raw
+    finally:
+        try:
+            workbook.close()
+        except BaseException:  # closing twice or after a failed open is harmless
+            pass
+
+
+@dataclass
+class SheetRows:
+    rows: list[list[Any]]
+    row_numbers: list[int]
+    width: int
+    notes: list[str]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] | None = None
+
+
+def load_sheet(path: Path, workbook, name: str, guard: SheetGuard) -> SheetRows:
+    guard.before_parse(name)
+    try:
+        parsed = False
+        try:
+            calamine_sheet = workbook.get_sheet_by_name(name)
+            parsed = True
+        finally:
+            guard.after_parse(name, parsed)
+        rows, notes = _convert(calamine_sheet, guard.may_have_durations)
+        merged = None
+        try:
+            merged = calamine_sheet.merged_cell_ranges
+        except BaseException as exc:  # merged ranges are optional information
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            merged = None
+        if merged is None and name in guard.ods_merged:
+            merged = guard.ods_merged[name]
+    except SurveyError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except MemoryError:
+        raise
+    except BaseException as exc:
+        if "password" in str(exc).lower():
+            raise EncryptedFileError("the workbook is password-protected", path=path, sheet=name,
+                                     hint="Remove the password in Excel and save a copy.") from None
+        raise WrongFormatError(
+            f"the sheet cannot be read; the workbook is damaged ({short_error(exc)})",
+            path=path, sheet=name,
+            hint="Open the file in Excel or LibreOffice and save it again, or export it again.",
+        ) from None
+    table = SheetRows(rows=rows, row_numbers=list(range(1, len(rows) + 1)),
+                   width=len(rows[0]) if rows else 0, notes=notes, merged=merged)
+    if merged:
+        _fill_merged(table)
+    return table
+
+
+def _convert(calamine_sheet, may_have_durations: bool) -> tuple[list[list[Any]], list[str]]:
+    """Plain Python rows from A1: '' -> None, whole floats -> int, durations -> time/str."""
+    start = calamine_sheet.start
+    if start is None:
+        return [], []
+    left = start[1]
+    width = calamine_sheet.end[1] + 1 if calamine_sheet.end else 0
+    pad = [None] * left
+    float_type, timedelta_type = float, dt.timedelta
+    rows: list[list[Any]] = []
+    durations = 0
+    collecting = gc.isenabled()
+    # Building a million small lists would trigger the cyclic garbage collector
+    # over and over although none of them can form a cycle.
+    gc.disable()
+    try:
+        for values in calamine_sheet.iter_rows():
+            row = [
+                None if v == "" else (
+                    int(v) if v.__class__ is float_type and v.is_integer() and -9e15 < v < 9e15 else v
+                )
+                for v in values
+            ]
+            if left:
+                row = pad + row
+            if len(row) < width:
+                row.extend([None] * (width - len(row)))
+            rows.append(row)
+    finally:
+        if collecting:
+            gc.enable()
+    if may_have_durations:
+        for row in rows:
+            for j, v in enumerate(row):
+                if v.__class__ is timedelta_type:
+                    row[j] = _duration(v)
+                    durations += 1
+    notes = []
+    if durations:
+        notes.append(
+            f"{durations} cell(s) hold durations; those under a day were read as times of day, "
+            "longer ones as text 'h:mm:ss'."
+        )
+    return rows, notes
+
+
+def _duration(value: dt.timedelta) -> Any:
+    seconds = value.total_seconds()
+    if 0 <= seconds < 86400:
+        return (dt.datetime.min + value).time()
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(int(round(seconds)))
+    return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _fill_merged(table: SheetRows) -> None:
+    filled = []
+    rows = table.rows
+    for (top, left), (bottom, right) in table.merged or []:
+        if top >= len(rows) or left >= table.width:
+            continue
+        value = rows[top][left]
+        bottom = min(bottom, len(rows) - 1)
+        right = min(right, table.width - 1)
+        for i in range(top, bottom + 1):
+            row = rows[i]
+            for j in range(left, right + 1):
+                if (i, j) != (top, left) and row[j] is None:
+                    row[j] = value
+        filled.append(f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}")
+    if filled:
+        shown = ", ".join(filled[:10]) + (f" and {len(filled) - 10} more" if len(filled) > 10 else "")
+        table.notes.append(
+            f"{len(filled)} merged cell range(s) were filled with the value of their top-left cell "
+            f"(as a spreadsheet shows them): {shown}."
+        )
+
+
+def _apply_cell_problems(raw: RawTable, guard: SheetGuard, fmt: str) -> None:
+    name = raw.sheet
+    found = list(guard.problems.get(name, []))
+    if fmt == "ods" and guard.ods_has_errors:
+        for i, row in enumerate(raw.rows):
+            for j, value in enumerate(row):
+                if isinstance(value, str) and (value in _ERROR_LITERALS or re.fullmatch(r"Err:\d{3}", value)):
+                    found.append(CellProblem("error_cell", i + 1, j, value))
+    for problem in found:
+        index = problem.row - 1 if problem.row is not None else None
+        if index is not None and 0 <= index < len(raw.rows) and problem.column is not None \
+                and 0 <= problem.column < len(raw.rows[index]):
+            raw.rows[index][problem.column] = None
+        ref = (f"{column_letter(problem.column)}{problem.row}"
+               if problem.row is not None and problem.column is not None else "a cell without a reference")
+        if problem.kind == "error_cell":
+            message = (f"cell {ref} holds the error value {problem.value or '#ERROR'}; it was read as empty. "
+                       "Fix the formula or the value in the spreadsheet if the answer matters.")
+        else:
+            shown = f" ({problem.value[:80]})" if problem.value else ""
+            message = (f"cell {ref} holds a formula{shown} whose result was never calculated (the file was "
+                       "written by a program that does not calculate formulas); it was read as empty. Open "
+                       "and save the file in Excel or LibreOffice to calculate it.")
+        raw.problems.append({
+            "kind": problem.kind, "sheet": name, "row": problem.row,
+            "column": column_label(raw, problem.column), "value": problem.value, "message": message,
+        })
+    if found:
+        kinds = Counter(p.kind for p in found)
+        raw.notes.append(
+            "Cells read as empty because they hold no usable value: "
+            + ", ".join(f"{n} {k.replace('_', ' ')}(s)" for k, n in sorted(kinds.items()))
+            + " (listed in problems)."
+        )

@@ -1,0 +1,33 @@
+"""The questionnaire model: an export's columns mapped onto the codebook, every row accounted for.
+
+This package owns everything between the raw rows of :mod:`survey_analysis.readers`
+and the analysis: the survey tools' header layouts (:mod:`.tools`), the
+column-to-question plan (:mod:`.plan`), answer coding (:mod:`.coding`,
+:mod:`.rankings`, :mod:`.dates`), the rules that set responses aside
+(:mod:`.setaside`), privacy (:mod:`.privacy`), codebook drafting
+(:mod:`.draft`), and the result, :class:`Survey` with its :class:`LoadReport`
+(:mod:`.model`, :mod:`.loadreport`).  :func:`load_responses` (:mod:`.load`)
+runs them in order.
+"""
+
+from __future__ import annotations
+
+from .coding import MISSING_ANSWERS
+from .draft import KNOWN_SCALES, draft_codebook
+from .load import load_responses
+from .loadreport import LoadReport
+from .model import Survey
+from .privacy import mask_contacts
+from .tools import SOURCES, detect_source
+
+__all__ = [
+    "SOURCES",
+    "MISSING_ANSWERS",
+    "KNOWN_SCALES",
+    "Survey",
+    "LoadReport",
+    "load_responses",
+    "draft_codebook",
+    "detect_source",
+    "mask_contacts",
+]

@@ -1,0 +1,97 @@
+"""The rules that set responses aside, each with its reason.
+
+Preview, test and spam responses (Qualtrics' status), responses the tool
+marks unfinished (Qualtrics' ``Finished``, LimeSurvey's blank submit date),
+incomplete responses (fewer than a share of the scale items answered) and
+repeated submissions of the same member (the latest is kept).  Each rule
+adds ``respondent_id -> (reason, detail)`` to a shared dictionary; the first
+reason found for a respondent is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import Codebook, normalise_text
+from .coding import cell_text
+from .privacy import contact_key
+from .tools import TIME_COLUMNS
+
+
+def mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
+    norm_cols = {normalise_text(c): c for c in meta.columns}
+    for key in ("status", "response type"):
+        if key in norm_cols and source == "qualtrics":
+            for rid, v in meta[norm_cols[key]].items():
+                text = normalise_text(cell_text(v))
+                if "preview" in text or text in {"1", "survey preview"}:
+                    drop.setdefault(rid, ("preview/test response", f"Status '{cell_text(v)}'"))
+                elif "test" in text or text in {"2"}:
+                    drop.setdefault(rid, ("preview/test response", f"Status '{cell_text(v)}'"))
+                elif "spam" in text or text == "8":
+                    drop.setdefault(rid, ("preview/test response", f"Status '{cell_text(v)}' (spam)"))
+    if source == "qualtrics" and "finished" in norm_cols:
+        for rid, v in meta[norm_cols["finished"]].items():
+            if normalise_text(cell_text(v)) in {"0", "false", "no"}:
+                drop.setdefault(rid, ("incomplete", "Finished is false"))
+    if source == "limesurvey":
+        for key in ("submitdate", "date submitted"):
+            if key in norm_cols:
+                for rid, v in meta[norm_cols[key]].items():
+                    if v is None or pd.isna(v) or (isinstance(v, str) and not v.strip()):
+                        drop.setdefault(rid, ("incomplete", "no submit date (not submitted)"))
+                break
+
+
+def mark_incomplete(responses: pd.DataFrame, cb: Codebook, min_answered: float, drop: dict) -> None:
+    likert = [q.id for q in cb.questions.values() if q.type == "likert" and q.id in responses]
+    if likert:
+        answered = responses[likert].notna().sum(axis=1)
+        needed = min_answered * len(likert)
+        for rid, count in answered.items():
+            if count < needed:
+                drop.setdefault(rid, ("incomplete", f"answered {int(count)} of {len(likert)} scale items "
+                                                    f"(at least {needed:g} needed)"))
+    else:
+        answered = responses.notna().sum(axis=1)
+        for rid, count in answered.items():
+            if count == 0:
+                drop.setdefault(rid, ("incomplete", "no question answered"))
+
+
+def mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.DataFrame, drop: dict,
+                     row_of: dict, cb: Codebook) -> None:
+    """Keep the latest submission of each respondent (by e-mail, else organisation name)."""
+    column, kind = contact_key(ident, cb)
+    if column is None:
+        return
+    if kind == "e-mail":
+        key, how = ident[column].astype("string").str.strip().str.lower(), "same e-mail"
+    else:
+        key, how = ident[column].astype("string").str.strip().str.casefold(), "same organisation name"
+    if not key.dropna().duplicated().any():
+        return
+    candidates = pd.DataFrame({"key": key.to_numpy(dtype=object), "order": np.arange(len(key))}, index=key.index)
+    candidates = candidates[key.notna().to_numpy() & ~candidates.index.isin(list(drop))]
+    if candidates.empty:
+        return
+    # The latest submission wins: by submission time when the export has one, else by row order.
+    candidates["when"] = 0
+    for col in meta.columns:
+        name = normalise_text(col)
+        if name in TIME_COLUMNS and name not in {"start time", "startdate", "start date", "start", "date started"} \
+                and pd.api.types.is_datetime64_any_dtype(meta[col]):
+            # NaT is the smallest int64, so responses without a time sort first.
+            candidates["when"] = meta[col].reindex(candidates.index).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            break
+    candidates = candidates.sort_values(["when", "order"], kind="stable")
+    repeated = candidates[candidates["key"].duplicated(keep=False)]
+    if repeated.empty:
+        return
+    latest = repeated.groupby("key", sort=False).tail(1)
+    latest_of = dict(zip(latest["key"], latest.index))
+    for rid, k in zip(repeated.index, repeated["key"]):
+        if latest_of[k] != rid:
+            drop.setdefault(rid, ("duplicate submission",
+                                  f"{how} as the later response at row {row_of[latest_of[k]]}, which is kept"))
