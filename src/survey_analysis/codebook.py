@@ -28,6 +28,7 @@ from .errors import CodebookError, FileProblemError
 
 __all__ = [
     "QUESTION_TYPES",
+    "QUESTION_ROLES",
     "Level",
     "Option",
     "Question",
@@ -51,6 +52,20 @@ QUESTION_TYPES = (
     "text",
     "identifier",
 )
+
+#: The roles a question may play, so that every later stage finds the question it needs by
+#: its role and never by its id (a questionnaire numbers its questions as it likes).
+QUESTION_ROLES = {
+    "organisation": "the member organisation's name (identifying)",
+    "member_category": "the kind of member (university, provider, company, ...)",
+    "size": "the organisation's size",
+    "region": "the organisation's region",
+    "eu_priorities": "the EU-presidency health priorities the cluster should align with (multi-select)",
+    "participation": "the activities the organisation will take part in (multi-select)",
+    "project_ideas": "the members' ideas for collaborative projects (free text)",
+    "other_proposals": "what else members want the strategic agenda to include (free text)",
+}
+
 
 def project_file(*parts: str) -> Path:
     """A file the project ships beside the package (``data/...``, ``notebooks/...``).
@@ -217,9 +232,18 @@ class Codebook:
 
     def column_for_role(self, role: str) -> str | None:
         """The question id playing a role (``member_category``, ``size``, ``region``)."""
+        question = self.question_with_role(role)
+        return None if question is None else question.id
+
+    def question_with_role(self, role: str) -> Question | None:
+        """The question playing ``role`` (one of :data:`QUESTION_ROLES`), or None.
+
+        Later stages find the questions they need this way, never by id, so that
+        a questionnaire that numbers its questions differently still works.
+        """
         for q in self.questions.values():
             if q.role == role:
-                return q.id
+                return q
         return None
 
     def scale_of(self, question_id: str) -> list[Level]:
@@ -517,6 +541,7 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         raise CodebookError("the codebook has no 'questions' list", path=path,
                             hint="list the questions under 'questions:' (see data/codebook.yml).")
     questions: dict[str, Question] = {}
+    role_of: dict[str, str] = {}
     for i, item in enumerate(raw_questions, start=1):
         if not isinstance(item, dict) or "id" not in item:
             raise CodebookError(f"question {i} has no 'id'", path=path, value=item,
@@ -562,6 +587,16 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         if qtype in ("single", "multi", "ranking") and not options:
             raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
                                 hint="list its options, or draft a codebook from the export.")
+        role = item.get("role")
+        if role is not None:
+            role = str(role)
+            if role not in QUESTION_ROLES:
+                raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
+                                    hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave 'role' out.")
+            if role in role_of:
+                raise CodebookError(f"questions {role_of[role]} and {qid} both have the role '{role}'", path=path,
+                                    value=role, hint="give each role to one question only.")
+            role_of[role] = qid
         text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
         questions[qid] = Question(
             id=qid,
@@ -572,7 +607,7 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             direction=None if direction is None else str(direction),
             reverse=reverse,
             identifying=bool(item.get("identifying", qtype == "identifier")),
-            role=item.get("role"),
+            role=role,
             ordered=bool(item.get("ordered", False)),
             grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
             aliases=[str(a) for a in (item.get("aliases") or [])],
