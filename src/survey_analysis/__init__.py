@@ -9,7 +9,7 @@ score     -> summary, scores, consensus, ranking, reliability, groups, coverage,
 segment   -> profiles, segment, text          segments of members; free text mapped to directions
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
 export    -> :mod:`survey_analysis.export`    tables written to CSV/xlsx safely
-report    -> :mod:`survey_analysis.report`    notebooks executed and exported to HTML
+report    -> :mod:`survey_analysis.report`    the brief and the notebooks' pages, in English or Romanian (a package)
 
 The most used functions are importable from the package itself; the heavier
 stages (segmentation, text mapping, plotting, reports) load on first use.
@@ -60,8 +60,9 @@ _LAZY = {
     "OUTSIDE": "text", "learn_keywords": "text", "read_training_proposals": "text", "DEFAULT_TRAINING": "text",
     # plot / report / sample
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
-    "plot_segment_profiles": "plot", "plot_text_directions": "plot",
-    "build_reports": "report",
+    "plot_segment_profiles": "plot", "plot_text_directions": "plot", "plot_choice_shares": "plot",
+    "direction_palette": "plot",
+    "build_reports": "report", "Findings": "report", "Sections": "report",
     "write_table": "export", "neutralise_formula": "export",
     "write_sample": "sample", "make_sample": "sample",
 }

@@ -8,7 +8,7 @@ codebook   ``codebook draft FILE``: draft a codebook from an export
 evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
-report     run the notebooks on an export and write the HTML reports
+report     the one-page brief and the notebooks' HTML reports, in English or Romanian (--lang)
 
 Bad input ends with a message naming the file and what to do, and a non-zero
 exit status; ``--debug`` shows the traceback too.
@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--register", help="membership register (CSV/xlsx with member category and size) for coverage")
     p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
     p.add_argument("--notebooks", default=None, help="folder of notebooks to run (default: notebooks/)")
+    p.add_argument("--lang", choices=["en", "ro"], default="en",
+                   help="language of the reports: en (English, the default) or ro (Romanian)")
+    p.add_argument("--sheet", help="sheet name to read (default: the sheet that holds the responses)")
     return parser
 
 
@@ -235,7 +238,8 @@ def _cmd_map_text(args) -> int:
 def _cmd_report(args) -> int:
     from .report import build_reports
 
-    build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks)
+    build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks,
+                  lang=args.lang, sheet=args.sheet)
     return 0
 
 

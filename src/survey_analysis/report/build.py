@@ -1,0 +1,276 @@
+"""Run a report set: the brief, the notebooks executed on the export, the index.
+
+:func:`build_reports` loads the export once, computes every finding once
+(:class:`.findings.Findings`) and saves it for the notebooks, executes every
+notebook of ``notebooks/`` with papermill (its ``parameters`` cell receives
+the input, codebook, register, language, disclosure threshold, seed, the
+charts folder and the saved findings), gathers each executed notebook's
+outputs into a page of the common template (the code and the notebook's own
+markdown notes stay out of the report: every word of a report comes from
+the language's catalogue), composes the one-page brief, and writes the set
+with :func:`write_report_set`.  Each page is one self-contained file (charts
+embedded, no scripts, nothing loaded from elsewhere) that can be mailed on its
+own; the charts are also written to ``figures/`` as PNG and SVG.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from ..codebook import DEFAULT_CODEBOOK, project_file
+from ..errors import FileProblemError, SurveyError
+from .base import PAGES
+from .brief import BriefSections
+from .catalogue import Catalogue, catalogue
+from .findings import Findings
+from .html import MIME, esc, render_page
+
+__all__ = ["NOTEBOOKS_DIR", "REPORTS_DIR", "build_reports", "notebook_page", "write_index", "write_report_set"]
+
+#: Where the analysis notebooks live (the project's ``notebooks/``).
+NOTEBOOKS_DIR = project_file("notebooks")
+_ROOT = Path(__file__).resolve().parents[3]
+#: Where reports are written by default: the checkout's ``reports/``, else ``reports/`` here.
+REPORTS_DIR = _ROOT / "reports" if (_ROOT / "pyproject.toml").exists() else Path("reports")
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+
+
+def notebook_page(executed: Path) -> tuple[str, dict]:
+    """The report body gathered from an executed notebook's outputs, and its page metadata.
+
+    HTML outputs are kept as they are (the report sections escape all text
+    themselves), printed lines become paragraphs, other images are embedded,
+    errors and warnings on stderr are left out; the notebook's markdown cells
+    (notes for the analyst) are not part of the report.  Any ``<script>`` is
+    removed: a report never runs anything.
+    """
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    parts: list[str] = []
+    meta: dict = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream":
+                if output.get("name") == "stdout" and output.get("text", "").strip():
+                    parts.extend(f'<p class="headline">{esc(line)}</p>' for line in output["text"].splitlines()
+                                 if line.strip())
+            elif kind in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                if MIME in data and not meta:
+                    meta = dict(data[MIME])
+                if "text/html" in data:
+                    html = data["text/html"]
+                    parts.append("".join(html) if isinstance(html, list) else html)
+                elif "image/png" in data:
+                    parts.append(f'<figure><img src="data:image/png;base64,{data["image/png"].strip()}" alt=""></figure>')
+                elif "text/plain" in data:
+                    parts.append(f"<pre>{esc(data['text/plain'])}</pre>")
+    return _SCRIPT.sub("", "\n".join(parts)), meta
+
+
+def write_index(entries: list[tuple[str, str, str]], *, cat: Catalogue, findings: Findings,
+                title: str) -> str:
+    """The body of ``index.html``: the pages (the brief first), the provenance, what the files are."""
+    items = "".join(f'<li><a href="{esc(href)}">{esc(name)}</a><br><span class="note">{esc(what)}</span></li>'
+                    for name, href, what in entries)
+    provenance = ""
+    if findings.provenance is not None:
+        rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in findings.provenance.items(cat))
+        provenance = f"<h2>{esc(cat.text('index.provenance'))}</h2><dl class=\"provenance\">{rows}</dl>"
+    return (f"<h1>{esc(cat.text('index.title'))}</h1><p class=\"subtitle\">{esc(title)}</p>"
+            f"<p class=\"lead\">{esc(cat.text('index.lead'))}</p><ol class=\"pages\">{items}</ol>"
+            f"<p class=\"note\">{esc(cat.text('index.figures'))}</p>{provenance}"
+            f"<p class=\"note\">{esc(cat.text('index.privacy', threshold=cat.integer(findings.threshold)))}</p>")
+
+
+def write_report_set(out_dir: Path, pages: dict[str, str], *, progress: Callable[[str], None] | None = None
+                     ) -> list[Path]:
+    """Write the pages of a report set (file name -> HTML) into ``out_dir``, in the order given.
+
+    Every page of a run is written here and nowhere else, so that how a set
+    is written (for instance atomically) is decided in one place.
+    """
+    written = []
+    for name, page in pages.items():
+        path = out_dir / name
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+        if progress:
+            progress(f"wrote {path}")
+    return written
+
+
+def _run_notebooks(found: list[Path], executed_dir: Path, params: dict, input_path: Path,
+                   progress: Callable[[str], None] | None) -> list[tuple[Path, float]]:
+    """Execute the notebooks, as many at a time as there are processors; return them in order.
+
+    Each notebook runs in its own kernel; the kernels start in the current
+    folder (papermill's ``cwd`` changes the folder of the whole process, which
+    threads cannot share), which is harmless because a run passes every path
+    absolute.
+    """
+    import papermill
+
+    def run(notebook: Path) -> tuple[Path, float]:
+        started = time.perf_counter()
+        executed = executed_dir / notebook.name
+        try:
+            papermill.execute_notebook(str(notebook), str(executed), parameters=params, progress_bar=False,
+                                       log_output=False, kernel_name="python3",
+                                       # the kernel's start-up notes are not for the report's reader
+                                       extra_arguments=["--IPKernelApp.log_level=40"])
+        except papermill.PapermillExecutionError as exc:
+            raise SurveyError(f"notebook {notebook.name} stopped with {exc.ename}: {exc.evalue} "
+                              f"(the executed notebook, with the failing cell, is {executed})",
+                              path=input_path) from None
+        return executed, time.perf_counter() - started
+
+    workers = max(1, min(len(found), os.cpu_count() or 1))
+    if progress:
+        progress(f"running {len(found)} notebooks ({', '.join(nb.name for nb in found)}), {workers} at a time")
+    env_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run, notebook) for notebook in found]
+            results = []
+            for future in futures:
+                executed, elapsed = future.result()
+                if progress:
+                    progress(f"      {executed.name} done in {elapsed:.1f} s")
+                results.append((executed, elapsed))
+    finally:
+        if env_backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_backend
+    return results
+
+
+def _check_fit(survey: Any, allow_partial: bool) -> None:
+    """The loader's fit guard, when the package has it: a partial fit stops the run unless allowed."""
+    check = getattr(sys.modules[__package__.rpartition(".")[0]], "check_fit", None)
+    if check is not None:
+        check(survey, allow_partial=allow_partial, needs=("directions", "roles"))
+
+
+def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
+                  out: str | Path | None = None, notebooks: str | Path | None = None,
+                  progress: Callable[[str], None] | None = print, parameters: dict | None = None,
+                  lang: str = "en", sheet: str | None = None, threshold: int = 5, random_state: int = 0,
+                  allow_partial: bool = False) -> list[Path]:
+    """Write the report set of an export: the brief, one page per notebook, and the index.
+
+    Parameters
+    ----------
+    input_path : path
+        The survey export.
+    codebook : path, optional
+        The codebook (default: the bundled questionnaire's).
+    register : path, optional
+        The membership register (CSV or xlsx with member category and size),
+        for coverage and weighting; without it coverage is reported as unknown.
+    out : path, optional
+        The folder to write to (default ``reports/``); charts go to its ``figures/``.
+    notebooks : path, optional
+        The folder of notebooks to run (default the project's ``notebooks/``).
+    progress : callable, optional
+        Receives one line per step (``print`` by default; None is silent).
+    parameters : dict, optional
+        More values for the notebooks' ``parameters`` cells.
+    lang : {"en", "ro"}, default "en"
+        The language of the whole set.
+    sheet : str, optional
+        The sheet to read (default: the one that holds the responses).
+    threshold : int, default 5
+        Disclosure threshold.
+    random_state : int, default 0
+        Seed of every random step.
+    allow_partial : bool, default False
+        Report even when the codebook fits the export only in part (every page
+        then opens with a banner saying what is missing).
+
+    Returns
+    -------
+    list of Path
+        The pages written: ``index.html``, ``summary.html``, then the notebook pages.
+    """
+    cat = catalogue(lang)
+    input_path = Path(input_path).resolve()
+    if not input_path.is_file():
+        raise FileProblemError("the export to report on does not exist", path=input_path,
+                               hint="give the path of a survey export (.xlsx or .csv).")
+    codebook_path = Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve()
+    register_path = None if register is None else Path(register).resolve()
+    # Everything is checked and computed once, before any kernel starts: a bad file, codebook or
+    # register gets its own clear message rather than a failing notebook cell.
+    findings = Findings.load(input_path, codebook_path, register_path=register_path, sheet=sheet,
+                             threshold=threshold, random_state=random_state)
+    survey = findings.survey
+    _check_fit(survey, allow_partial)
+    if not any(survey.items_by_direction().values()):
+        raise SurveyError("the codebook gives no Likert item of this export a strategic direction, so there is "
+                          "no evidence to report", path=input_path,
+                          hint="add 'direction: SD1' (etc.) to the Likert questions of the codebook.")
+    notebooks_dir = Path(notebooks) if notebooks else NOTEBOOKS_DIR
+    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not found:
+        raise FileProblemError("no notebooks to run", path=notebooks_dir,
+                               hint="run from a checkout of the project, or pass --notebooks DIR.")
+    if progress:
+        progress(f"{input_path.name}: {survey.n} respondents of {survey.report.rows_read} rows read "
+                 f"({survey.report.source} export); writing the {cat.text('language_name')} reports")
+        progress("computing the findings (evidence, order, groups, segments, proposals, priorities)")
+    started = time.perf_counter()
+    findings.compute_all()
+    if progress:
+        progress(f"      done in {time.perf_counter() - started:.1f} s")
+    out_dir = Path(out) if out else REPORTS_DIR
+    executed_dir = out_dir / "executed"
+    figures_dir = out_dir / "figures"
+    for folder in (out_dir, executed_dir, figures_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    saved = findings.save(executed_dir / "findings.pickle")
+    params = {"input_path": str(input_path), "codebook_path": str(codebook_path),
+              "register_path": None if register_path is None else str(register_path),
+              "lang": lang, "disclosure_threshold": int(threshold), "random_state": int(random_state),
+              "figures_dir": str(figures_dir.resolve()), "findings_path": str(saved.resolve())}
+    params.update(parameters or {})
+    sections = BriefSections(findings, lang=lang, figures_dir=figures_dir)
+    survey_title = sections.survey_title()
+    pages: dict[str, str] = {}
+    brief = sections.brief()
+    pages[PAGES["summary"]] = render_page(brief.html, title=brief.meta["title"], cat=cat,
+                                          provenance=findings.provenance, fit=findings.fit, page="brief")
+    entries = [(cat.text("pages.summary.title"), PAGES["summary"], cat.text("pages.summary.index"))]
+    for executed, elapsed in _run_notebooks(found, executed_dir, params, input_path, progress):
+        body, meta = notebook_page(executed)
+        page_id = meta.get("page", executed.stem)
+        title = meta.get("title") or f"{executed.stem} \u2014 {survey_title}"
+        name = executed.stem + ".html"
+        pages[name] = render_page(body, title=title, cat=cat, provenance=findings.provenance, fit=findings.fit,
+                                  page=page_id)
+        index_key = f"pages.{page_id}.index"
+        entries.append((title.split(" \u2014 ")[0], name, cat.text(index_key) if cat.has(index_key) else ""))
+    index_body = write_index(entries, cat=cat, findings=findings, title=survey_title)
+    # The index lists the provenance in full, so it needs no footer.
+    ordered = {"index.html": render_page(index_body, title=f"{cat.text('index.title')} \u2014 {survey_title}",
+                                         cat=cat, fit=findings.fit, page="index")}
+    ordered.update(pages)
+    # The brief is named first: it is the page to open.
+    first = [PAGES["summary"], *[n for n in ordered if n not in (PAGES["summary"], "index.html")], "index.html"]
+    written = write_report_set(out_dir, {n: ordered[n] for n in first}, progress=progress)
+    by_name = {p.name: p for p in written}
+    return [by_name["index.html"], by_name[PAGES["summary"]],
+            *[by_name[n] for n in first if n not in ("index.html", PAGES["summary"])]]
