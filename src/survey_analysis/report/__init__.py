@@ -29,11 +29,11 @@ from __future__ import annotations
 from .base import PAGES, PageBase
 from .brief import BriefSections as Sections
 from .build import NOTEBOOKS_DIR, REPORTS_DIR, build_reports, notebook_page, write_index, write_report_set
-from .catalogue import LANGUAGES, Catalogue, catalogue
+from .catalogue import LANGUAGES, Catalogue
 from .findings import Findings
 from .html import Html, render_page
 from .provenance import Provenance
 
 __all__ = ["PAGES", "PageBase", "Sections", "NOTEBOOKS_DIR", "REPORTS_DIR", "build_reports", "notebook_page",
-           "write_index", "write_report_set", "LANGUAGES", "Catalogue", "catalogue", "Findings", "Html",
+           "write_index", "write_report_set", "LANGUAGES", "Catalogue", "Findings", "Html",
            "render_page", "Provenance"]

@@ -43,12 +43,12 @@ class SegmentSections(PageBase):
         if segments.n_excluded:
             section.p(cat.text("segments.excluded", members=cat.count("unit.members", segments.n_excluded)), "note")
         table = segments.table.assign(name=[segment_name(cat, w) for w in segments.table["wants"]],
-                                      number=[cat.integer(s + 1) for s in segments.table["segment"]])
+                                      number=[cat.integer(s) for s in segments.table["segment"]])
         section.add(render_table(table, [Column("number", cat.label("segment")), Column("name", cat.label("wants")),
                                          Column("n", cat.label("members_n"), "int"),
                                          Column("share", cat.label("share"), "pct")], cat, hidden="suppressed"))
         relative = segments.relative.copy()
-        relative.index = [f"{cat.integer(s + 1)}. {segment_name(cat, w)}"
+        relative.index = [f"{cat.integer(s)}. {segment_name(cat, w)}"
                           for s, w in zip(segments.table["segment"], segments.table["wants"])]
         relative["n"] = segments.table["n"].to_numpy()
         alt = cat.text("segments.alt", k=cat.integer(segments.k))
@@ -71,7 +71,7 @@ class SegmentSections(PageBase):
             shown = crosstab.reset_index()
             first = shown.columns[0]
             shown["label"] = [cat.text("common.total") if s == "Total" else
-                              f"{cat.integer(int(s) + 1)}. {segment_name(cat, self._wants(int(s)))}"
+                              f"{cat.integer(int(s))}. {segment_name(cat, self._wants(int(s)))}"
                               for s in shown[first]]
             columns = [Column("label", cat.label("segment"))]
             columns += [Column(str(c), cat.text("common.total") if c == "Total" else
