@@ -143,11 +143,35 @@ class Findings:
             pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
-    def compute_all(self) -> "Findings":
-        """Compute every part now (a report run does this once, before the notebooks)."""
-        for name in ("evidence", "headline", "steps", "who_answered", "groups", "items", "ranking",
-                     "reliability", "segments", "proposals", "eu_priorities", "participation"):
-            getattr(self, name)
+    #: Every part a report shows, in the order :meth:`compute_all` computes them.
+    PARTS = ("evidence", "headline", "steps", "scores", "who_answered", "groups", "group_means", "items", "likert",
+             "ranking", "rank_above", "reliability", "eu_priorities", "participation", "segments", "proposals")
+    # The two slowest parts that depend on nothing else here: computed in a second process.
+    _APART = ("proposals", "segments")
+
+    def compute_all(self, *, processes: int = 1) -> "Findings":
+        """Compute every part now (a report run does this once, before the notebooks).
+
+        With ``processes`` > 1 the free-text mapping and the segmentation run
+        in a second process while this one computes the rest (the results are
+        the same: every part is seeded on its own).
+        """
+        apart = [name for name in self._APART if name not in self.__dict__] if processes > 1 else []
+        pool = future = None
+        if apart:
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(max_workers=1)
+            future = pool.submit(_compute_parts, self, apart)
+        try:
+            for name in self.PARTS:
+                if name not in apart:
+                    getattr(self, name)
+            if future is not None:
+                self.__dict__.update(future.result())
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return self
 
     # ---- the questionnaire ------------------------------------------------------------
@@ -370,8 +394,17 @@ class Findings:
         texts = pd.concat(parts)
         texts.index = [f"{respondent}:{question}" for question, respondent in texts.index]
         texts = mask_contacts(texts.astype(str))
-        mapper = TextMapper(self.codebook, random_state=self.random_state).fit(texts)
-        mapped = mapper.mapped_
+        # Trained on the bundled proposals, the mapper maps each answer on its own, so identical
+        # answers (common in a large survey) are mapped once; learning from the answers
+        # themselves (lexicon mode) needs them all, repeats included.
+        distinct = texts.drop_duplicates()
+        mapper = TextMapper(self.codebook, random_state=self.random_state).fit(distinct)
+        if getattr(mapper, "trained_on_", None) == "training":
+            first = pd.Series(distinct.index, index=distinct.to_numpy())
+            mapped = mapper.mapped_.loc[first.reindex(texts.to_numpy()).to_numpy()].set_axis(texts.index)
+        else:
+            mapper = TextMapper(self.codebook, random_state=self.random_state).fit(texts)
+            mapped = mapper.mapped_
         themes = mapper.themes(texts, mapped) if (mapped["direction"] == OUTSIDE).any() else \
             pd.DataFrame(columns=["theme", "n", "top_terms", "quotes", "answers"])
         frame = mapped[["direction", "score"]].assign(proposal=texts.reindex(mapped.index).to_numpy())
@@ -453,3 +486,8 @@ class Findings:
             favoured_table["n"] = [int(chosen[o].sum()) for o in favoured_table.index]
         return MultiChoice(question=question, n=n, shares=shares.assign(label=[labels[o] for o in shares["option"]]),
                            by_category=by_category, favoured=favoured_table, overall=overall)
+
+
+def _compute_parts(findings: Findings, names: list[str]) -> dict[str, Any]:
+    """Compute some parts of ``findings`` (in a worker process) and return them by name."""
+    return {name: getattr(findings, name) for name in names}

@@ -17,10 +17,12 @@ When the statistics stage provides the columns ``weighted`` and
 ``step_settled`` in :func:`survey_analysis.direction_evidence` and the
 function :func:`survey_analysis.paired_comparisons`, those are used as they
 are.  Otherwise these figures are computed here from the stage's building
-blocks (respondent scores, raking weights): the weighted mean with a
-percentile bootstrap interval, and the per-member difference between the two
-neighbouring directions with a bootstrap interval at a Bonferroni-corrected
-level over the steps (so that "settled" holds for all steps together at 95%).
+blocks (respondent scores, raking weights): the weighted mean with its
+linearised (normal-approximation) interval, and the per-member difference
+between the two neighbouring directions with the same kind of interval at a
+Bonferroni-corrected level over the steps (so that "settled" holds for all
+steps together at 95%).  Without a register the headline is the plain support
+and interval of :func:`survey_analysis.direction_evidence`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import pandas as pd
 __all__ = ["headline_support", "order_steps", "respondent_direction_scores", "membership_weights"]
 
 _CONFIDENCE = 0.95
-_N_BOOT = 2000
 
 
 def _statistics_stage(name: str) -> Any:
@@ -80,24 +81,25 @@ def membership_weights(survey: Any, register: pd.DataFrame | None) -> pd.Series 
     return weights["weight"]
 
 
-def _bootstrap(values: np.ndarray, weights: np.ndarray | None, *, confidence: float,
-               rng: np.random.Generator) -> tuple[float, float]:
-    """Percentile bootstrap interval of a (weighted) mean, resampling respondents."""
+def _mean_interval(values: np.ndarray, weights: np.ndarray | None, *, confidence: float) -> tuple[float, float, float]:
+    """A (weighted) mean and its normal-approximation interval.
+
+    The variance of the weighted mean is the linearised (sandwich) estimate
+    sum w_i^2 (y_i - m)^2 / (sum w_i)^2, times n / (n - 1); without weights it
+    is the usual s^2 / n.
+    """
+    from scipy.stats import norm
+
     n = values.size
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    w = np.ones(n) if weights is None else weights
+    mean = float((values * w).sum() / w.sum())
     if n < 2:
-        return (np.nan, np.nan)
-    means = np.empty(_N_BOOT)
-    chunk = max(1, 2_000_000 // n)
-    for start in range(0, _N_BOOT, chunk):
-        stop = min(_N_BOOT, start + chunk)
-        idx = rng.integers(0, n, size=(stop - start, n))
-        if weights is None:
-            means[start:stop] = values[idx].mean(axis=1)
-        else:
-            w = weights[idx]
-            means[start:stop] = (values[idx] * w).sum(axis=1) / w.sum(axis=1)
-    low, high = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return float(low), float(high)
+        return (mean, np.nan, np.nan)
+    variance = float((w ** 2 * (values - mean) ** 2).sum() / w.sum() ** 2) * n / (n - 1)
+    half = float(norm.ppf(0.5 + confidence / 2)) * variance ** 0.5
+    return (mean, mean - half, mean + half)
 
 
 def headline_support(evidence: pd.DataFrame, survey: Any, register: pd.DataFrame | None = None, *,
@@ -112,7 +114,8 @@ def headline_support(evidence: pd.DataFrame, survey: Any, register: pd.DataFrame
     register : DataFrame, optional
         The membership register (as read by :func:`survey_analysis.read_register`).
     random_state : int, optional
-        Seed of the bootstrap when the interval is computed here.
+        Unused (the intervals computed here are not random); kept so that the
+        statistics stage's seeded figures can replace them unchanged.
 
     Returns
     -------
@@ -130,14 +133,12 @@ def headline_support(evidence: pd.DataFrame, survey: Any, register: pd.DataFrame
             columns={"support_low": "low", "support_high": "high"})
         return out.assign(weighted=False)
     scores = respondent_direction_scores(survey)
-    rng = np.random.default_rng(random_state)
     rows = []
     for code in evidence.index:
         x = scores.loc[weights.index, code]
         keep = x.notna().to_numpy()
         values, w = x.to_numpy(dtype=float)[keep], weights.to_numpy(dtype=float)[keep]
-        mean = float((values * w).sum() / w.sum()) if values.size else np.nan
-        low, high = _bootstrap(values, w, confidence=_CONFIDENCE, rng=rng)
+        mean, low, high = _mean_interval(values, w, confidence=_CONFIDENCE)
         rows.append({"direction": code, "support": mean, "low": low, "high": high,
                      "n": int(values.size), "weighted": True})
     return pd.DataFrame(rows).set_index("direction")
@@ -182,14 +183,12 @@ def order_steps(headline: pd.DataFrame, survey: Any, register: pd.DataFrame | No
     if weights is not None:
         scores = scores.loc[weights.index]
     confidence = 1 - (1 - _CONFIDENCE) / (len(order) - 1)
-    rng = np.random.default_rng(random_state)
     rows = []
     for upper, lower in zip(order, order[1:]):
         diff = (scores[upper] - scores[lower]).dropna()
         values = diff.to_numpy(dtype=float)
         w = None if weights is None else weights.loc[diff.index].to_numpy(dtype=float)
-        mean = float(values.mean() if w is None else (values * w).sum() / w.sum()) if values.size else np.nan
-        low, high = _bootstrap(values, w, confidence=confidence, rng=rng)
+        mean, low, high = _mean_interval(values, w, confidence=confidence)
         settled: Any = pd.NA if values.size < min_n or np.isnan(low) else bool(low > 0)
         rows.append({"upper": upper, "lower": lower, "difference": mean, "low": low, "high": high,
                      "n": int(values.size), "settled": settled})
