@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="show what the loader reads from an export")
     p.add_argument("file")
     _add_common(p, inferred=True)
+    p.add_argument("--cells", action="store_true",
+                   help="with --json, also list every problem cell by cell ('problem_cells')")
 
     p = sub.add_parser("codebook", help="codebook tools")
     csub = p.add_subparsers(dest="codebook_command", required=True)
@@ -111,7 +113,7 @@ def _cmd_inspect(args) -> int:
 
     survey = load_responses(args.file, args.codebook, sheet=args.sheet)
     if args.json:
-        print(survey.to_json())
+        print(survey.to_json(cells=args.cells))
         return 0
     report = survey.report
     print(f"File: {report.path}")
@@ -123,10 +125,11 @@ def _cmd_inspect(args) -> int:
     print("\nQuestions:")
     _print_table(survey.questions_table()[["id", "type", "direction", "answered", "text", "options"]])
     if report.problems:
-        print(f"\nProblems ({len(report.problems)}):")
-        _print_table(report.problems_frame().head(50))
-        if len(report.problems) > 50:
-            print(f"... {len(report.problems) - 50} more (use --json for all)")
+        groups = report.problem_groups_frame()
+        print(f"\nProblems: {len(report.problems)} value(s) in {len(groups)} group(s) by column and kind:")
+        _print_table(groups.drop(columns=["message"]).head(50))
+        if len(groups) > 50:
+            print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
     for note in report.notes:
         print(f"note: {note}")
     return 0

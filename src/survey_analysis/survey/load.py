@@ -114,6 +114,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         frame.index = pd.Index(ids, name="respondent_id", dtype="string")
     kept, dropped_ids = _set_aside(responses, ident, meta, cb, layout.source, dict(zip(ids, body.row_numbers)),
                                    report, min_answered=min_answered, keep_duplicates=keep_duplicates)
+    if raw.line_numbers is not None:
+        _add_lines(report, raw)
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
     return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
                   metadata=meta.loc[kept], report=report, columns=coded.question_columns,
@@ -134,12 +136,23 @@ def _start_report(raw: RawTable, layout: HeaderLayout) -> LoadReport:
     report = LoadReport(path=str(raw.path), source=layout.source, sheet=raw.sheet, header_rows=layout.header_rows,
                         notes=list(raw.notes) + layout.notes, sheets=list(raw.sheets or []), encoding=raw.encoding)
     for p in raw.problems or []:
-        report.problems.append({
+        problem = {
             "sheet": p.get("sheet", raw.sheet), "row": p.get("row"), "column": p.get("column"), "question": None,
             "value": jsonable(p.get("value")), "kind": p.get("kind", "cell"), "severity": "error",
             "message": p.get("message", ""),
-        })
+        }
+        if "line" in p:
+            problem["line"] = p["line"]
+        report.problems.append(problem)
     return report
+
+
+def _add_lines(report: LoadReport, raw: RawTable) -> None:
+    """Text files: every row the report names also gets the line where its record starts."""
+    line_of = dict(zip(raw.row_numbers, raw.line_numbers))
+    last = raw.row_numbers[-1] if raw.row_numbers else 0
+    line_of.update({last + k + 1: line for k, line in enumerate(raw.trailing_blank_lines)})
+    report.add_lines(line_of)
 
 
 def _data_rows(raw: RawTable, layout: HeaderLayout, report: LoadReport) -> _Body:
