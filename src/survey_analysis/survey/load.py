@@ -39,7 +39,7 @@ from .loadreport import LoadReport, jsonable
 from .model import Survey
 from .plan import ColumnPlan, plan_columns
 from .setaside import mark_duplicates, mark_incomplete, mark_tool_status
-from .tools import ID_COLUMNS, HeaderLayout, read_header_layout
+from .tools import ID_COLUMNS, HeaderLayout, link_repeat_groups, read_header_layout
 
 
 # From this many cells on, the sheet's distinct answers are found in one pass (see _columns_of).
@@ -110,6 +110,10 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
                          notes=report.notes)
     responses, ident, meta, extra = coded.frames(len(body.rows))
     ids = _respondent_ids(meta, body, report)
+    if layout.source == "kobo":
+        index_column = next((c for c in meta.columns if normalise_text(c) == "_index"), None)
+        report.notes += link_repeat_groups(report.sheets, None if index_column is None else list(meta[index_column]),
+                                           ids)
     for frame in (responses, ident, meta, extra):
         frame.index = pd.Index(ids, name="respondent_id", dtype="string")
     kept, dropped_ids = _set_aside(responses, ident, meta, cb, layout.source, dict(zip(ids, body.row_numbers)),
