@@ -136,12 +136,21 @@ def _cmd_inspect(args) -> int:
 
 
 def _cmd_codebook(args) -> int:
+    from collections import Counter
+
     import yaml
 
     from .survey import draft_codebook
 
     cb = draft_codebook(args.file, sheet=args.sheet)
+    types = Counter(q.type for q in cb.questions.values())
+    summary = ", ".join(f"{n} {kind}" for kind, n in types.most_common())
     text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
+    text += f"# Drafted: {summary}.\n"
+    proposed = [f"{q.id}: {', '.join(q.missing)}" for q in cb.questions.values() if q.missing]
+    if proposed:
+        text += ("# Proposed as missing-value codes (they lie outside the other answers; check each): "
+                 + "; ".join(proposed) + ".\n")
     text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     if args.output:
         try:
@@ -149,7 +158,9 @@ def _cmd_codebook(args) -> int:
         except OSError as exc:
             raise FileProblemError(f"the draft cannot be written ({exc.strerror})", path=args.output,
                                    hint="check that the folder exists and is writable.") from None
-        print(f"wrote {args.output} ({len(cb.questions)} questions)")
+        print(f"wrote {args.output} ({len(cb.questions)} questions: {summary})")
+        if proposed:
+            print(f"missing-value codes proposed for {len(proposed)} question(s): {'; '.join(proposed)}")
     else:
         print(text)
     return 0

@@ -31,6 +31,22 @@ NUMBER_PREFIX = re.compile(r"^\s*(\d{1,2})\s*[.):=-]\s*(.+)$")
 UNCODED = object()
 
 
+def declared_missing(q: Question):
+    """A test for the answers the codebook declares as "no answer" for ``q`` (its ``missing`` list)."""
+    if not q.missing:
+        return None
+    texts = {normalise_text(m) for m in q.missing}
+    numbers = {n for n in (as_number(m) for m in q.missing) if n is not None}
+
+    def test(raw: Any, text: str) -> bool:
+        if normalise_text(text) in texts:
+            return True
+        number = as_number(raw)
+        return number is not None and number in numbers
+
+    return test
+
+
 
 def cell_text(value: Any) -> str:
     if value is None:
@@ -152,9 +168,12 @@ class AnswerCoder:
         target = np.full(len(distinct) + 1, -1, dtype=np.int16)  # the last slot serves the missing answers
         bad: list[int] = []
         warned: dict[int, str] = {}
+        missing = declared_missing(q)
         for k in present:
             raw = distinct[k]
             text = cell_text(raw) if not isinstance(raw, (dt.datetime, dt.date, dt.time)) else raw.isoformat()
+            if missing is not None and missing(raw, text):
+                continue  # a code the codebook declares as "no answer" (99, -99, ...)
             label, warning = code(raw, text)
             if label is UNCODED and normalise_text(text) in MISSING_ANSWERS:
                 continue  # a placeholder such as "N/A", unless the question has it as an option
@@ -179,8 +198,9 @@ class AnswerCoder:
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         parsed: dict[Any, Any] = {}
+        missing = declared_missing(q)
         for raw, text in self.uniques(values).items():
-            if normalise_text(text) in MISSING_ANSWERS:
+            if normalise_text(text) in MISSING_ANSWERS or (missing is not None and missing(raw, text)):
                 parsed[raw] = np.nan
                 continue
             number = as_number(raw)
@@ -229,9 +249,10 @@ class AnswerCoder:
         blank = np.zeros(len(distinct) + 1, dtype=bool)
         blank[-1] = True  # the slot of missing answers
         leftovers: list[str | None] = [None] * (len(distinct) + 1)
+        missing = declared_missing(q)
         for k, raw in enumerate(distinct):
             text = cell_text(raw)
-            if not text.strip():
+            if not text.strip() or (missing is not None and missing(raw, text)):
                 blank[k] = True
                 continue
             found, leftover = split_multi(text, forms, max_span)

@@ -264,7 +264,7 @@ def is_tool_extra(norm: str, source: str) -> bool:
         return True
     if source == "limesurvey":
         # Timing columns: "interviewtime", "groupTime123", "Q1Time" (codes, never spaced text).
-        return norm.endswith("time") and " " not in norm
+        return " " not in norm and (norm.endswith("time") or re.fullmatch(r"grouptime\d+", norm) is not None)
     if source == "qualtrics" and (norm.endswith("_do") or "- display order" in norm):
         return True
     return False
