@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Level, Question, fold_diacritics, normalise_text
+from ..errors import CodebookError
 from .dates import parse_dates
 from .loadreport import LoadReport, jsonable
 
@@ -130,7 +131,7 @@ class AnswerCoder:
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{lv.en}'" for lv in levels),
-                                 dtype=pd.CategoricalDtype([lv.en for lv in levels], ordered=True))
+                                 dtype=self._categories([lv.en for lv in levels], q, column, ordered=True))
 
     def code_single(self, values: list, rows: list[int], column: str, q: Question, *,
                     column_index: int | None = None) -> pd.Series:
@@ -142,7 +143,18 @@ class AnswerCoder:
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{o.en}'" for o in q.options),
-                                 dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
+                                 dtype=self._categories([o.en for o in q.options], q, column, ordered=q.ordered))
+
+    def _categories(self, labels: list[str], q: Question, column: str, *, ordered: bool) -> pd.CategoricalDtype:
+        """The answer categories of a question; two levels or options under one label are a codebook error."""
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise CodebookError(
+                f"question {q.id}: two {'levels' if q.type == 'likert' else 'options'} have the same label "
+                f"'{repeated[0]}', so its answers cannot be told apart", path=self.report.path, sheet=self.sheet,
+                column=column, value=repeated,
+                hint="give every level and option of the question a label of its own in the codebook.")
+        return pd.CategoricalDtype(labels, ordered=ordered)
 
     def shared_codes(self, column_index: int | None) -> tuple[np.ndarray, np.ndarray] | None:
         """This column's answers as positions into the distinct answers of the whole sheet, if known."""

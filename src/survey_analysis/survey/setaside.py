@@ -16,7 +16,7 @@ import pandas as pd
 from ..codebook import Codebook, normalise_text
 from .coding import cell_text
 from .privacy import contact_key
-from .tools import START_TIMES, TIME_COLUMNS
+from .tools import START_TIMES, SUBMIT_DATES, TIME_COLUMNS
 
 
 def mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
@@ -36,7 +36,7 @@ def mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
             if normalise_text(cell_text(v)) in {"0", "false", "no"}:
                 drop.setdefault(rid, ("incomplete", "Finished is false"))
     if source == "limesurvey":
-        for key in ("submitdate", "date submitted"):
+        for key in sorted(SUBMIT_DATES & set(norm_cols)):
             if key in norm_cols:
                 for rid, v in meta[norm_cols[key]].items():
                     if v is None or pd.isna(v) or (isinstance(v, str) and not v.strip()):

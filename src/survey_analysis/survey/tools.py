@@ -49,6 +49,8 @@ TIME_COLUMNS = frozenset(h for h, columns in tool_columns().items() if any(c.kin
 START_TIMES = frozenset(set().union(*(texts_of(tool, role) for tool, role in (
     ("microsoft_forms", "start_time"), ("surveymonkey", "start_date"), ("qualtrics", "start_date"),
     ("limesurvey", "date_started"), ("kobo", "metadata_times")))) - {"end"} | {"startdate"})
+#: The submission date of LimeSurvey, in every language known; blank for an unsubmitted response.
+SUBMIT_DATES = frozenset(texts_of("limesurvey", "date_submitted") | {"submitdate"})
 #: The tools' respondent ids, in the order they are preferred as the respondent's key.
 ID_COLUMNS = ["id", "respondent id", "respondentid", "response id", "responseid", "_id", "_uuid"] + sorted(
     h for h, columns in tool_columns().items() if any(c.kind == "respondent_id" for c in columns)
@@ -97,8 +99,8 @@ def recognise_tool(rows: list[list[Any]]) -> Recognition:
     if norm and norm[0] in TIMESTAMP_NAMES:
         language = _languages_of("google_forms", "timestamp", norm[0])
         return Recognition("google_forms", language[0] if len(language) == 1 else None,
-                           f"its first column '{first[0]}' is Google Forms' timestamp"
-                           + (f" ({language_names(language)})" if language else ""))
+                           f"its first column '{first[0]}', Google Forms' timestamp"
+                           + (f" in {language_names(language)}" if language else ""))
     if {"respondent id", "collector id"} <= names or {"respondentid", "collectorid"} <= names or (
             ({"respondent id", "respondentid"} & names) and (texts_of("surveymonkey", "row2_response") & second)):
         return Recognition("surveymonkey", "en", "its 'Respondent ID' and 'Collector ID' columns")
@@ -287,6 +289,7 @@ def read_header_layout(raw: RawTable) -> HeaderLayout:
     """Recognise the tool and flatten its header rows (``raw`` must hold at least one row)."""
     found = recognise_tool(raw.rows[:4])
     header_rows, headers, field_ids, notes = flatten_header(raw, found.source, found.layout)
+    field_ids = list(field_ids)  # may be the headers' own list
     for index, name in found.positions.items():
         # Columns known by their place (a layout recognised without its headers) get the
         # tool's English name as their field id, so that they are treated as the tool's own.
