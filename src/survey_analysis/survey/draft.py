@@ -428,12 +428,18 @@ def _glue_continuations(cells: list[list[str]], delimiter: str) -> list[list[str
     anywhere else (never alone, never after another piece) and either starts
     in lower case ("Yes, usually if...") or the whole answer recurs as it is.
     """
+    # Pieces are compared as options are: case, spacing and accents aside.
     while True:
-        alone = Counter(piece for pieces in cells for piece in pieces)
-        pairs = Counter((a, b) for pieces in cells for a, b in zip(pieces, pieces[1:]))
-        whole = Counter(delimiter.join(pieces) for pieces in cells)
-        glue = {(a, b) for (a, b), n in pairs.items()
-                if n == alone[b] and (b[:1].islower() or whole[f"{a}{delimiter}{b}"] >= 2)}
+        alone = Counter(fold_diacritics(piece) for pieces in cells for piece in pieces)
+        pairs = Counter((fold_diacritics(a), fold_diacritics(b)) for pieces in cells for a, b in zip(pieces, pieces[1:]))
+        whole = Counter(fold_diacritics(delimiter.join(pieces)) for pieces in cells)
+        glue = set()
+        for pieces in cells:
+            for a, b in zip(pieces, pieces[1:]):
+                key = (fold_diacritics(a), fold_diacritics(b))
+                if pairs[key] == alone[key[1]] and (
+                        b[:1].islower() or whole[fold_diacritics(f"{a}{delimiter}{b}")] >= 2):
+                    glue.add((a, b))
         if not glue:
             return cells
         merged = []

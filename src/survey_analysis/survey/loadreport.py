@@ -115,15 +115,14 @@ class LoadReport:
             values: Counter = group.pop("_values")
             messages: dict = group.pop("_messages")
             sheet = group.pop("_sheet")
-            shown = values.most_common(examples)
             group["examples"] = [{"value": [jsonable(x) for x in v] if isinstance(v, tuple) else jsonable(v),
-                                  "count": n, "message": messages[v]} for v, n in shown]
+                                  "count": n, "message": messages[v]} for v, n in values.most_common(examples)]
             distinct = set(messages.values())
             if len(distinct) == 1:
                 group["message"] = next(iter(distinct))
             else:
-                group["message"] = (f"{len(values)} distinct values; the most frequent, "
-                                    f"'{shown[0][0]}': {messages[shown[0][0]]}")
+                top = values.most_common(1)[0][0]
+                group["message"] = f"{len(values)} distinct values; the most frequent, '{top}': {messages[top]}"
             out.append({"sheet": sheet, **group})
         out.sort(key=lambda g: g["severity"] != "error")  # stable: file order within each severity
         return out
