@@ -26,6 +26,7 @@ failure further down.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,6 +57,11 @@ _MAX_OPTIONS_RECURRING = 40
 _MAX_CODES = 7
 
 
+# Answers repeat across rows and columns: their folded forms are computed once.
+_norm = functools.lru_cache(maxsize=1 << 17)(normalise_text)
+_fold = functools.lru_cache(maxsize=1 << 17)(fold_diacritics)
+
+
 @dataclass
 class _Column:
     """One question column of the export, as the drafting reads it."""
@@ -63,7 +69,7 @@ class _Column:
     index: int
     header: str
     field_id: str
-    values: list                 # answers (blank cells and placeholders such as 'N/A' left out)
+    values: Counter              # each distinct answer -> how many gave it (blanks and 'N/A' left out)
     missing: list[str] = field(default_factory=list)   # proposed missing-value codes
     stem: str | None = None      # the grid it belongs to (normalised), if any
     stem_text: str = ""          # the grid's title as written
@@ -116,11 +122,14 @@ def _question_columns(headers: list[str], field_ids: list[str], body: list[list]
     cells = list(zip(*body)) if body else [() for _ in headers]
     out = []
     for i, (header, fid) in enumerate(zip(headers, field_ids)):
-        norm, nid = normalise_text(header), normalise_text(fid)
+        norm, nid = _norm(header), _norm(fid)
         if norm in meta or nid in meta or is_tool_extra(norm, source) or is_tool_extra(nid, source):
             continue
-        values = [v for v in cells[i] if v is not None and not (isinstance(v, str) and not v.strip())
-                  and normalise_text(cell_text(v)) not in MISSING_ANSWERS]
+        # Distinct answers with their counts: a column of 20,000 answers is read as a few.
+        values = Counter(cells[i])
+        for v in list(values):
+            if v is None or (isinstance(v, str) and not v.strip()) or _norm(cell_text(v)) in MISSING_ANSWERS:
+                del values[v]
         column = _Column(index=i, header=header, field_id=fid, values=values)
         column.missing, column.values = _missing_codes(values)
         _place_in_grid(column)
@@ -140,12 +149,12 @@ def _place_in_grid(column: _Column) -> None:
         column.stem_text = re.sub(r"\s*\[[^\[\]]*\]", "", text).strip() or by_code.group("stem")
         column.sub = " / ".join(label.strip() for label in labels) or column.sub_id
     elif by_text:
-        column.stem = "text:" + normalise_text(by_text.group("stem"))
+        column.stem = "text:" + _norm(by_text.group("stem"))
         column.stem_text = by_text.group("stem").strip()
         column.sub = by_text.group("sub").strip()
 
 
-def _missing_codes(values: list) -> tuple[list[str], list]:
+def _missing_codes(values: Counter) -> tuple[list[str], Counter]:
     """Propose the answers that are missing-value codes; return ``(codes, the other answers)``.
 
     A code from :data:`MISSING_CODES` counts as missing when it lies outside
@@ -153,7 +162,7 @@ def _missing_codes(values: list) -> tuple[list[str], list]:
     twice the largest of them (99 beside 1-5, 999 beside ages); beside answers
     that are words, 97 and above, or -1 and below.
     """
-    numbers = {v: as_number(v) for v in set(values)}
+    numbers = {v: as_number(v) for v in values}
     codes = {v for v, n in numbers.items() if n is not None and float(n).is_integer() and int(n) in MISSING_CODES}
     if not codes:
         return [], values
@@ -170,7 +179,7 @@ def _missing_codes(values: list) -> tuple[list[str], list]:
     if not missing or len(missing) == len(numbers):
         return [], values
     texts = sorted({cell_text(v).strip() for v in missing}, key=lambda t: float(t))
-    return texts, [v for v in values if v not in missing]
+    return texts, Counter({v: n for v, n in values.items() if v not in missing})
 
 
 def _is_checkbox_grid(members: list[_Column]) -> bool:
@@ -179,12 +188,12 @@ def _is_checkbox_grid(members: list[_Column]) -> bool:
         return False
     marked = 0
     for column in members:
-        distinct = {normalise_text(cell_text(v)) for v in column.values}
+        distinct = {_norm(cell_text(v)) for v in column.values}
         if len(distinct) > 1:
             return False
         if distinct:
             mark = next(iter(distinct))
-            if mark not in _CHOSEN_MARKS and mark != normalise_text(column.sub):
+            if mark not in _CHOSEN_MARKS and mark != _norm(column.sub):
                 return False
             marked += 1
     return marked > 0
@@ -197,6 +206,7 @@ class _Drafting:
         self.questions: dict[str, Question] = {}
         self.scales: dict[str, list[Level]] = {}
         self.columns: dict[str, _Column] = {}
+        self.by_index: dict[int, str] = {}  # export column -> its question id
 
     # ---- ids and scales -------------------------------------------------------------------
     def new_id(self, text: str, index: int) -> str:
@@ -209,9 +219,9 @@ class _Drafting:
 
     def scale(self, name: str, levels: list[Level]) -> str:
         """Register a scale under ``name``; a different scale already so named gets a new name."""
-        labels = [normalise_text(lv.en) for lv in levels]
+        labels = [_norm(lv.en) for lv in levels]
         candidate, k = name, 1
-        while candidate in self.scales and [normalise_text(lv.en) for lv in self.scales[candidate]] != labels:
+        while candidate in self.scales and [_norm(lv.en) for lv in self.scales[candidate]] != labels:
             k += 1
             candidate = f"{name}_{k}"
         self.scales.setdefault(candidate, levels)
@@ -228,12 +238,14 @@ class _Drafting:
         question.missing = list(column.missing)
         self.questions[qid] = question
         self.columns[qid] = column
+        self.by_index[column.index] = qid
 
     def _infer(self, qid: str, column: _Column) -> Question:
         text = {"en": column.header, "ro": column.header}
         values = column.values
-        if IDENTIFYING_HEADER.search(normalise_text(column.header)) or (
-                values and sum(bool(EMAIL.match(cell_text(v).strip())) for v in values) > 0.5 * len(values)):
+        total = sum(values.values())
+        if IDENTIFYING_HEADER.search(_norm(column.header)) or (
+                values and sum(n for v, n in values.items() if EMAIL.match(cell_text(v).strip())) > 0.5 * total):
             return Question(id=qid, type="identifier", text=text, identifying=True)
         if not values:
             return Question(id=qid, type="text", text=text)
@@ -264,7 +276,7 @@ class _Drafting:
     def _numbered_scale(self, numbered: dict[int, str]) -> str:
         ordered = sorted(numbered)
         levels = [Level(k, numbered[n], numbered[n]) for k, n in enumerate(ordered, start=1)]
-        name = "scale_" + "_".join(re.sub(r"[^a-z0-9]", "", fold_diacritics(numbered[n]))[:6] for n in ordered[:2])
+        name = "scale_" + "_".join(re.sub(r"[^a-z0-9]", "", _fold(numbered[n]))[:6] for n in ordered[:2])
         return self.scale(name, levels)
 
     def _code_scale(self, codes: list[str]) -> str:
@@ -293,9 +305,8 @@ class _Drafting:
 
     def unify_grid(self, members: list[_Column]) -> None:
         """The rows of one grid share one scale: the one that takes every answer of every row."""
-        rows = {column.index for column in members}
-        scored = [self.questions[qid] for qid, column in self.columns.items()
-                  if column.index in rows and self.questions[qid].type in ("likert", "single", "numeric")]
+        scored = [self.questions[self.by_index[c.index]] for c in members if c.index in self.by_index]
+        scored = [q for q in scored if q.type in ("likert", "single", "numeric")]
         if len(scored) < 2:
             return
         labels = set()
@@ -320,16 +331,17 @@ class _Drafting:
 
     def numeric_runs(self, columns: list[_Column]) -> None:
         """Runs of three or more adjacent items answered in the same small whole numbers are Likert items."""
-        run: list[tuple[str, set[int]]] = []
+        run: list[str] = []
+        union: set[int] = set()
         ordered = [(qid, self.columns[qid]) for qid in self.questions if qid in self.columns]
 
         def close() -> None:
             if len(run) >= 3:
-                union = set().union(*(numbers for _, numbers in run))
                 name = self._numeric_scale(min(union), max(union))
-                for qid, _ in run:
+                for qid in run:
                     self.questions[qid].type, self.questions[qid].scale = "likert", name
             run.clear()
+            union.clear()
 
         for qid, column in ordered:
             q = self.questions[qid]
@@ -338,12 +350,11 @@ class _Drafting:
                 close()
                 continue
             if run:
-                union = set().union(*(n for _, n in run))
-                span = set(range(min(union | numbers), max(union | numbers) + 1))
-                similar = len(numbers) >= 0.5 * len(span) and len(union) >= 0.5 * len(span)
-                if not similar:
+                span = max(union | numbers) - min(union | numbers) + 1
+                if len(numbers) < 0.5 * span or len(union) < 0.5 * span:
                     close()
-            run.append((qid, numbers))
+            run.append(qid)
+            union |= numbers
         close()
 
 
@@ -359,23 +370,23 @@ class _Drafting:
             if q.type != "numeric" or column is None or not column.values:
                 continue
             numbers = Counter()
-            for v in column.values:
+            for v, count in column.values.items():
                 n = as_number(v)
                 if n is None or not float(n).is_integer():
                     break
-                numbers[int(n)] += 1
+                numbers[int(n)] += count
             else:
-                if 2 <= len(numbers) <= _MAX_CODES and len(column.values) >= 10 * len(numbers):
+                if 2 <= len(numbers) <= _MAX_CODES and sum(numbers.values()) >= 10 * len(numbers):
                     q.type = "single"
                     q.options = [Option(id=str(n), en=str(n), ro=str(n)) for n in sorted(numbers)]
 
 
-def _labels(values: list) -> list[str]:
+def _labels(values) -> list[str]:
     """The distinct answers of a column as text, first form of each (case and spacing ignored)."""
     seen: dict[str, str] = {}
     for v in values:
         text = cell_text(v).strip()
-        seen.setdefault(normalise_text(text), text)
+        seen.setdefault(_norm(text), text)
     return list(seen.values())
 
 
@@ -390,25 +401,28 @@ def _small_integers(labels) -> set[int] | None:
     return numbers
 
 
-def _multi_options(values: list) -> list[Option] | None:
+def _multi_options(values: Counter) -> list[Option] | None:
     """The options of a multi-select whose answers are options joined by ';', ', ' or ',' (else None)."""
     texts = [cell_text(v).strip() for v in values]
+    weights = list(values.values())
+    answers = sum(weights)
     for delimiter, splitter in _DELIMITERS:
         cells = [[p.strip() for p in splitter.split(t)] for t in texts]
         cells = [[p for p in pieces if p] for pieces in cells]
-        if sum(len(pieces) >= 2 for pieces in cells) < 2:
+        if sum(w for pieces, w in zip(cells, weights) if len(pieces) >= 2) < 2:
             continue
-        cells = _glue_continuations(cells, delimiter)
-        joined = sum(len(atoms) >= 2 for atoms in cells)
-        if joined < max(2, 0.1 * len(cells)):
+        cells = _glue_continuations(cells, weights, delimiter)
+        joined = sum(w for atoms, w in zip(cells, weights) if len(atoms) >= 2)
+        if joined < max(2, 0.1 * answers):
             continue
         # Options that differ only in case, spacing or accents are one option, in their most frequent form.
         counts: Counter = Counter()
         forms: dict[str, Counter] = {}
-        for atom in (atom for atoms in cells for atom in atoms):
-            key = fold_diacritics(atom)
-            counts[key] += 1
-            forms.setdefault(key, Counter())[atom] += 1
+        for atoms, w in zip(cells, weights):
+            for atom in atoms:
+                key = _fold(atom)
+                counts[key] += w
+                forms.setdefault(key, Counter())[atom] += w
         recurring = sum(n for n in counts.values() if n >= 2)
         if len(counts) > _MAX_OPTIONS_RECURRING or recurring < 0.8 * sum(counts.values()):
             continue
@@ -421,7 +435,7 @@ _DELIMITERS = [(";", re.compile(r";")), (", ", re.compile(r"(?<!\d), |, (?!\d)")
                (",", re.compile(r"(?<!\d),|,(?!\d)"))]
 
 
-def _glue_continuations(cells: list[list[str]], delimiter: str) -> list[list[str]]:
+def _glue_continuations(cells: list[list[str]], weights: list[int], delimiter: str) -> list[list[str]]:
     """Join pieces cut at a comma that belongs to an option's own text.
 
     A piece is a continuation of the one before it when it never occurs
@@ -430,15 +444,21 @@ def _glue_continuations(cells: list[list[str]], delimiter: str) -> list[list[str
     """
     # Pieces are compared as options are: case, spacing and accents aside.
     while True:
-        alone = Counter(fold_diacritics(piece) for pieces in cells for piece in pieces)
-        pairs = Counter((fold_diacritics(a), fold_diacritics(b)) for pieces in cells for a, b in zip(pieces, pieces[1:]))
-        whole = Counter(fold_diacritics(delimiter.join(pieces)) for pieces in cells)
+        alone: Counter = Counter()
+        pairs: Counter = Counter()
+        whole: Counter = Counter()
+        for pieces, w in zip(cells, weights):
+            for piece in pieces:
+                alone[_fold(piece)] += w
+            for a, b in zip(pieces, pieces[1:]):
+                pairs[(_fold(a), _fold(b))] += w
+            whole[_fold(delimiter.join(pieces))] += w
         glue = set()
         for pieces in cells:
             for a, b in zip(pieces, pieces[1:]):
-                key = (fold_diacritics(a), fold_diacritics(b))
+                key = (_fold(a), _fold(b))
                 if pairs[key] == alone[key[1]] and (
-                        b[:1].islower() or whole[fold_diacritics(f"{a}{delimiter}{b}")] >= 2):
+                        b[:1].islower() or whole[_fold(f"{a}{delimiter}{b}")] >= 2):
                     glue.add((a, b))
         if not glue:
             return cells
@@ -454,7 +474,7 @@ def _glue_continuations(cells: list[list[str]], delimiter: str) -> list[list[str
         cells = merged
 
 
-def _single_options(values: list) -> list[Option] | None:
+def _single_options(values: Counter) -> list[Option] | None:
     """Options of a single-choice question: few distinct answers, or answers that recur (else None).
 
     Answers that differ only in case, spacing, accents or ș/ş form are one
@@ -462,11 +482,11 @@ def _single_options(values: list) -> list[Option] | None:
     """
     counts: Counter = Counter()
     forms: dict[str, Counter] = {}
-    for v in values:
+    for v, count in values.items():
         text = cell_text(v).strip()
-        key = fold_diacritics(text)
-        counts[key] += 1
-        forms.setdefault(key, Counter())[text] += 1
+        key = _fold(text)
+        counts[key] += count
+        forms.setdefault(key, Counter())[text] += count
     n = sum(counts.values())
     few = len(counts) <= _MAX_OPTIONS and len(counts) <= max(2, 0.5 * n)
     recurring = len(counts) <= _MAX_OPTIONS_RECURRING and min(counts.values()) >= 2 and len(counts) <= 0.2 * n
@@ -493,7 +513,7 @@ def _options_from_counts(counts: Counter) -> list[Option]:
 
 
 def _option_id(label: str, index: int) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", fold_diacritics(label)).strip("_")[:30]
+    slug = re.sub(r"[^a-z0-9]+", "_", _fold(label)).strip("_")[:30]
     return slug or f"option_{index + 1}"
 
 

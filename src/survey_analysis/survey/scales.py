@@ -16,6 +16,7 @@ over; :func:`scale_wordings` is the one function that reads them.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
@@ -128,10 +129,13 @@ KNOWN_SCALES: dict[str, list[tuple[str, str]]] = {
     name: [(level[0], level[1]) for level in levels] for name, levels in SCALE_WORDINGS.items()
 }
 
+# More distinct answers than this are not the levels of one scale, even in two languages.
+_MAX_SCALE_LABELS = 30
 _NUMBER_PREFIX = re.compile(r"^\s*\(?(\d{1,2})\s*[.):=–-]\s*(.+)$")
 _NUMBER_SUFFIX = re.compile(r"^(.+?)\s*[(\[](\d{1,2})[)\]]$")
 
 
+@functools.lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """An answer label as compared with the scales' wordings.
 
@@ -146,6 +150,7 @@ def label_key(text: str) -> str:
     return re.sub(r"\s+", " ", key).strip(" .")
 
 
+@functools.cache
 def _level_index() -> dict[str, list[tuple[str, int]]]:
     """label key -> [(scale, level 1..k)] for every wording of every scale."""
     index: dict[str, list[tuple[str, int]]] = {}
@@ -170,9 +175,10 @@ def fit_scale(labels: Iterable[str]) -> tuple[str, dict[str, int]] | None:
     important" and "Foarte important").  Among scales of the same size the
     first listed wins.
     """
+    labels = list(labels)
+    if not labels or len(labels) > _MAX_SCALE_LABELS:
+        return None  # free text, not the levels of a scale
     keys = {label: label_key(label) for label in labels}
-    if not keys:
-        return None
     index = _level_index()
     candidates = None
     for key in set(keys.values()):
