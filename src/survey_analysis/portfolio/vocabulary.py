@@ -37,7 +37,7 @@ import yaml
 
 from ..codebook import read_codebook
 from ..errors import CodebookError, FileProblemError
-from ..text.language import STOP_EN, STOP_RO, detect_language, fold_text
+from ..text.language import STOP_EN, STOP_RO, detect_language, fold_text, without_masks
 
 __all__ = [
     "VOCABULARY",
@@ -59,9 +59,6 @@ DEFAULT_GLOSSARY = VOCABULARY / "glossary.yml"
 #: The bilingual lexicon of the five EU-presidency health priorities.
 DEFAULT_EU_PRIORITIES = VOCABULARY / "eu_priorities.yml"
 
-# Masked contact details (see survey_analysis.mask_contacts): "[e-mail]", "[phone]",
-# "[IP address]" and any other short bracketed marker of that form.
-_MASK = re.compile(r"\[[A-Za-z][A-Za-z \-]{0,30}\]")
 _LANGUAGES = ("en", "ro", "any")
 _SHORT = 3
 _PREFIX_MATCH = 5
@@ -78,7 +75,7 @@ def strip_masks(text: Any) -> str:
     """The text with masked contact details (``[e-mail]``, ``[phone]``, ...) removed."""
     if not isinstance(text, str):
         return "" if text is None else str(text)
-    return _MASK.sub(" ", text)
+    return without_masks(text)
 
 
 _E_PREFIX = re.compile(r"\b([eE])-(?=[^\W\d_])")

@@ -25,6 +25,8 @@ __all__ = [
     "stem",
     "word_analyzer",
     "as_text_series",
+    "MASKED",
+    "without_masks",
 ]
 
 TOKEN = re.compile(r"[a-z0-9]+")
@@ -62,6 +64,16 @@ def fold_text(text: Any) -> str:
         return ""
     folded = fold_diacritics(str(text))
     return " ".join(TOKEN.findall(folded))
+
+
+#: Masked contact details (``[e-mail]``, ``[phone]``, ``[IP address]``, as
+#: :func:`survey_analysis.mask_contacts` writes them) and any marker of that form.
+MASKED = re.compile(r"\[[A-Za-z][A-Za-z \-]{0,30}\]")
+
+
+def without_masks(text: Any) -> Any:
+    """The text with masked contact details removed (other values returned as they are)."""
+    return MASKED.sub(" ", text) if isinstance(text, str) else text
 
 
 def detect_language(text: Any) -> str:

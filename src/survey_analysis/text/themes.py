@@ -18,7 +18,7 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from ..errors import AnalysisInputError
-from .language import fold_text, stem, word_analyzer
+from .language import fold_text, stem, without_masks, word_analyzer
 
 __all__ = ["THEME_COLUMNS", "theme_text", "outside_themes", "theme_labels"]
 
@@ -114,7 +114,9 @@ def outside_themes(
     """
     if outside.empty:
         return pd.DataFrame(columns=THEME_COLUMNS)
-    folded = [fold_text(t) for t in outside]
+    # masked contact details ("[e-mail]", "[phone]") and digit runs (phone
+    # numbers, years, amounts) are no theme: they stay out of the terms
+    folded = [" ".join(w for w in fold_text(without_masks(t)).split() if not w.isdigit()) for t in outside]
     # the same concern in either language becomes the same words (parcare ->
     # parking), and words every answer shares (hospital, patients) are dropped
     themed = [theme_text(t) for t in folded]
