@@ -31,7 +31,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..codebook import Codebook, Level, Option, Question, fold_diacritics, normalise_text, read_codebook
 from ..errors import CodebookError, EmptyFileError, HeaderProblemError
