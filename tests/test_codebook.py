@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from survey_analysis import CodebookError, FileProblemError, normalise_text, read_codebook
-from survey_analysis.codebook import QUESTION_ROLES, fold_diacritics
+from survey_analysis.codebook import fold_diacritics
 
 from conftest import CODEBOOK
 
@@ -23,32 +23,6 @@ def test_bundled_codebook_describes_the_questionnaire():
     assert {q.id for q in cb.questions.values() if q.identifying} == {"A1", "A2"}
     for d in cb.directions.values():
         assert d.keywords["en"] and d.keywords["ro"] and d.description["ro"]
-
-
-def test_questions_are_found_by_their_role():
-    cb = read_codebook(CODEBOOK)
-    found = {role: (q.id if (q := cb.question_with_role(role)) else None) for role in QUESTION_ROLES}
-    assert found == {"organisation": "A1", "member_category": "A3", "size": "A4", "region": "A5",
-                     "eu_priorities": "E", "participation": "F", "project_ideas": "G1", "other_proposals": "G2"}
-    assert cb.question_with_role("eu_priorities").type == "multi"
-    assert cb.column_for_role("project_ideas") == "G1"
-    assert cb.question_with_role("nothing_has_this_role") is None
-
-
-@pytest.mark.parametrize(
-    "text, fragment",
-    [
-        ("questions:\n  - id: X\n    type: text\n    role: favourite\n", "unknown role 'favourite'"),
-        ("questions:\n  - id: X\n    type: text\n    role: project_ideas\n"
-         "  - id: Y\n    type: text\n    role: project_ideas\n", "X and Y both have the role"),
-    ],
-)
-def test_a_role_is_known_and_given_once(tmp_path, text, fragment):
-    path = tmp_path / "cb.yml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(CodebookError) as err:
-        read_codebook(path)
-    assert fragment in str(err.value) and "cb.yml" in str(err.value)
 
 
 def test_cedilla_and_comma_below_are_the_same_letter():
@@ -129,3 +103,24 @@ def test_aliases_added_after_a_first_match_are_used():
     assert cb.match_header("Your organisation type")[0] is None
     cb.questions["A3"].aliases.append("Your organisation type")
     assert cb.match_header("Your organisation type")[0] == "A3"
+
+
+def test_questions_found_by_role():
+    cb = read_codebook(CODEBOOK)
+    assert cb.question_with_role("project_ideas").id == "G1"
+    assert cb.question_with_role("other_proposals").id == "G2"
+    assert cb.question_with_role("eu_priorities").id == "E"
+    assert cb.question_with_role("participation").id == "F"
+    with pytest.raises(CodebookError, match="unknown question role"):
+        cb.question_with_role("ideas")
+
+
+def test_unknown_or_repeated_role_is_a_codebook_error():
+    base = {"questions": [{"id": "G1", "type": "text", "role": "project_idea"}]}
+    with pytest.raises(CodebookError, match="unknown role 'project_idea'"):
+        read_codebook(base)
+    twice = {"questions": [{"id": "G1", "type": "text", "role": "project_ideas"},
+                           {"id": "G2", "type": "text", "role": "project_ideas"}]}
+    with pytest.raises(CodebookError, match="both have the role"):
+        read_codebook(twice)
+    assert read_codebook({"questions": [{"id": "G1", "type": "text"}]}).question_with_role("project_ideas") is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import struct
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -29,7 +31,8 @@ from conftest import CODEBOOK, ROOT, SAMPLE
 from filebuilders import write_xlsx
 
 SURVEY = "IMAGO-MOL member questionnaire 2018-2019"
-PAGES = ["index.html", "summary.html", "01_overview.html", "02_evidence.html", "03_segments_and_proposals.html"]
+PAGES = ["index.html", "summary.html", "01_overview.html", "02_evidence.html", "03_segments_and_proposals.html",
+         "04_portfolio.html"]
 
 
 class _Page(HTMLParser):
@@ -229,15 +232,20 @@ def test_one_evidence_block_per_direction_with_items_and_quotes(english):
     assert "Directions by support: SD1 &gt; SD3 &gt; SD2 &gt; SD5 &gt; SD4" in page
 
 
-def test_identical_proposals_are_listed_once_with_a_count(english):
+def test_identical_proposals_are_listed_once_with_a_count(english, hostile_export):
+    from survey_analysis import load_responses
+
     out, _ = english
+    responses = load_responses(hostile_export, CODEBOOK).responses
+    answers = pd.concat([responses[q].dropna() for q in ("G1", "G2")])
     page = _read(out / "03_segments_and_proposals.html")
     listed = page[page.index('id="all-proposals"'):]
     cells = re.findall(r'<td class="txt quote">(.*?)</td><td class="num">(\d+)</td>', listed)
     texts = [text for text, _ in cells]
     assert len(texts) == len(set(texts))
-    assert sum(int(n) for _, n in cells) == 173
-    assert ("Perhaps represent members in the public consultation on medical device regulation", "5") in cells
+    assert sum(int(n) for _, n in cells) == len(answers)
+    top, times = answers.value_counts().index[0], answers.value_counts().iloc[0]
+    assert times > 1 and (html.escape(top), str(times)) in cells
     assert listed.count("<details>") >= 5
 
 
@@ -252,7 +260,7 @@ def test_charts_are_embedded_with_alt_text_and_written_for_reuse(english):
             assert base64.b64decode(image["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     figures = out / "figures"
     for stem in ("support_by_direction", "eu_priorities_share", "participation_2019", "ranked_first_by_direction",
-                 "segment_profiles", "proposals_by_direction", "answers_importance5"):
+                 "segment_profiles", "proposals_by_direction", "answers_importance5", "project_ideas"):
         png = (figures / f"{stem}.png").read_bytes()
         assert round(_png_dpi(png)) >= 200, stem
         assert (figures / f"{stem}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
@@ -343,6 +351,7 @@ def test_a_likert_only_questionnaire_gives_a_complete_report(likert_only):
     assert "nu are o întrebare despre prioritățile Președinției UE" in overview
     assert "nu are o întrebare de ordonare" in evidence
     assert "nu are nicio întrebare deschisă" in segments
+    assert "nu există un portofoliu" in _Page(_read(out / "04_portfolio.html")).visible
     assert "Segmente alese" in segments  # segments need only the Likert items
     for code in ("SD1", "SD2", "SD3", "SD4", "SD5"):
         assert f"{code} " in brief

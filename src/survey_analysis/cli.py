@@ -8,6 +8,7 @@ codebook   ``codebook draft FILE``: draft a codebook from an export
 evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
+portfolio  members' project ideas grouped across languages, ordered for the workshops
 report     the one-page brief and the notebooks' HTML reports, in English or Romanian (--lang)
 
 Bad input ends with a message naming the file and what to do, and a non-zero
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="show what the loader reads from an export")
     p.add_argument("file")
     _add_common(p, inferred=True)
+    p.add_argument("--cells", action="store_true",
+                   help="with --json, also list every problem cell by cell ('problem_cells')")
 
     p = sub.add_parser("codebook", help="codebook tools")
     csub = p.add_subparsers(dest="codebook_command", required=True)
@@ -81,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, sheet=False)
     p.add_argument("--column", help="the text column (default: every free-text question of the codebook)")
     p.add_argument("--out", help="also write the mapping to this .csv or .xlsx file")
+
+    p = sub.add_parser("portfolio", help="members' project ideas grouped and ordered for the workshops")
+    p.add_argument("file")
+    _add_common(p)
+    p.add_argument("--rows", action="store_true",
+                   help="with --json: where each answer is in the file (for the analyst only, never for a report)")
+    p.add_argument("--language", choices=["en", "ro"], default="en", help="language of the labels (default: en)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="go on when the export covers the codebook only in part")
 
     p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
     p.add_argument("file")
@@ -114,7 +126,7 @@ def _cmd_inspect(args) -> int:
 
     survey = load_responses(args.file, args.codebook, sheet=args.sheet)
     if args.json:
-        print(survey.to_json())
+        print(survey.to_json(cells=args.cells))
         return 0
     report = survey.report
     print(f"File: {report.path}")
@@ -126,22 +138,32 @@ def _cmd_inspect(args) -> int:
     print("\nQuestions:")
     _print_table(survey.questions_table()[["id", "type", "direction", "answered", "text", "options"]])
     if report.problems:
-        print(f"\nProblems ({len(report.problems)}):")
-        _print_table(report.problems_frame().head(50))
-        if len(report.problems) > 50:
-            print(f"... {len(report.problems) - 50} more (use --json for all)")
+        groups = report.problem_groups_frame()
+        print(f"\nProblems: {len(report.problems)} value(s) in {len(groups)} group(s) by column and kind:")
+        _print_table(groups.drop(columns=["message"]).head(50))
+        if len(groups) > 50:
+            print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
     for note in report.notes:
         print(f"note: {note}")
     return 0
 
 
 def _cmd_codebook(args) -> int:
+    from collections import Counter
+
     import yaml
 
     from .survey import draft_codebook
 
     cb = draft_codebook(args.file, sheet=args.sheet)
+    types = Counter(q.type for q in cb.questions.values())
+    summary = ", ".join(f"{n} {kind}" for kind, n in types.most_common())
     text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
+    text += f"# Drafted: {summary}.\n"
+    proposed = [f"{q.id}: {', '.join(q.missing)}" for q in cb.questions.values() if q.missing]
+    if proposed:
+        text += ("# Proposed as missing-value codes (they lie outside the other answers; check each): "
+                 + "; ".join(proposed) + ".\n")
     text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     if args.output:
         try:
@@ -149,7 +171,9 @@ def _cmd_codebook(args) -> int:
         except OSError as exc:
             raise FileProblemError(f"the draft cannot be written ({exc.strerror})", path=args.output,
                                    hint="check that the folder exists and is writable.") from None
-        print(f"wrote {args.output} ({len(cb.questions)} questions)")
+        print(f"wrote {args.output} ({len(cb.questions)} questions: {summary})")
+        if proposed:
+            print(f"missing-value codes proposed for {len(proposed)} question(s): {'; '.join(proposed)}")
     else:
         print(text)
     return 0
@@ -235,6 +259,38 @@ def _cmd_map_text(args) -> int:
     return 0
 
 
+def _cmd_portfolio(args) -> int:
+    from .portfolio import portfolio_records, project_portfolio
+    from .survey import load_responses
+
+    survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
+    table = project_portfolio(survey, language=args.language, allow_partial=args.allow_partial)
+    if args.json:
+        print(json.dumps(portfolio_records(table, rows=args.rows), ensure_ascii=False, indent=2))
+        return 0
+    attrs = table.attrs
+    print(f"Project ideas from {attrs['n_answers']} answers of {attrs['n_proposers']} members "
+          f"({', '.join(attrs['sources'])}); ideas of fewer than {attrs['threshold']} members are counted only "
+          "in the last line.")
+    if attrs["note"]:
+        print(attrs["note"])
+    for record in table.itertuples():
+        interval = (f" ({record.willing_low:.0%}-{record.willing_high:.0%})" if record.n_participation else "")
+        print(f"\n{record.rank}. {record.label}: {record.n} members, {record.n_willing} of "
+              f"{record.n_participation} willing{interval}; directions {', '.join(record.directions) or '-'}; "
+              f"EU priorities {', '.join(record.eu_priorities) or '-'}")
+        for quote in record.quotes:
+            print(f"   \"{quote}\"")
+        if record.order_note:
+            print(f"   ({record.order_note})")
+    small = attrs["small_ideas"]
+    print(f"\n{small['ideas']} further ideas, each of fewer than {attrs['threshold']} members "
+          f"({small['members']} members, {small['answers']} answers); {attrs['ungrouped']} answers in no idea.")
+    if args.rows:
+        print("(--rows lists where each answer is in the file with --json)", file=sys.stderr)
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import build_reports
 
@@ -260,6 +316,7 @@ _COMMANDS = {
     "evidence": _cmd_evidence,
     "segments": _cmd_segments,
     "map-text": _cmd_map_text,
+    "portfolio": _cmd_portfolio,
     "report": _cmd_report,
     "sample": _cmd_sample,
 }

@@ -53,18 +53,22 @@ QUESTION_TYPES = (
     "identifier",
 )
 
-#: The roles a question may play, so that every later stage finds the question it needs by
-#: its role and never by its id (a questionnaire numbers its questions as it likes).
-QUESTION_ROLES = {
-    "organisation": "the member organisation's name (identifying)",
-    "member_category": "the kind of member (university, provider, company, ...)",
-    "size": "the organisation's size",
-    "region": "the organisation's region",
-    "eu_priorities": "the EU-presidency health priorities the cluster should align with (multi-select)",
-    "participation": "the activities the organisation will take part in (multi-select)",
-    "project_ideas": "the members' ideas for collaborative projects (free text)",
-    "other_proposals": "what else members want the strategic agenda to include (free text)",
-}
+#: The roles a question may play, so that analyses find it without knowing its id:
+#: who the member is (``organisation``, ``member_category``, ``size``, ``region``) and
+#: the questions the project portfolio reads (``eu_priorities``: the EU-presidency
+#: health priorities to align with; ``participation``: the activities a member will
+#: join; ``project_ideas``: collaborative project ideas; ``other_proposals``: what
+#: else the agenda should include).
+QUESTION_ROLES = (
+    "organisation",
+    "member_category",
+    "size",
+    "region",
+    "eu_priorities",
+    "participation",
+    "project_ideas",
+    "other_proposals",
+)
 
 
 def project_file(*parts: str) -> Path:
@@ -157,6 +161,7 @@ class Question:
     aliases: list[str] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
+    missing: list[str] = field(default_factory=list)  # answers that mean "no answer" here (e.g. 99, -99)
 
     def header_forms(self) -> list[str]:
         """Every header text this question may appear under, normalised."""
@@ -232,19 +237,17 @@ class Codebook:
 
     def column_for_role(self, role: str) -> str | None:
         """The question id playing a role (``member_category``, ``size``, ``region``)."""
-        question = self.question_with_role(role)
-        return None if question is None else question.id
-
-    def question_with_role(self, role: str) -> Question | None:
-        """The question playing ``role`` (one of :data:`QUESTION_ROLES`), or None.
-
-        Later stages find the questions they need this way, never by id, so that
-        a questionnaire that numbers its questions differently still works.
-        """
         for q in self.questions.values():
             if q.role == role:
-                return q
+                return q.id
         return None
+
+    def question_with_role(self, role: str) -> Question | None:
+        """The question playing ``role`` (one of :data:`QUESTION_ROLES`), or None."""
+        if role not in QUESTION_ROLES:
+            raise CodebookError(f"unknown question role {role!r}", value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}.")
+        return next((q for q in self.questions.values() if q.role == role), None)
 
     def scale_of(self, question_id: str) -> list[Level]:
         q = self.questions[question_id]
@@ -289,6 +292,8 @@ class Codebook:
                 entry["min"] = q.minimum
             if q.maximum is not None:
                 entry["max"] = q.maximum
+            if q.missing:
+                entry["missing"] = [_plain_number(m) for m in q.missing]
             questions.append(entry)
         return {
             "title": self.title,
@@ -372,6 +377,21 @@ class Codebook:
 
 
 # ---- reading ---------------------------------------------------------------------------
+
+def _missing_text(value: Any) -> str:
+    """A missing-answer code as text: 99, 99.0 and '99' are the same code."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _plain_number(text: str) -> Any:
+    """A missing-answer code written back as a YAML number when it is one."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
 
 def _bilingual(value: Any, *, where: str, path: Path | None) -> dict[str, str]:
     if value is None:
@@ -541,7 +561,6 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         raise CodebookError("the codebook has no 'questions' list", path=path,
                             hint="list the questions under 'questions:' (see data/codebook.yml).")
     questions: dict[str, Question] = {}
-    role_of: dict[str, str] = {}
     for i, item in enumerate(raw_questions, start=1):
         if not isinstance(item, dict) or "id" not in item:
             raise CodebookError(f"question {i} has no 'id'", path=path, value=item,
@@ -588,16 +607,18 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
                                 hint="list its options, or draft a codebook from the export.")
         role = item.get("role")
-        if role is not None:
-            role = str(role)
-            if role not in QUESTION_ROLES:
-                raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
-                                    hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave 'role' out.")
-            if role in role_of:
-                raise CodebookError(f"questions {role_of[role]} and {qid} both have the role '{role}'", path=path,
-                                    value=role, hint="give each role to one question only.")
-            role_of[role] = qid
+        if role is not None and str(role) not in QUESTION_ROLES:
+            raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave the role out.")
+        if role is not None and any(q.role == str(role) for q in questions.values()):
+            other = next(q.id for q in questions.values() if q.role == str(role))
+            raise CodebookError(f"questions {other} and {qid} both have the role '{role}'", path=path, value=role,
+                                hint="give each role to one question only.")
         text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
+        missing = item.get("missing") or []
+        if not isinstance(missing, list) or not all(isinstance(m, (str, int, float)) for m in missing):
+            raise CodebookError(f"question {qid}: 'missing' must be a list of answers that mean no answer",
+                                path=path, value=missing, hint="write 'missing: [99, 999]'.")
         questions[qid] = Question(
             id=qid,
             type=qtype,
@@ -607,12 +628,13 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             direction=None if direction is None else str(direction),
             reverse=reverse,
             identifying=bool(item.get("identifying", qtype == "identifier")),
-            role=role,
+            role=None if role is None else str(role),
             ordered=bool(item.get("ordered", False)),
             grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
             aliases=[str(a) for a in (item.get("aliases") or [])],
             minimum=bounds.get("min"),
             maximum=bounds.get("max"),
+            missing=[_missing_text(m) for m in missing],
         )
     return Codebook(
         title=str(data.get("title", "")),

@@ -37,6 +37,7 @@ __all__ = [
     "plot_segment_profiles",
     "plot_text_directions",
     "plot_choice_shares",
+    "plot_idea_counts",
 ]
 
 #: One colour per strategic direction, the same in every chart: the Okabe-Ito
@@ -370,5 +371,37 @@ def plot_choice_shares(table: pd.DataFrame, *, ax=None, title: str | None = None
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: pct(v) if v <= 1 else ""))
     ax.set_xlabel(xlabel or "Share of members who chose it, 95% interval")
     ax.set_title(title or "", loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_idea_counts(table: pd.DataFrame, *, ax=None, title: str | None = None, xlabel: str | None = None,
+                     proposing: str = "members proposing it", willing: str = "willing to work on it",
+                     wrap: int = 34):
+    """Members proposing each project idea, and how many of them are willing to work on it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`survey_analysis.project_portfolio`: ``label``, ``n``,
+        ``n_willing``, one row per idea in workshop order (drawn top to bottom).
+    proposing, willing : str
+        The legend's words for the two bars.
+    """
+    ax = ax if ax is not None else plt.gca()
+    table = _need_columns(table, ["label", "n", "n_willing"], "plot_idea_counts")
+    if table.empty:
+        return _empty(ax, "No project ideas to show")
+    y = np.arange(len(table))[::-1]
+    ax.barh(y + 0.2, table["n"], height=0.38, color="#9ecae1", label=proposing)
+    ax.barh(y - 0.2, table["n_willing"], height=0.38, color="#08519c", label=willing)
+    for yi, n, w in zip(y, table["n"], table["n_willing"]):
+        ax.text(n + 0.3, yi + 0.2, str(int(n)), va="center", fontsize=8, color="#111111")
+        ax.text(w + 0.3, yi - 0.2, str(int(w)), va="center", fontsize=8, color="#111111")
+    ax.set_yticks(y, ["\n".join(textwrap.wrap(str(label), wrap)) for label in table["label"]], fontsize=8)
+    ax.set_xlim(0, float(table["n"].max()) * 1.12 + 1)
+    ax.set_xlabel(xlabel or "Members")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
+    ax.set_title(title or "", pad=22)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

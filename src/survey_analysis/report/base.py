@@ -26,6 +26,7 @@ PAGES = {
     "overview": "01_overview.html",
     "evidence": "02_evidence.html",
     "segments": "03_segments_and_proposals.html",
+    "portfolio": "04_portfolio.html",
 }
 
 

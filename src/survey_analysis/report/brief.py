@@ -16,13 +16,14 @@ import pandas as pd
 from .evidence_page import EvidenceSections
 from .html import Html, esc
 from .overview import OverviewSections, NONE_OPTIONS
+from .portfolio_page import PortfolioSections
 from .segments_page import SegmentSections
 from .wording import DirectionFigures, compose_direction, compose_leading, compose_who_answered, leading_options
 
 __all__ = ["BriefSections"]
 
 
-class BriefSections(OverviewSections, EvidenceSections, SegmentSections):
+class BriefSections(OverviewSections, EvidenceSections, SegmentSections, PortfolioSections):
     """The brief's content, built from the same findings as the detailed pages."""
 
     def direction_figures(self) -> list[DirectionFigures]:

@@ -233,7 +233,7 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
                  f"({survey.report.source} export); writing the {cat.text('language_name')} reports")
         progress("computing the findings (evidence, order, groups, segments, proposals, priorities)")
     started = time.perf_counter()
-    findings.compute_all(processes=os.cpu_count() or 1)
+    findings.compute_all(processes=os.cpu_count() or 1, lang=lang)
     if progress:
         progress(f"      done in {time.perf_counter() - started:.1f} s")
     out_dir = Path(out) if out else REPORTS_DIR

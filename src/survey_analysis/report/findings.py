@@ -149,12 +149,13 @@ class Findings:
     # The two slowest parts that depend on nothing else here: computed in a second process.
     _APART = ("proposals", "segments")
 
-    def compute_all(self, *, processes: int = 1) -> "Findings":
+    def compute_all(self, *, processes: int = 1, lang: str = "en") -> "Findings":
         """Compute every part now (a report run does this once, before the notebooks).
 
-        With ``processes`` > 1 the free-text mapping and the segmentation run
-        in a second process while this one computes the rest (the results are
-        the same: every part is seeded on its own).
+        With ``processes`` > 1 the free-text mapping, the project portfolio
+        (in ``lang``) and the segmentation run in a second process while this
+        one computes the rest (the results are the same: every part is seeded
+        on its own).
         """
         apart = [name for name in self._APART if name not in self.__dict__] if processes > 1 else []
         pool = future = None
@@ -162,17 +163,40 @@ class Findings:
             from concurrent.futures import ProcessPoolExecutor
 
             pool = ProcessPoolExecutor(max_workers=1)
-            future = pool.submit(_compute_parts, self, apart)
+            future = pool.submit(_compute_parts, self, apart, lang)
         try:
             for name in self.PARTS:
                 if name not in apart:
                     getattr(self, name)
             if future is not None:
                 self.__dict__.update(future.result())
+            self.portfolio(lang)
         finally:
             if pool is not None:
                 pool.shutdown()
         return self
+
+    def portfolio(self, lang: str = "en") -> pd.DataFrame | None:
+        """The members' project ideas grouped and ordered for the workshops, in ``lang``.
+
+        None when no question has the role ``project_ideas`` (see
+        :func:`survey_analysis.project_portfolio`).
+        """
+        cache = self.__dict__.setdefault("_portfolio", {})
+        if lang not in cache:
+            from ..errors import CodebookError
+            from ..portfolio import project_portfolio
+
+            if self.role_column("project_ideas") is None:
+                cache[lang] = None
+            else:
+                try:
+                    # a report run has already applied the fit guard: a partial fit got this far only if allowed
+                    cache[lang] = project_portfolio(self.survey, language=lang, threshold=self.threshold,
+                                                    allow_partial=True)
+                except CodebookError:
+                    cache[lang] = None
+        return cache[lang]
 
     # ---- the questionnaire ------------------------------------------------------------
     def role_column(self, role: str) -> str | None:
@@ -488,6 +512,9 @@ class Findings:
                            by_category=by_category, favoured=favoured_table, overall=overall)
 
 
-def _compute_parts(findings: Findings, names: list[str]) -> dict[str, Any]:
-    """Compute some parts of ``findings`` (in a worker process) and return them by name."""
-    return {name: getattr(findings, name) for name in names}
+def _compute_parts(findings: Findings, names: list[str], lang: str) -> dict[str, Any]:
+    """Compute some parts of ``findings`` (in a worker process), with the portfolio in ``lang``."""
+    parts = {name: getattr(findings, name) for name in names}
+    findings.portfolio(lang)
+    parts["_portfolio"] = findings.__dict__["_portfolio"]
+    return parts
