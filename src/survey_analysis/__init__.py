@@ -66,7 +66,7 @@ _LAZY = {
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
     "plot_segment_profiles": "plot", "plot_text_directions": "plot", "plot_choice_shares": "plot",
     "plot_idea_counts": "plot",
-    "direction_palette": "plot",
+    "direction_palette": "plot", "DIRECTION_COLOURS": "plot",
     "build_reports": "report", "Findings": "report", "Sections": "report",
     "write_table": "export", "neutralise_formula": "export",
     "write_sample": "sample", "make_sample": "sample",
