@@ -126,3 +126,11 @@ def test_parts_computed_in_a_second_process_are_the_same(tmp_path):
     two = Findings.load(SAMPLE / "google_forms.xlsx", CODEBOOK).compute_all(processes=2)
     pd.testing.assert_frame_equal(one.proposals.mapped, two.proposals.mapped)
     pd.testing.assert_frame_equal(one.segments.table, two.segments.table)
+
+
+def test_the_portfolio_reuses_the_trained_mapper_with_the_same_result(findings):
+    mine = findings.portfolio("ro")
+    reference = sa.project_portfolio(findings.survey, language="ro", threshold=findings.threshold)
+    columns = ["label", "n", "n_willing", "directions", "eu_priorities", "order_note"]
+    pd.testing.assert_frame_equal(mine[columns], reference[columns])
+    assert findings.portfolio("ro") is mine   # computed once per language

@@ -146,16 +146,15 @@ class Findings:
     #: Every part a report shows, in the order :meth:`compute_all` computes them.
     PARTS = ("evidence", "headline", "steps", "scores", "who_answered", "groups", "group_means", "items", "likert",
              "ranking", "rank_above", "reliability", "eu_priorities", "participation", "segments", "proposals")
-    # The two slowest parts that depend on nothing else here: computed in a second process.
-    _APART = ("proposals", "segments")
+    # The free text (mapping, then the portfolio) is the slowest part: computed in a second process.
+    _APART = ("proposals",)
 
     def compute_all(self, *, processes: int = 1, lang: str = "en") -> "Findings":
         """Compute every part now (a report run does this once, before the notebooks).
 
-        With ``processes`` > 1 the free-text mapping, the project portfolio
-        (in ``lang``) and the segmentation run in a second process while this
-        one computes the rest (the results are the same: every part is seeded
-        on its own).
+        With ``processes`` > 1 the free-text mapping and the project portfolio
+        (in ``lang``) run in a second process while this one computes the rest
+        (the results are the same: every part is seeded on its own).
         """
         apart = [name for name in self._APART if name not in self.__dict__] if processes > 1 else []
         pool = future = None
@@ -176,6 +175,10 @@ class Findings:
                 pool.shutdown()
         return self
 
+    def __getstate__(self) -> dict:
+        # the fitted text mapper serves the portfolio in this process only: it is not saved
+        return {k: v for k, v in self.__dict__.items() if k != "_mapper"}
+
     def portfolio(self, lang: str = "en") -> pd.DataFrame | None:
         """The members' project ideas grouped and ordered for the workshops, in ``lang``.
 
@@ -192,8 +195,11 @@ class Findings:
             else:
                 try:
                     # a report run has already applied the fit guard: a partial fit got this far only if allowed
+                    self.proposals  # noqa: B018 - fits the text mapper the portfolio reuses
+                    mapper = self.__dict__.get("_mapper")
+                    reuse = _FittedMapper(mapper) if getattr(mapper, "trained_on_", None) == "training" else None
                     cache[lang] = project_portfolio(self.survey, language=lang, threshold=self.threshold,
-                                                    allow_partial=True)
+                                                    allow_partial=True, mapper=reuse)
                 except CodebookError:
                     cache[lang] = None
         return cache[lang]
@@ -429,6 +435,7 @@ class Findings:
         else:
             mapper = TextMapper(self.codebook, random_state=self.random_state).fit(texts)
             mapped = mapper.mapped_
+        self.__dict__["_mapper"] = mapper  # the portfolio maps its answers with it (not saved)
         themes = mapper.themes(texts, mapped) if (mapped["direction"] == OUTSIDE).any() else \
             pd.DataFrame(columns=["theme", "n", "top_terms", "quotes", "answers"])
         frame = mapped[["direction", "score"]].assign(proposal=texts.reindex(mapped.index).to_numpy())
@@ -510,6 +517,22 @@ class Findings:
             favoured_table["n"] = [int(chosen[o].sum()) for o in favoured_table.index]
         return MultiChoice(question=question, n=n, shares=shares.assign(label=[labels[o] for o in shares["option"]]),
                            by_category=by_category, favoured=favoured_table, overall=overall)
+
+
+class _FittedMapper:
+    """A text mapper already trained on the bundled proposals, for a caller that fits one.
+
+    Trained on the bundled proposals, a :class:`survey_analysis.TextMapper`
+    maps each answer on its own, so "fitting" it on new answers is mapping
+    them: this saves training it a second time on the same proposals.
+    """
+
+    def __init__(self, mapper: Any) -> None:
+        self.mapper = mapper
+
+    def fit(self, texts: Any) -> "_FittedMapper":
+        self.mapped_ = self.mapper.transform(texts)
+        return self
 
 
 def _compute_parts(findings: Findings, names: list[str], lang: str) -> dict[str, Any]:
