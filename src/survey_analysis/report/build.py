@@ -15,6 +15,7 @@ own; the charts are also written to ``figures/`` as PNG and SVG.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
@@ -113,48 +114,75 @@ def write_report_set(out_dir: Path, pages: dict[str, str], *, progress: Callable
 
 def _run_notebooks(found: list[Path], executed_dir: Path, params: dict, input_path: Path,
                    progress: Callable[[str], None] | None) -> list[tuple[Path, float]]:
-    """Execute the notebooks, as many at a time as there are processors; return them in order.
+    """Execute the notebooks with their parameters injected; return them in order.
 
-    Each notebook runs in its own kernel; the kernels start in the current
-    folder (papermill's ``cwd`` changes the folder of the whole process, which
-    threads cannot share), which is harmless because a run passes every path
+    As many kernels as there are processors run at once, each executing its
+    share of the notebooks one after the other, so that each kernel pays for
+    its start and its imports once.  Every notebook sets up all it uses in its
+    own cells (``make test`` runs each one alone under nbval), so one notebook
+    never depends on another that ran in the same kernel.  The kernels start in
+    the current folder, which is harmless because a run passes every path
     absolute.
     """
-    import papermill
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
-    def run(notebook: Path) -> tuple[Path, float]:
-        started = time.perf_counter()
-        executed = executed_dir / notebook.name
+    async def run_share(share: list[Path]) -> list[tuple[Path, float]]:
+        # one event loop for the whole share: the kernel's sockets belong to the loop that started it
+        manager = None
+        done = []
         try:
-            papermill.execute_notebook(str(notebook), str(executed), parameters=params, progress_bar=False,
-                                       log_output=False, kernel_name="python3",
-                                       # the kernel's start-up notes are not for the report's reader
-                                       extra_arguments=["--IPKernelApp.log_level=40"])
-        except papermill.PapermillExecutionError as exc:
-            raise SurveyError(f"notebook {notebook.name} stopped with {exc.ename}: {exc.evalue} "
-                              f"(the executed notebook, with the failing cell, is {executed})",
-                              path=input_path) from None
-        return executed, time.perf_counter() - started
+            for notebook in share:
+                started = time.perf_counter()
+                executed = executed_dir / notebook.name
+                nb = parameterize_notebook(load_notebook_node(str(notebook)), params, kernel_name="python3",
+                                           language="python")
+                # the kernel's start-up notes are not for the report's reader
+                client = NotebookClient(nb, km=manager, kernel_name="python3", timeout=None,
+                                        extra_arguments=["--IPKernelApp.log_level=40"])
+                if manager is None:
+                    manager = client.km = client.create_kernel_manager()
+                    client.owns_km = False  # the kernel outlives this notebook: it runs the next one too
+                try:
+                    await client.async_execute()
+                except CellExecutionError as exc:
+                    raise SurveyError(f"notebook {notebook.name} stopped with {exc.ename}: {exc.evalue} "
+                                      f"(the executed notebook, with the failing cell, is {executed})",
+                                      path=input_path) from None
+                finally:
+                    if client.kc is not None:
+                        client.kc.stop_channels()
+                    nbformat.write(nb, executed)
+                done.append((executed, time.perf_counter() - started))
+        finally:
+            if manager is not None and manager.has_kernel:
+                await manager.shutdown_kernel(now=True)
+        return done
 
-    workers = max(1, min(len(found), os.cpu_count() or 1))
+    kernels = max(1, min(len(found), os.cpu_count() or 1))
+    shares = [found[k::kernels] for k in range(kernels)]
     if progress:
-        progress(f"running {len(found)} notebooks ({', '.join(nb.name for nb in found)}), {workers} at a time")
+        progress(f"running {len(found)} notebooks ({', '.join(nb.name for nb in found)}) in {kernels} "
+                 f"kernel{'s' if kernels > 1 else ''}")
     env_backend = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "Agg"
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run, notebook) for notebook in found]
-            results = []
-            for future in futures:
-                executed, elapsed = future.result()
-                if progress:
-                    progress(f"      {executed.name} done in {elapsed:.1f} s")
-                results.append((executed, elapsed))
+        with ThreadPoolExecutor(max_workers=kernels) as pool:
+            finished = {executed.name: (executed, elapsed)
+                        for future in [pool.submit(asyncio.run, run_share(share)) for share in shares]
+                        for executed, elapsed in future.result()}
     finally:
         if env_backend is None:
             os.environ.pop("MPLBACKEND", None)
         else:
             os.environ["MPLBACKEND"] = env_backend
+    results = [finished[notebook.name] for notebook in found]
+    if progress:
+        for executed, elapsed in results:
+            progress(f"      {executed.name} done in {elapsed:.1f} s")
     return results
 
 
