@@ -480,3 +480,25 @@ def test_every_page_renders_in_chromium_without_overflow(english, romanian, requ
     assert not problems, problems
     hostile = (english[0] / "03_segments_and_proposals.html").as_uri()
     assert hostile  # the hostile answers were on a page the browser opened above, and nothing ran
+
+
+def test_a_failing_notebook_names_itself_and_keeps_the_executed_copy(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from survey_analysis import SurveyError
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = new_notebook()
+    parameters = new_code_cell("input_path = None")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, new_code_cell("raise ValueError('a cell that fails')")]
+    nbformat.write(notebook, folder / "01_fails.ipynb")
+    with pytest.raises(SurveyError) as err:
+        build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, out=tmp_path / "out", notebooks=folder,
+                      progress=None)
+    message = str(err.value)
+    assert "01_fails.ipynb stopped with ValueError: a cell that fails" in message
+    assert (tmp_path / "out" / "executed" / "01_fails.ipynb").is_file()
+    assert not (tmp_path / "out" / "index.html").exists()

@@ -15,12 +15,10 @@ own; the charts are also written to ``figures/`` as PNG and SVG.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,6 +29,7 @@ from .brief import BriefSections
 from .catalogue import Catalogue, catalogue
 from .findings import Findings
 from .html import MIME, esc, render_page
+from .kernels import NotebookRunner
 
 __all__ = ["NOTEBOOKS_DIR", "REPORTS_DIR", "build_reports", "notebook_page", "write_index", "write_report_set"]
 
@@ -112,80 +111,6 @@ def write_report_set(out_dir: Path, pages: dict[str, str], *, progress: Callable
     return written
 
 
-def _run_notebooks(found: list[Path], executed_dir: Path, params: dict, input_path: Path,
-                   progress: Callable[[str], None] | None) -> list[tuple[Path, float]]:
-    """Execute the notebooks with their parameters injected; return them in order.
-
-    As many kernels as there are processors run at once, each executing its
-    share of the notebooks one after the other, so that each kernel pays for
-    its start and its imports once.  Every notebook sets up all it uses in its
-    own cells (``make test`` runs each one alone under nbval), so one notebook
-    never depends on another that ran in the same kernel.  The kernels start in
-    the current folder, which is harmless because a run passes every path
-    absolute.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    async def run_share(share: list[Path]) -> list[tuple[Path, float]]:
-        # one event loop for the whole share: the kernel's sockets belong to the loop that started it
-        manager = None
-        done = []
-        try:
-            for notebook in share:
-                started = time.perf_counter()
-                executed = executed_dir / notebook.name
-                nb = parameterize_notebook(load_notebook_node(str(notebook)), params, kernel_name="python3",
-                                           language="python")
-                # the kernel's start-up notes are not for the report's reader
-                client = NotebookClient(nb, km=manager, kernel_name="python3", timeout=None,
-                                        extra_arguments=["--IPKernelApp.log_level=40"])
-                if manager is None:
-                    manager = client.km = client.create_kernel_manager()
-                    client.owns_km = False  # the kernel outlives this notebook: it runs the next one too
-                try:
-                    await client.async_execute()
-                except CellExecutionError as exc:
-                    raise SurveyError(f"notebook {notebook.name} stopped with {exc.ename}: {exc.evalue} "
-                                      f"(the executed notebook, with the failing cell, is {executed})",
-                                      path=input_path) from None
-                finally:
-                    if client.kc is not None:
-                        client.kc.stop_channels()
-                    nbformat.write(nb, executed)
-                done.append((executed, time.perf_counter() - started))
-        finally:
-            if manager is not None and manager.has_kernel:
-                await manager.shutdown_kernel(now=True)
-        return done
-
-    kernels = max(1, min(len(found), os.cpu_count() or 1))
-    shares = [found[k::kernels] for k in range(kernels)]
-    if progress:
-        progress(f"running {len(found)} notebooks ({', '.join(nb.name for nb in found)}) in {kernels} "
-                 f"kernel{'s' if kernels > 1 else ''}")
-    env_backend = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
-    try:
-        with ThreadPoolExecutor(max_workers=kernels) as pool:
-            finished = {executed.name: (executed, elapsed)
-                        for future in [pool.submit(asyncio.run, run_share(share)) for share in shares]
-                        for executed, elapsed in future.result()}
-    finally:
-        if env_backend is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_backend
-    results = [finished[notebook.name] for notebook in found]
-    if progress:
-        for executed, elapsed in results:
-            progress(f"      {executed.name} done in {elapsed:.1f} s")
-    return results
-
-
 def _check_fit(survey: Any, allow_partial: bool) -> None:
     """The loader's fit guard, when the package has it: a partial fit stops the run unless allowed."""
     check = getattr(sys.modules[__package__.rpartition(".")[0]], "check_fit", None)
@@ -261,15 +186,22 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
                  f"({survey.report.source} export); writing the {cat.text('language_name')} reports")
         progress("computing the findings (evidence, order, groups, segments, proposals, priorities)")
     started = time.perf_counter()
-    findings.compute_all(processes=os.cpu_count() or 1, lang=lang)
-    if progress:
-        progress(f"      done in {time.perf_counter() - started:.1f} s")
     out_dir = Path(out) if out else REPORTS_DIR
     executed_dir = out_dir / "executed"
     figures_dir = out_dir / "figures"
     for folder in (out_dir, executed_dir, figures_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    saved = findings.save(executed_dir / "findings.pickle")
+    processes = os.cpu_count() or 1
+    # The kernels start (and import the package) while the findings are computed.
+    runner = NotebookRunner(found, executed_dir, processes=processes)
+    try:
+        findings.compute_all(processes=processes, lang=lang)
+        saved = findings.save(executed_dir / "findings.pickle")
+    except BaseException:
+        runner.cancel()
+        raise
+    if progress:
+        progress(f"      done in {time.perf_counter() - started:.1f} s")
     params = {"input_path": str(input_path), "codebook_path": str(codebook_path),
               "register_path": None if register_path is None else str(register_path),
               "lang": lang, "disclosure_threshold": int(threshold), "random_state": int(random_state),
@@ -278,11 +210,22 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     sections = BriefSections(findings, lang=lang, figures_dir=figures_dir)
     survey_title = sections.survey_title()
     pages: dict[str, str] = {}
-    brief = sections.brief()
+    try:
+        brief = sections.brief()
+    except BaseException:
+        runner.cancel()
+        raise
     pages[PAGES["summary"]] = render_page(brief.html, title=brief.meta["title"], cat=cat,
                                           provenance=findings.provenance, fit=findings.fit, page="brief")
     entries = [(cat.text("pages.summary.title"), PAGES["summary"], cat.text("pages.summary.index"))]
-    for executed, elapsed in _run_notebooks(found, executed_dir, params, input_path, progress):
+    if progress:
+        progress(f"running {len(found)} notebooks ({', '.join(nb.name for nb in found)}) in {runner.kernels} "
+                 f"kernel{'s' if runner.kernels > 1 else ''}")
+    executed_notebooks = runner.run(params, path=input_path)
+    if progress:
+        for executed, elapsed in executed_notebooks:
+            progress(f"      {executed.name} done in {elapsed:.1f} s")
+    for executed, _ in executed_notebooks:
         body, meta = notebook_page(executed)
         page_id = meta.get("page", executed.stem)
         title = meta.get("title") or f"{executed.stem} \u2014 {survey_title}"
