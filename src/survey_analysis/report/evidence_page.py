@@ -209,7 +209,8 @@ class EvidenceSections(PageBase):
             Column("first_low", cat.label("interval"), "interval", percent=True, high="first_high"),
             Column("borda", cat.label("borda"), "int"), Column("schulze_position", cat.label("schulze"), "int"),
             Column("p_first", cat.label("p_first"), "prob")], cat))
-        section.add(self.explain("evidence.ranking.terms"))
+        section.add(self.explain("evidence.ranking.terms",
+                                 samples=cat.integer(f.evidence.attrs.get("n_boot", 2000))))
         winner = table.loc[table["condorcet_winner"].astype(bool), "direction"].tolist()
         section.p(cat.text("evidence.ranking.condorcet", direction=self.direction_label(winner[0])) if winner
                   else cat.text("evidence.ranking.no_condorcet"))
@@ -219,7 +220,8 @@ class EvidenceSections(PageBase):
             matrix = above.reindex(index=order, columns=order)
             shown = matrix.reset_index(drop=True).assign(label=[self.direction_label(c) for c in order])
             section.h(3, cat.text("evidence.ranking.pairs_heading"))
-            section.p(cat.text("evidence.ranking.pairs_what"), "note")
+            section.p(cat.text("evidence.ranking.pairs_what", samples=cat.integer(above.attrs.get("n_boot", 2000))),
+                      "note")
             section.add(render_table(shown, [Column("label", cat.label("ranked_above"))] +
                                      [Column(c, c, "prob") for c in order], cat))
         return section.html()
