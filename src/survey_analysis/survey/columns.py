@@ -44,8 +44,16 @@ class CodedColumns:
         def frame(columns: dict[str, pd.Series]) -> pd.DataFrame:
             if not columns:
                 return pd.DataFrame(index=range(n_rows))
-            return pd.DataFrame({k: v.reset_index(drop=True) for k, v in columns.items()})
+            # The columns' arrays, not the Series: pandas then skips aligning thousands of indexes on a
+            # wide export (the Series built here carry the default index; others are re-indexed first).
+            return pd.DataFrame({k: v.array if _default_index(v, n_rows) else v.reset_index(drop=True).array
+                                 for k, v in columns.items()}, index=pd.RangeIndex(n_rows))
         return frame(self.answers), frame(self.identifiers), frame(self.metadata), frame(self.extras)
+
+
+def _default_index(series: pd.Series, n_rows: int) -> bool:
+    index = series.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and len(index) == n_rows
 
 
 def code_columns(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: AnswerCoder,

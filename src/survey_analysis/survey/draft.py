@@ -47,6 +47,18 @@ KNOWN_SCALES: dict[str, list[tuple[str, str]]] = {
 
 
 
+_SCALE_LOOKUPS: dict[str, dict] = {}
+_LEADING_ZERO = re.compile(r"0\d+")
+
+
+def _scale_lookup(name: str) -> dict:
+    """The label look-up of a known scale, built once."""
+    if name not in _SCALE_LOOKUPS:
+        levels = KNOWN_SCALES[name]
+        _SCALE_LOOKUPS[name] = label_lookup((k, (en, ro)) for k, (en, ro) in enumerate(levels, start=1))
+    return _SCALE_LOOKUPS[name]
+
+
 def draft_from_columns(headers: list[str], field_ids: list[str], body: list[list], source: str,
                         path: str) -> Codebook:
     meta = TOOL_METADATA.get(source, set())
@@ -59,7 +71,10 @@ def draft_from_columns(headers: list[str], field_ids: list[str], body: list[list
         norm = normalise_text(header)
         if norm in meta or normalise_text(fid) in meta or is_tool_extra(norm, source):
             continue
-        values = [v for v in columns[i] if v is not None and not (isinstance(v, str) and not v.strip())]
+        # The column's distinct answers with their counts (blank cells left out).
+        values = Counter(columns[i])
+        for v in [v for v in values if v is None or (v.__class__ is str and not v.strip())]:
+            del values[v]
         qid = _draft_id(fid if fid != header else header, i, used_ids)
         used_ids.add(qid)
         q = _infer_question(qid, header, values, scales)
@@ -73,7 +88,7 @@ def draft_from_columns(headers: list[str], field_ids: list[str], body: list[list
         labels = {normalise_text(cell_text(v)) for qid, values in members if qid in likert for v in values}
         labels -= MISSING_ANSWERS
         for name, levels in KNOWN_SCALES.items():
-            lookup = label_lookup((k, (en, ro)) for k, (en, ro) in enumerate(levels, start=1))
+            lookup = _scale_lookup(name)
             if all(lookup_label(lookup, t) is not None for t in labels):
                 scales.setdefault(name, [Level(k, en, ro or en) for k, (en, ro) in enumerate(levels, start=1)])
                 for qid in likert:
@@ -102,33 +117,47 @@ def _draft_id(text: str, index: int, used: set[str]) -> str:
     return base if base not in used else f"Q{index + 1}_{len(used)}"
 
 
-def _infer_question(qid: str, header: str, values: list, scales: dict[str, list[Level]]) -> Question:
+def _infer_question(qid: str, header: str, values: Counter, scales: dict[str, list[Level]]) -> Question:
+    """The question a column holds, inferred from its distinct answers and their counts.
+
+    Working on the distinct answers keeps drafting linear in the number of
+    columns: wide exports repeat a few answers many times.
+    """
     text = {"en": header, "ro": header}
+    counts_of = values
+    text_of = {v: cell_text(v).strip() for v in counts_of}
+    n_values = sum(counts_of.values())
     if IDENTIFYING_HEADER.search(normalise_text(header)) or (
-            values and sum(bool(EMAIL.match(cell_text(v).strip())) for v in values) > 0.5 * len(values)):
+            values and sum(c for v, c in counts_of.items() if EMAIL.match(text_of[v])) > 0.5 * n_values):
         return Question(id=qid, type="identifier", text=text, identifying=True)
     if not values:
         return Question(id=qid, type="text", text=text)
-    texts = [cell_text(v).strip() for v in values]
-    norms = [normalise_text(t) for t in texts if normalise_text(t) not in MISSING_ANSWERS]
-    if not norms:
+    texts = list(dict.fromkeys(text_of.values()))
+    # Placeholders such as "N/A" are short: longer answers need no normalising to be told apart.
+    norm_of = {t: normalise_text(t) for t in texts if len(t) <= 16}
+    answered = [v for v in counts_of if norm_of.get(text_of[v]) not in MISSING_ANSWERS]
+    if not answered:
         return Question(id=qid, type="text", text=text)
-    if all(isinstance(v, (dt.datetime, dt.date)) for v in values):
+    if all(isinstance(v, (dt.datetime, dt.date)) for v in counts_of):
         return Question(id=qid, type="date", text=text)
-    leading_zeros = any(isinstance(v, str) and re.fullmatch(r"0\d+", v.strip()) for v in values)
-    if not leading_zeros and all(as_number(v) is not None for v in values
-                                 if normalise_text(cell_text(v)) not in MISSING_ANSWERS):
+    if all(as_number(v) is not None for v in answered) and not any(
+            isinstance(v, str) and _LEADING_ZERO.fullmatch(v.strip()) for v in counts_of):
         return Question(id=qid, type="numeric", text=text)
-    distinct = set(norms)
+    # Scales and single choices have a few distinct answers; free text has many, and is not
+    # compared against every known scale.
+    few = len(answered) <= 60 or len({t.casefold() for t in texts}) <= 60
+    if few:
+        norm_of.update((t, normalise_text(t)) for t in texts if t not in norm_of)
+    distinct = {norm_of[text_of[v]] for v in answered} if few else set()
     # A known scale, in either language.
     for name, levels in KNOWN_SCALES.items():
-        lookup = label_lookup((k, (en, ro)) for k, (en, ro) in enumerate(levels, start=1))
-        if all(lookup_label(lookup, t) is not None for t in distinct):
+        lookup = _scale_lookup(name)
+        if few and all(lookup_label(lookup, t) is not None for t in distinct):
             scales.setdefault(name, [Level(k, en, ro or en) for k, (en, ro) in enumerate(levels, start=1)])
             return Question(id=qid, type="likert", text=text, scale=name)
     # Numbered labels such as "4. Slightly disagree" make their own scale.
     numbered = {}
-    for t in set(texts):
+    for t in texts if few else ():
         m = NUMBER_PREFIX.match(t)
         if not m:
             numbered = {}
@@ -145,9 +174,13 @@ def _infer_question(qid: str, header: str, values: list, scales: dict[str, list[
         return Question(id=qid, type="likert", text=text, scale=name)
     # Multi-select: joined answers whose parts repeat across respondents.
     for delimiter in (";", ", "):
-        joined = [t for t in texts if delimiter in t]
-        if len(joined) >= max(2, 0.1 * len(texts)):
-            parts = Counter(p.strip() for t in texts for p in t.split(delimiter) if p.strip())
+        joined = sum(c for v, c in counts_of.items() if delimiter in text_of[v])
+        if joined >= max(2, 0.1 * n_values):
+            parts: Counter = Counter()
+            for v, c in counts_of.items():
+                for p in text_of[v].split(delimiter):
+                    if p.strip():
+                        parts[p.strip()] += c
             repeated = sum(c for c in parts.values() if c >= 2)
             if len(parts) <= 40 and repeated >= 0.8 * sum(parts.values()):
                 options = [Option(id=_option_id(p, k), en=p, ro=p) for k, (p, _) in enumerate(parts.most_common())]
@@ -155,13 +188,13 @@ def _infer_question(qid: str, header: str, values: list, scales: dict[str, list[
     # Single choice: few distinct answers once case, spacing and ş/ș forms are ignored.
     counts: Counter = Counter()
     first_form: dict[str, str] = {}
-    for t in texts:
-        key = normalise_text(t)
+    for v, c in counts_of.items() if few else ():
+        key = norm_of[text_of[v]]
         if key in MISSING_ANSWERS:
             continue
-        counts[key] += 1
-        first_form.setdefault(key, t.strip())
-    if counts and len(counts) <= 12 and len(counts) <= max(2, 0.5 * len(texts)):
+        counts[key] += c
+        first_form.setdefault(key, text_of[v])
+    if counts and len(counts) <= 12 and len(counts) <= max(2, 0.5 * n_values):
         options = [Option(id=_option_id(first_form[k], i), en=first_form[k], ro=first_form[k])
                    for i, (k, _) in enumerate(counts.most_common())]
         ids = [o.id for o in options]

@@ -115,9 +115,14 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     kept, dropped_ids = _set_aside(responses, ident, meta, cb, layout.source, dict(zip(ids, body.row_numbers)),
                                    report, min_answered=min_answered, keep_duplicates=keep_duplicates)
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
-    return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
-                  metadata=meta.loc[kept], report=report, columns=coded.question_columns,
-                  dropped_responses=responses.loc[dropped_ids], extra=extra.loc[kept])
+    if dropped_ids:
+        responses, dropped, ident, meta, extra = (responses.loc[kept], responses.loc[dropped_ids], ident.loc[kept],
+                                                  meta.loc[kept], extra.loc[kept])
+    else:
+        # Nothing set aside: the frames are kept as built (selecting rows copies every column).
+        dropped = responses.iloc[:0]
+    return Survey(responses=responses, questions=questions, codebook=cb, identifiers=ident, metadata=meta,
+                  report=report, columns=coded.question_columns, dropped_responses=dropped, extra=extra)
 
 
 @dataclass
