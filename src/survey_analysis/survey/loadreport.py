@@ -38,6 +38,7 @@ class LoadReport:
     columns: list[dict] = field(default_factory=list)
     sheets: list[dict] = field(default_factory=list)
     encoding: str | None = None
+    recoded: list[dict] = field(default_factory=list)
 
     def check(self) -> None:
         """Raise if rows were lost: every row read must be kept or dropped with a reason."""
@@ -71,6 +72,7 @@ class LoadReport:
         rows += [(f"dropped: {reason}", count) for reason, count in sorted(reasons.items())]
         rows.append(("values not coded", sum(1 for p in self.problems if p["severity"] == "error")))
         rows.append(("values coded with a correction", sum(1 for p in self.problems if p["severity"] == "warning")))
+        rows.append(("columns coded by other wordings", len(self.recoded)))
         return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
     def to_dict(self, questions: Iterable[dict] | None = None) -> dict[str, Any]:
@@ -88,6 +90,7 @@ class LoadReport:
             "columns": self.columns,
             "questions": list(questions or []),
             "problems": [{k: jsonable(v) for k, v in p.items()} for p in self.problems],
+            "recoded": self.recoded,
             "notes": self.notes,
         }
 
