@@ -34,6 +34,7 @@ from .ranking import rank_first_probability, rank_summary
 from .reliability import direction_reliability
 from .scores import direction_scores, respondent_scores
 from .summary import likert_counts
+from .survey.fit import ANALYSIS_NEEDS, check_fit
 
 __all__ = [
     "direction_evidence",
@@ -114,6 +115,7 @@ def direction_evidence(
     alpha: float = 0.05,
     random_state: int | None = 0,
     language: str = "en",
+    allow_partial: bool = False,
 ) -> pd.DataFrame:
     """One row of evidence per strategic direction.
 
@@ -138,6 +140,9 @@ def direction_evidence(
         Seed; the same seed gives the same table.
     language : {"en", "ro"}, default "en"
         Language of the direction names.
+    allow_partial : bool, default False
+        Run on an export that matches the codebook only in part (see
+        :func:`survey_analysis.check_fit`): warn instead of refusing.
 
     Returns
     -------
@@ -166,7 +171,16 @@ def direction_evidence(
           (:func:`survey_analysis.coverage.rake_weights`), and Kish's
           effective number of respondents under those weights; else NaN.
 
-        ``attrs`` hold the options and the coverage table (``"response_rates"``).
+        ``attrs`` hold the options, the coverage table (``"response_rates"``)
+        and how the export fits the codebook (``"fit"``, see
+        :meth:`survey_analysis.FitSummary.to_dict`).
+
+    Raises
+    ------
+    PartialMatchError
+        A direction's items or the ranking question are not in the export, or
+        too many of their answers (or of the member category's) could not be
+        coded, and ``allow_partial`` is False.
 
     Notes
     -----
@@ -183,6 +197,7 @@ def direction_evidence(
     if language not in ("en", "ro"):
         raise bad_option("language", "'en' or 'ro'", language)
     rng = check_random_state(random_state)
+    fit = check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
     parts = _Parts(survey)
     if not parts.directions:
         raise AnalysisInputError("the codebook assigns no Likert item to any direction.",
@@ -281,7 +296,7 @@ def direction_evidence(
         out[col] = out[col].astype("Int64")
     out.attrs.update({"threshold": threshold, "n_boot": n_boot, "confidence": confidence,
                       "alpha": alpha, "random_state": random_state, "coverage": coverage,
-                      "n_respondents": int(len(survey.responses))})
+                      "n_respondents": int(len(survey.responses)), "fit": fit.to_dict()})
     if rates is not None:
         out.attrs["response_rates"] = rates
     return out
@@ -373,25 +388,31 @@ def evidence_command(
     sheet: str | None = None,
     register: str | Path | None = None,
     random_state: int | None = 0,
+    allow_partial: bool = False,
 ) -> str:
-    """Text printed by ``survey-analysis evidence FILE [--codebook CB] [--json]``.
+    """Text printed by ``survey-analysis evidence FILE [--codebook CB] [--json] [--allow-partial]``.
 
     Loads the export with :func:`survey_analysis.load_responses`, builds
     :func:`direction_evidence` and returns either a JSON document
-    (``{"file", "n_respondents", "coverage", "directions": [records]}``) or a
-    plain-text table.
+    (``{"file", "n_respondents", "coverage", "fit", "directions": [records]}``) or a
+    plain-text table, headed by what is missing when the export matches the
+    codebook only in part.
     """
     from .survey import load_responses  # the earlier stage; imported when used
 
     survey = load_responses(path, codebook, sheet=sheet)
-    table = direction_evidence(survey, register=register, random_state=random_state)
+    table = direction_evidence(survey, register=register, random_state=random_state, allow_partial=allow_partial)
+    fit = table.attrs["fit"]
     if as_json:
         doc = {"file": str(path), "n_respondents": table.attrs["n_respondents"],
-               "coverage": table.attrs["coverage"], "directions": evidence_records(table)}
+               "coverage": table.attrs["coverage"], "fit": fit, "directions": evidence_records(table)}
         return json.dumps(doc, ensure_ascii=False, indent=2)
     shown = table[["name", "n", "support", "support_low", "support_high", "top_box_share",
                    "consensus", "alpha", "p_first", "categories_differ"]].copy()
-    return (f"{path}: {table.attrs['n_respondents']} respondents, coverage "
+    head = ""
+    if fit["partial"] or fit["left_out"]:
+        head = "".join(f"MISSING: {line}\n" for line in fit["missing"] + fit["left_out"])
+    return (head + f"{path}: {table.attrs['n_respondents']} respondents, coverage "
             f"{table.attrs['coverage']}\n" + shown.round(3).to_string())
 
 
@@ -403,8 +424,13 @@ def direction_support_table(
     confidence: float = 0.95,
     random_state: int | None = 0,
     language: str = "en",
+    allow_partial: bool = False,
 ) -> pd.DataFrame:
     """Table behind the direction-support chart: mean score with its interval.
+
+    Refuses an export that matches the codebook only in part unless
+    ``allow_partial`` (see :func:`direction_evidence`); ``attrs["fit"]`` says
+    how it fits.
 
     Returns
     -------
@@ -415,6 +441,7 @@ def direction_support_table(
     """
     if language not in ("en", "ro"):
         raise bad_option("language", "'en' or 'ro'", language)
+    fit = check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
     parts = _Parts(survey)
     scores = direction_scores(parts.values, directions=parts.directions,
                               reverse=parts.reverse, scale_points=parts.scale_points,
@@ -425,6 +452,7 @@ def direction_support_table(
     out["scale_min"] = 1
     out["scale_max"] = [max(parts.scale_points[i] for i in parts.directions[c])
                         for c in out["direction"]]
+    out.attrs["fit"] = fit.to_dict()
     return out
 
 
