@@ -30,7 +30,8 @@ __all__ = [
     "rank_of",
     "position_code",
     "LabelCoder",
-    "family_of_entries",
+    "scale_vocabulary",
+    "option_vocabulary",
 ]
 
 #: ``how`` of an answer coded by the codebook's own labels or aliases.
@@ -102,9 +103,40 @@ def scale_family(labels_by_level: Sequence[Iterable[str]]) -> str | None:
     return best
 
 
-def family_of_entries(entries: Sequence[tuple[Any, Iterable[str]]]) -> str | None:
-    """:func:`scale_family` of a :class:`LabelCoder`'s entries."""
-    return scale_family([labels for _, labels in entries])
+def scale_vocabulary(entries: Sequence[tuple[Any, Iterable[str]]]) -> dict[str, Any]:
+    """The vocabulary's wordings of a scale's levels: answer key -> the level's code.
+
+    ``entries`` are the scale's levels in order (level 1 first), each as
+    ``(code, labels)``; the scale must be recognised as a family of the
+    vocabulary (:func:`scale_family`), else the result is empty.
+    """
+    family = scale_family([labels for _, labels in entries])
+    if family is None:
+        return {}
+    codes = [code for code, _ in entries]
+    return {key: codes[level - 1] for key, level in family_wordings(family).items() if 1 <= level <= len(codes)}
+
+
+def option_vocabulary(entries: Sequence[tuple[Any, Iterable[str]]]) -> dict[str, Any]:
+    """The vocabulary's wordings of a question's options, when its options are a scale's levels.
+
+    Each option is placed at the level its own labels name in one family
+    (options need not be in the family's order: "Yes" before "No"); every
+    option must land on a distinct level of the same family, else the
+    result is empty.
+    """
+    for name, wordings in _families().items():
+        level_of = {}
+        for code, labels in entries:
+            levels = {wordings.get(answer_key(label)) for label in labels} - {None}
+            if len(levels) != 1:
+                break
+            level_of[code] = levels.pop()
+        else:
+            if len(set(level_of.values())) == len(level_of) == len(entries):
+                code_at = {level: code for code, level in level_of.items()}
+                return {key: code_at[level] for key, level in wordings.items() if level in code_at}
+    return {}
 
 
 # ---- rank forms ------------------------------------------------------------------------
@@ -158,10 +190,10 @@ class LabelCoder:
         Each level or option: the code it is coded to (a level's English
         label, an option's id or label) and every label the codebook gives it
         (English, Romanian, id, aliases).
-    family : str or callable, optional
-        The vocabulary family whose wordings code the remaining answers, with
-        ``entries`` in the family's level order (level 1 first); a callable
-        taking ``entries`` finds it when first needed.
+    vocabulary : callable, optional
+        Given ``entries``, the vocabulary's other wordings of them (answer key
+        -> code): :func:`scale_vocabulary` or :func:`option_vocabulary`.
+        Called when an answer first misses the exact labels.
     by_position : bool
         Answer codes with a letter prefix (``A1``, ``AO02``, ``AG3``) code the
         entry at that position (LimeSurvey's default answer codes).
@@ -175,7 +207,7 @@ class LabelCoder:
     ``"answer code"`` or ``"number"``; ``(None, None)`` when nothing fits.
     """
 
-    def __init__(self, entries: Sequence[tuple[Any, Iterable[str]]], *, family: str | None = None,
+    def __init__(self, entries: Sequence[tuple[Any, Iterable[str]]], *, vocabulary=None,
                  by_position: bool = False, numbers: bool = False) -> None:
         self.codes = [code for code, _ in entries]
         self.entries = [(code, tuple(labels)) for code, labels in entries]
@@ -186,7 +218,7 @@ class LabelCoder:
                     continue
                 self.exact.setdefault(normalise_text(label), code)
                 self.exact.setdefault(fold_diacritics(label), code)
-        self.family = family
+        self.find_vocabulary = vocabulary
         self.by_position = by_position
         self.numbers = numbers
         # The looser look-ups are built on the first answer the exact labels miss.
@@ -200,11 +232,9 @@ class LabelCoder:
                 if label:
                     loose.setdefault(answer_key(label), set()).add(code)
         self._loose = {key: next(iter(codes)) for key, codes in loose.items() if len(codes) == 1}
-        family = self.family(self.entries) if callable(self.family) else self.family
-        if family is not None:
-            for key, level in family_wordings(family).items():
-                if key not in loose and 1 <= level <= len(self.codes):
-                    self._vocabulary[key] = self.codes[level - 1]
+        if self.find_vocabulary is not None:
+            self._vocabulary = {key: code for key, code in self.find_vocabulary(self.entries).items()
+                                if key not in loose}
         return self._loose
 
     def code(self, text: str, raw: Any = None) -> tuple[Any, str | None]:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Level, Question, fold_diacritics, normalise_text
-from .answers import LabelCoder, answer_key, family_of_entries
+from .answers import LabelCoder, answer_key, option_vocabulary, scale_vocabulary
 from .dates import parse_dates
 from .loadreport import LoadReport, jsonable
 
@@ -104,7 +104,7 @@ class AnswerCoder:
         """The coder of a scale's answers (built once per scale): labels, aliases, vocabulary, codes, numbers."""
         key = ("scale", scale)
         if key not in self._coders:
-            self._coders[key] = LabelCoder([(lv.en, lv.labels()) for lv in levels], family=family_of_entries,
+            self._coders[key] = LabelCoder([(lv.en, lv.labels()) for lv in levels], vocabulary=scale_vocabulary,
                                            by_position=True, numbers=True)
         return self._coders[key]
 
@@ -113,7 +113,7 @@ class AnswerCoder:
         # Keyed by the options themselves: questions sharing their options (yes/no) share a coder.
         key = ("options", tuple((o.en, o.labels()) for o in q.options))
         if key not in self._coders:
-            self._coders[key] = LabelCoder([(o.en, o.labels()) for o in q.options], family=family_of_entries,
+            self._coders[key] = LabelCoder([(o.en, o.labels()) for o in q.options], vocabulary=option_vocabulary,
                                            by_position=True)
         return self._coders[key]
 

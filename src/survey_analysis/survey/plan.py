@@ -76,7 +76,27 @@ def plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Code
         else:
             plan.role = "unmatched"
         plans.append(plan)
+    _one_column_per_fuzzy_match(plans, notes)
     return plans
+
+
+def _one_column_per_fuzzy_match(plans: list[ColumnPlan], notes: list[str]) -> None:
+    """A question matched only by similar wording in several columns keeps the most similar one."""
+    claims: dict[str, list[ColumnPlan]] = {}
+    for plan in plans:
+        if plan.question and plan.option is None and plan.rank_slot is None:
+            claims.setdefault(plan.question, []).append(plan)
+    for qid, claimants in claims.items():
+        fuzzy = [p for p in claimants if p.how.startswith("fuzzy")]
+        if len(claimants) < 2 or not fuzzy:
+            continue
+        exact = [p for p in claimants if not p.how.startswith("fuzzy")]
+        keep = exact or [max(fuzzy, key=lambda p: float(p.how.split("(")[1].rstrip(")")))]
+        for plan in fuzzy:
+            if plan not in keep:
+                notes.append(f"Column '{plan.header[:80]}' looks like question {qid}, but another column matches "
+                             f"it better; it is kept as an extra column.")
+                plan.question, plan.how, plan.role = None, "", "unmatched"
 
 
 def _option_column_parts(header: str) -> list[tuple[str, str]]:
