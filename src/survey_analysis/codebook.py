@@ -370,8 +370,12 @@ class HeaderMatcher:
     Exact matches (the id, a text, a grid row as the tools write it, an
     alias; normalised) are dictionary look-ups; ids written with zero padding
     or under a group path (``b01``, ``importance/b01``) match their question;
-    similar wording (difflib ratio) is tried last, only on request.
+    similar wording (difflib ratio) is tried last, only on request, and only
+    when one question is clearly the most similar.
     """
+
+    #: A fuzzy match must beat the next question's ratio by this much.
+    FUZZY_MARGIN = 0.03
 
     def __init__(self, questions: Iterable[Question], *, stamp: Any = None) -> None:
         self.stamp = stamp
@@ -410,20 +414,25 @@ class HeaderMatcher:
                 return qid, "id"
         if fuzzy is None:
             return None, ""
-        best, best_ratio = None, 0.0
+        ratios: dict[str, float] = {}
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(norm)
+        floor = fuzzy - self.FUZZY_MARGIN
         for form, qid in self.long_forms:
             matcher.set_seq1(form)
             # The quick upper bounds skip most forms without the full comparison.
-            if matcher.real_quick_ratio() < fuzzy or matcher.quick_ratio() < fuzzy:
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
                 continue
             ratio = matcher.ratio()
-            if ratio > best_ratio:
-                best, best_ratio = qid, ratio
-        if best is not None and best_ratio >= fuzzy:
-            return best, f"fuzzy ({best_ratio:.2f})"
-        return None, ""
+            if ratio > ratios.get(qid, 0.0):
+                ratios[qid] = ratio
+        ranked = sorted(ratios.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < fuzzy:
+            return None, ""
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < self.FUZZY_MARGIN:
+            # Two questions look alike (grid rows share their long title): guessing could swap them.
+            return None, ""
+        return ranked[0][0], f"fuzzy ({ranked[0][1]:.2f})"
 
 
 # ---- reading ---------------------------------------------------------------------------
