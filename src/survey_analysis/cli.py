@@ -115,6 +115,11 @@ def _codebook(args) -> str:
     return args.codebook or str(DEFAULT_CODEBOOK)
 
 
+def _align_command(export: str, codebook) -> str:
+    source = getattr(codebook, "path", None) or "CB.yml"
+    return f"survey-analysis codebook align {export} --codebook {source} -o {Path(export).stem}_codebook.yml"
+
+
 def _print_missing(fit: dict | None) -> None:
     """What a partial match leaves out, before the figures (on stderr, so JSON stays clean)."""
     if not fit:
@@ -278,7 +283,8 @@ def _cmd_map_text(args) -> int:
         except HeaderProblemError:
             raise HeaderProblemError(
                 "this file does not match the codebook's questionnaire", path=args.input,
-                hint="name the column of free text with --column NAME.") from None
+                hint="name the column of free text with --column NAME, or, if it is the same questionnaire in "
+                     f"other words, align the codebook to it: {_align_command(args.input, codebook)}.") from None
         parts = []
         for qid in survey.codebook.text_questions():
             if qid in survey.responses:
@@ -289,7 +295,8 @@ def _cmd_map_text(args) -> int:
             wanted = ", ".join(survey.codebook.text_questions()) or "none"
             raise HeaderProblemError(
                 f"the codebook's free-text questions ({wanted}) are not in this export", path=args.input,
-                hint="name the column of free text with --column NAME.")
+                hint="name the column of free text with --column NAME, or, if it is the same questionnaire in "
+                     f"other words, align the codebook to it: {_align_command(args.input, codebook)}.")
         texts = pd.concat(parts)
         fit = check_fit(survey, allow_partial=args.allow_partial, needs=("text",)).to_dict()
     else:

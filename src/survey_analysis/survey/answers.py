@@ -237,7 +237,34 @@ class LabelCoder:
                                 if key not in loose}
         return self._loose
 
-    def code(self, text: str, raw: Any = None) -> tuple[Any, str | None]:
+    def codes_consistent(self, answers: Iterable[str]) -> bool:
+        """Whether the answer codes among ``answers`` form one scheme that can be read by position.
+
+        LimeSurvey numbers its default answer codes in order (``A1``..``A5``);
+        codes with several prefixes (``D4``, ``N0``, ``A1``: disagree 4 ...
+        neutral ... agree 1) or numbers beyond the levels follow another
+        scheme, and reading them by position would code them wrongly.
+        """
+        prefixes = set()
+        for text in answers:
+            if self._exact(str(text)) is not None:
+                continue
+            position = position_code(text)
+            if position is not None:
+                if not 1 <= position[1] <= len(self.codes):
+                    return False
+                prefixes.add(position[0])
+        return len(prefixes) <= 1
+
+    def _exact(self, text: str) -> Any:
+        norm = normalise_text(text)
+        code = self.exact.get(norm)
+        if code is None:
+            code = self.exact.get(fold_diacritics(text))
+        return code
+
+    def code(self, text: str, raw: Any = None, *, codes: bool = True) -> tuple[Any, str | None]:
+        """``(code, how)`` of one answer (see the class docstring); ``codes=False`` reads no answer codes."""
         norm = normalise_text(text)
         code = self.exact.get(norm)
         if code is None:
@@ -255,7 +282,7 @@ class LabelCoder:
             return loose[key], "name"
         if key in self._vocabulary:
             return self._vocabulary[key], "vocabulary"
-        if self.by_position:
+        if self.by_position and codes:
             position = position_code(text)
             if position is not None and 1 <= position[1] <= len(self.codes):
                 return self.codes[position[1] - 1], "answer code"

@@ -82,6 +82,9 @@ class AnswerCoder:
         self.sheet_codes: np.ndarray | None = None
         self.sheet_distinct: np.ndarray | None = None
         self._coders: dict[tuple, LabelCoder] = {}
+        # Per scale: whether its answer codes, over all its columns, can be read by position (see
+        # LabelCoder.codes_consistent); set by code_columns before coding, else judged per column.
+        self.codes_ok: dict[str, bool] = {}
         self._dtypes: dict[tuple, pd.CategoricalDtype] = {}
 
     def problem(self, row: int, column: str, question: str, value: Any, kind: str, severity: str, message: str):
@@ -126,9 +129,12 @@ class AnswerCoder:
     def code_scale(self, values: list, rows: list[int], column: str, q: Question, levels: list[Level], *,
                    column_index: int | None = None) -> pd.Series:
         coder = self.scale_coder(q.scale or q.id, levels)
+        codes = self.codes_ok.get(q.scale or q.id)
+        if codes is None:
+            codes = coder.codes_consistent(self.uniques(values).values())
 
         def code(raw: Any, text: str) -> tuple[Any, str | None]:
-            label, how = coder.code(text, raw)
+            label, how = coder.code(text, raw, codes=codes)
             return (UNCODED, None) if label is None else (label, how)
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
@@ -138,9 +144,10 @@ class AnswerCoder:
     def code_single(self, values: list, rows: list[int], column: str, q: Question, *,
                     column_index: int | None = None) -> pd.Series:
         coder = self.option_coder(q)
+        codes = coder.codes_consistent(self.uniques(values).values())
 
         def code(raw: Any, text: str) -> tuple[Any, str | None]:
-            label, how = coder.code(text, raw)
+            label, how = coder.code(text, raw, codes=codes)
             return (UNCODED, None) if label is None else (label, how)
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,

@@ -60,6 +60,7 @@ def code_columns(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: An
                  row_numbers: list[int], *, date1904: bool, notes: list[str]) -> CodedColumns:
     """Code every planned column; ``columns[plan.index]`` holds that column's cells."""
     out = CodedColumns()
+    _judge_answer_codes(plans, columns, cb, coder)
     ranking_parts: dict[str, dict] = {}
     multi_parts: dict[str, list[pd.DataFrame]] = {}
     for plan in plans:
@@ -92,6 +93,17 @@ def code_columns(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: An
         out.answers.update({c: frame[c] for c in frame.columns})
         out.question_columns[qid] = list(frame.columns)
     return out
+
+
+def _judge_answer_codes(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: AnswerCoder) -> None:
+    """Whether each scale's answer codes, over all the columns on that scale, read by position."""
+    answers: dict[str, set] = {}
+    for plan in plans:
+        if plan.role == "question" and cb.questions[plan.question].type == "likert" and columns:
+            scale = cb.questions[plan.question].scale
+            answers.setdefault(scale, set()).update(coder.uniques(list(columns[plan.index])).values())
+    for scale, texts in answers.items():
+        coder.codes_ok[scale] = coder.scale_coder(scale, cb.scales[scale]).codes_consistent(texts)
 
 
 def _metadata_column(plan: ColumnPlan, values, *, date1904: bool, notes: list[str]) -> pd.Series:
