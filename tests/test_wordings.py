@@ -138,3 +138,43 @@ def test_ranks_after_align_are_the_planted_ranks(exports, planted, tmp_path, cap
         planted_ranks = pd.DataFrame([row["D"] for row in planted.answers])[list(ranks.columns)]
         assert (ranks.to_numpy(dtype=float) == planted_ranks.to_numpy(dtype=float)).all()
     capsys.readouterr()
+
+
+def test_kobo_names_with_zero_padded_ids_under_group_paths(planted, tmp_path, capsys):
+    """KoboToolbox with XML names as the issue met them: importance/b01, agreement/c01, choice names
+    (very_important, size_10_49, medtech_company) and the ranking as space-joined names (sd2 sd5 ...)."""
+    from filebuilders import write_xlsx
+
+    cb = sa.read_codebook(CODEBOOK)
+    category = {"university": "university_research", "public_provider": "public_provider",
+                "private_provider": "private_provider", "medtech": "medtech_company", "other": "other"}
+    size = {"micro": "size_1_9", "small": "size_10_49", "medium": "size_50_249", "large": "size_250_plus"}
+    header = ["start", "end", "profile/a3", "profile/a4"]
+    header += [f"importance/b{k:02d}" for k in range(1, 16)] + [f"agreement/c{k:02d}" for k in range(1, 6)]
+    header += ["priorities/d", "_id", "_uuid", "_submission_time"]
+    rows = [header]
+    for i, row in enumerate(planted.answers):
+        items = []
+        for q in [f"B{k}" for k in range(1, 16)] + [f"C{k}" for k in range(1, 6)]:
+            level = row[q]
+            items.append(None if level is None else
+                         cb.scales[cb.questions[q].scale][level - 1].en.lower().replace(" ", "_"))
+        ranked = " ".join(d.lower() for d in sorted(row["D"], key=row["D"].get))
+        rows.append(["2019-01-14T10:00:00", "2019-01-14T10:09:00", category[row["A3"]], size[row["A4"]], *items,
+                     ranked, 1000 + i, f"uuid-{i}", "2019-01-14T10:09:00"])
+    export = write_xlsx(tmp_path / "kobo_names.xlsx", {"responses": rows})
+    survey = sa.load_responses(export, CODEBOOK)
+    assert survey.source == "kobo" and survey.n == 120
+    # Ids with zero padding under group paths match; XLSForm names and space-joined ranks are coded.
+    read_back = compare(survey, planted)["per_question"]
+    assert all(read_back[q] == 1.0 for q in [f"B{k}" for k in range(1, 16)] + [f"C{k}" for k in range(1, 6)] + ["D"])
+    # The member category and size answers are choice names the codebook does not know: refused, with the fix.
+    assert main(["evidence", str(export), "--codebook", str(CODEBOOK)]) == 2
+    assert "codebook align" in capsys.readouterr().err
+    aligned = tmp_path / "aligned.yml"
+    assert main(["codebook", "align", str(export), "-o", str(aligned)]) == 0
+    capsys.readouterr()
+    table = sa.direction_evidence(sa.load_responses(export, aligned), n_boot=20)
+    expected = truth(planted)
+    for direction, value in expected.items():
+        assert table.loc[direction, "support"] == pytest.approx(value, abs=1e-9)

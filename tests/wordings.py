@@ -573,8 +573,10 @@ def compare(survey, planted: Planted) -> dict:
 
     A question counts as matched when a column of the export was placed on it
     and at least 95% of its planted answers come out equal; as wrongly matched
-    when placed but under that share.  ``coded`` is the share of all planted
-    answers (every question, every kept respondent) that came out equal.
+    when more than 5% of its answers come out as another value than planted
+    (answers left uncoded are missing, not wrong).  ``coded`` is the share of
+    all planted answers (every question, every kept respondent) that came out
+    equal.
     """
     cb = survey.codebook
     kept = kept_positions(survey, len(planted.answers))
@@ -583,7 +585,7 @@ def compare(survey, planted: Planted) -> dict:
     per_question = {}
     for q in cb.questions.values():
         present = (q.id in survey.columns) or (q.type == "identifier" and q.id in survey.identifiers)
-        good = given = 0
+        good = given = differ = 0
         for row, i in enumerate(kept):
             planted_value = planted.answers[i][q.id]
             if planted_value is None or planted_value == [] or planted_value == {}:
@@ -596,13 +598,15 @@ def compare(survey, planted: Planted) -> dict:
                 planted_value = sorted(planted_value)
             if loaded == planted_value:
                 good += 1
+            elif loaded not in (None, [], {}):
+                differ += 1
         equal += good
         total += given
         share = good / given if given else 1.0
         per_question[q.id] = round(share, 3)
         if present and share >= 0.95:
             matched += 1
-        elif present:
+        elif present and given and differ / given > 0.05:
             wrong += 1
     return {"matched": matched, "wrongly_matched": wrong, "coded": equal / total if total else 0.0,
             "per_question": per_question, "kept": len(kept)}
