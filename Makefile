@@ -46,6 +46,7 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_segment.py
+	$(BIN)/python benchmarks/bench_portfolio.py
 	$(BIN)/python benchmarks/bench_header_matching.py
 	$(BIN)/python benchmarks/match_wordings.py tests/data/wordings/author_a
 

@@ -55,13 +55,21 @@ QUESTION_TYPES = (
     "identifier",
 )
 
-#: The roles a question may play for the analyses (``role:`` in the codebook).  The analyses
-#: find these questions by role, never by id; add a role here when an analysis needs one.
+#: The roles a question may play, so that analyses find it without knowing its id:
+#: who the member is (``organisation``, ``member_category``, ``size``, ``region``) and
+#: the questions the project portfolio reads (``eu_priorities``: the EU-presidency
+#: health priorities to align with; ``participation``: the activities a member will
+#: join; ``project_ideas``: collaborative project ideas; ``other_proposals``: what
+#: else the agenda should include).
 QUESTION_ROLES = (
+    "organisation",
     "member_category",
     "size",
     "region",
-    "organisation",
+    "eu_priorities",
+    "participation",
+    "project_ideas",
+    "other_proposals",
 )
 
 
@@ -256,6 +264,13 @@ class Codebook:
             if q.role == role:
                 return q.id
         return None
+
+    def question_with_role(self, role: str) -> Question | None:
+        """The question playing ``role`` (one of :data:`QUESTION_ROLES`), or None."""
+        if role not in QUESTION_ROLES:
+            raise CodebookError(f"unknown question role {role!r}", value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}.")
+        return next((q for q in self.questions.values() if q.role == role), None)
 
     def scale_of(self, question_id: str) -> list[Level]:
         q = self.questions[question_id]
@@ -667,10 +682,6 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
                                     value=[getattr(o, lang) for o in options],
                                     hint="give every option a distinct label.")
         _check_distinct_labels([(o.id, o.labels()) for o in options], where=f"question {qid}", path=path)
-        role = item.get("role")
-        if role is not None and str(role) not in QUESTION_ROLES:
-            raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
-                                hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave the role out.")
         bounds = {}
         for key in ("min", "max"):
             if item.get(key) is not None:
@@ -688,6 +699,14 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         if qtype in ("single", "multi", "ranking") and not options:
             raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
                                 hint="list its options, or draft a codebook from the export.")
+        role = item.get("role")
+        if role is not None and str(role) not in QUESTION_ROLES:
+            raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave the role out.")
+        if role is not None and any(q.role == str(role) for q in questions.values()):
+            other = next(q.id for q in questions.values() if q.role == str(role))
+            raise CodebookError(f"questions {other} and {qid} both have the role '{role}'", path=path, value=role,
+                                hint="give each role to one question only.")
         text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
         questions[qid] = Question(
             id=qid,

@@ -221,7 +221,7 @@ def assess_fit(cb: Codebook, plans: list, problems: list[dict], columns: list, *
         if not info["matched"]:
             if q.type == "likert" and q.direction:
                 continue  # said per direction above
-            if q.role:
+            if q.role and needs == "answers":
                 reason = _LEFT_OUT.get(q.role, f"analyses that use the {q.role.replace('_', ' ')} are left out")
                 fit.left_out.append(f"{reason[0].upper()}{reason[1:]}: the {q.role.replace('_', ' ')} question "
                                     f"({q.id}) is not in the export.")

@@ -121,14 +121,17 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     kept, dropped_ids = _set_aside(responses, ident, meta, cb, layout.source, dict(zip(ids, body.row_numbers)),
                                    report, min_answered=min_answered, keep_duplicates=keep_duplicates)
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
+    row_numbers = pd.Series(body.row_numbers, index=responses.index, name="row")
     if dropped_ids:
         responses, dropped, ident, meta, extra = (responses.loc[kept], responses.loc[dropped_ids], ident.loc[kept],
                                                   meta.loc[kept], extra.loc[kept])
+        row_numbers = row_numbers.loc[kept]
     else:
         # Nothing set aside: the frames are kept as built (selecting rows copies every column).
         dropped = responses.iloc[:0]
     return Survey(responses=responses, questions=questions, codebook=cb, identifiers=ident, metadata=meta,
-                  report=report, columns=coded.question_columns, dropped_responses=dropped, extra=extra, fit=fit)
+                  report=report, columns=coded.question_columns, dropped_responses=dropped, extra=extra,
+                  row_numbers=row_numbers, fit=fit)
 
 
 @dataclass
