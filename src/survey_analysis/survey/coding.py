@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Level, Question, fold_diacritics, normalise_text
+from ..errors import CodebookError
 from .answers import LabelCoder, answer_key, option_vocabulary, scale_vocabulary
 from .dates import parse_dates
 from .loadreport import LoadReport, jsonable
@@ -30,6 +31,22 @@ NUMBER_PREFIX = re.compile(r"^\s*(\d{1,2})\s*[.):=-]\s*(.+)$")
 
 
 UNCODED = object()
+
+
+def declared_missing(q: Question):
+    """A test for the answers the codebook declares as "no answer" for ``q`` (its ``missing`` list)."""
+    if not q.missing:
+        return None
+    texts = {normalise_text(m) for m in q.missing}
+    numbers = {n for n in (as_number(m) for m in q.missing) if n is not None}
+
+    def test(raw: Any, text: str) -> bool:
+        if normalise_text(text) in texts:
+            return True
+        number = as_number(raw)
+        return number is not None and number in numbers
+
+    return test
 
 
 
@@ -120,10 +137,11 @@ class AnswerCoder:
                                            by_position=True)
         return self._coders[key]
 
-    def dtype_of(self, key: tuple, categories: list[str], ordered: bool) -> pd.CategoricalDtype:
-        """A categorical dtype built once per scale or question (its validation costs on wide exports)."""
+    def dtype_of(self, key: tuple, categories: list[str], ordered: bool, *, q: Question,
+                 column: str) -> pd.CategoricalDtype:
+        """A categorical dtype built once per scale or option set (its validation costs on wide exports)."""
         if key not in self._dtypes:
-            self._dtypes[key] = pd.CategoricalDtype(categories, ordered=ordered)
+            self._dtypes[key] = self._categories(categories, q, column, ordered=ordered)
         return self._dtypes[key]
 
     def code_scale(self, values: list, rows: list[int], column: str, q: Question, levels: list[Level], *,
@@ -139,7 +157,8 @@ class AnswerCoder:
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{lv.en}'" for lv in levels),
-                                 dtype=self.dtype_of(("scale", q.scale or q.id), [lv.en for lv in levels], True))
+                                 dtype=self.dtype_of(("scale", q.scale or q.id), [lv.en for lv in levels], True,
+                                                     q=q, column=column))
 
     def code_single(self, values: list, rows: list[int], column: str, q: Question, *,
                     column_index: int | None = None) -> pd.Series:
@@ -153,7 +172,18 @@ class AnswerCoder:
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{o.en}'" for o in q.options),
                                  dtype=self.dtype_of(("options", tuple(o.en for o in q.options), q.ordered),
-                                                     [o.en for o in q.options], q.ordered))
+                                                     [o.en for o in q.options], q.ordered, q=q, column=column))
+
+    def _categories(self, labels: list[str], q: Question, column: str, *, ordered: bool) -> pd.CategoricalDtype:
+        """The answer categories of a question; two levels or options under one label are a codebook error."""
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise CodebookError(
+                f"question {q.id}: two {'levels' if q.type == 'likert' else 'options'} have the same label "
+                f"'{repeated[0]}', so its answers cannot be told apart", path=self.report.path, sheet=self.sheet,
+                column=column, value=repeated,
+                hint="give every level and option of the question a label of its own in the codebook.")
+        return pd.CategoricalDtype(labels, ordered=ordered)
 
     def shared_codes(self, column_index: int | None) -> tuple[np.ndarray, np.ndarray] | None:
         """This column's answers as positions into the distinct answers of the whole sheet, if known."""
@@ -193,9 +223,12 @@ class AnswerCoder:
         mapping: dict[str, Any] = {}
         hows: dict[str, str] = {}
         recoded_positions: list[int] = []
+        missing = declared_missing(q)
         for k in present:
             raw = distinct[k]
             text = cell_text(raw) if not isinstance(raw, (dt.datetime, dt.date, dt.time)) else raw.isoformat()
+            if missing is not None and missing(raw, text):
+                continue  # a code the codebook declares as "no answer" (99, -99, ...)
             label, how = code(raw, text)
             if label is UNCODED and normalise_text(text) in MISSING_ANSWERS:
                 continue  # a placeholder such as "N/A", unless the question has it as an option
@@ -222,8 +255,9 @@ class AnswerCoder:
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         parsed: dict[Any, Any] = {}
+        missing = declared_missing(q)
         for raw, text in self.uniques(values).items():
-            if normalise_text(text) in MISSING_ANSWERS:
+            if normalise_text(text) in MISSING_ANSWERS or (missing is not None and missing(raw, text)):
                 parsed[raw] = np.nan
                 continue
             number = as_number(raw)
@@ -270,9 +304,10 @@ class AnswerCoder:
         blank = np.zeros(len(distinct) + 1, dtype=bool)
         blank[-1] = True  # the slot of missing answers
         leftovers: list[str | None] = [None] * (len(distinct) + 1)
+        missing = declared_missing(q)
         for k, raw in enumerate(distinct):
             text = cell_text(raw)
-            if not text.strip():
+            if not text.strip() or (missing is not None and missing(raw, text)):
                 blank[k] = True
                 continue
             found, leftover = split_multi(text, forms, max_span)

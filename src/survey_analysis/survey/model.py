@@ -133,8 +133,12 @@ class Survey:
                         "columns": self.columns.get(q.id, [])})
         return out
 
-    def to_json(self) -> str:
-        doc = self.report.to_dict(self.question_records())
+    def to_json(self, *, cells: bool = False) -> str:
+        """The load report, the questions and the fit as JSON (what ``inspect --json`` prints).
+
+        ``cells=True`` adds every problem cell by cell (``problem_cells``).
+        """
+        doc = self.report.to_dict(self.question_records(), cells=cells)
         if self.fit is not None:
             doc["fit"] = self.fit.to_dict()
         return json.dumps(doc, ensure_ascii=False, indent=2)
