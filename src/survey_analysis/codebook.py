@@ -122,6 +122,8 @@ def fold_diacritics(text: Any) -> str:
     Used as a second, looser match for answers typed without diacritics.
     """
     value = normalise_text(text)
+    if value.isascii():
+        return value  # nothing to fold
     decomposed = unicodedata.normalize("NFD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

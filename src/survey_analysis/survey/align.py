@@ -176,9 +176,10 @@ class _Aligner:
         if not total or scale not in self.scale_coders:
             return 0.0
         coder = self.scale_coders[scale]
+        codes = coder.codes_consistent(answers)
         got = 0.0
         for label, count in answers.items():
-            code, how = coder.code(label)
+            code, how = coder.code(label, codes=codes)
             if code is not None:
                 got += count * (0.5 if how in ("answer code", "number") else 1.0)
         # Answers of another family of scale (agreement for importance) speak against the pair.
@@ -215,10 +216,11 @@ class _Aligner:
             return 0.0
         coder = LabelCoder([(o.id, o.labels()) for o in q.options], vocabulary=option_vocabulary, by_position=True)
         names = list(labels)
+        codes = coder.codes_consistent(names)
         got = np.zeros(len(names))
         rest = []
         for i, label in enumerate(names):
-            code, how = coder.code(label)
+            code, how = coder.code(label, codes=codes)
             if code is not None:
                 got[i] = 0.5 if how == "answer code" else 1.0
             else:
@@ -471,8 +473,9 @@ def _scale_answers(aligner: _Aligner, placements: list[Placement], by_index: dic
                            by_position=True, numbers=True)
         covered: set[int] = set()
         unknown: list[tuple[str, int]] = []
+        codes = coder.codes_consistent(answers)
         for label, count in sorted(answers.items(), key=lambda kv: (-kv[1], kv[0])):
-            level, how = coder.code(label)
+            level, how = coder.code(label, codes=codes)
             if level is None:
                 unknown.append((label, count))
                 continue
@@ -537,10 +540,11 @@ def _option_answers(aligner: _Aligner, placements: list[Placement], by_index: di
                                            how="option column", count=1))
         rest: list[tuple[str, int]] = []
         covered: set[str] = set()
+        codes = coder.codes_consistent(labels.get(qid, Counter()))
         for label, count in sorted(labels.get(qid, Counter()).items(), key=lambda kv: (-kv[1], kv[0])):
             if label in (fixed.get(qid) or {}):
                 continue
-            option, how = coder.code(label)
+            option, how = coder.code(label, codes=codes)
             if option is None:
                 rest.append((label, count))
                 continue

@@ -263,8 +263,13 @@ class LabelCoder:
             code = self.exact.get(fold_diacritics(text))
         return code
 
-    def code(self, text: str, raw: Any = None, *, codes: bool = True) -> tuple[Any, str | None]:
-        """``(code, how)`` of one answer (see the class docstring); ``codes=False`` reads no answer codes."""
+    def code(self, text: str, raw: Any = None, *, codes=True) -> tuple[Any, str | None]:
+        """``(code, how)`` of one answer (see the class docstring).
+
+        ``codes`` says whether answer codes may be read by position: a bool, or
+        a callable asked only when an answer looks like a code (so that the
+        check of the whole scheme runs only where there are codes).
+        """
         norm = normalise_text(text)
         code = self.exact.get(norm)
         if code is None:
@@ -284,7 +289,8 @@ class LabelCoder:
             return self._vocabulary[key], "vocabulary"
         if self.by_position and codes:
             position = position_code(text)
-            if position is not None and 1 <= position[1] <= len(self.codes):
+            if position is not None and 1 <= position[1] <= len(self.codes) and (codes() if callable(codes)
+                                                                                else codes):
                 return self.codes[position[1] - 1], "answer code"
         if self.numbers:
             number = _whole_number(raw if raw is not None else text)

@@ -51,6 +51,8 @@ def declared_missing(q: Question):
 
 
 def cell_text(value: Any) -> str:
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -100,8 +102,10 @@ class AnswerCoder:
         self.sheet_distinct: np.ndarray | None = None
         self._coders: dict[tuple, LabelCoder] = {}
         # Per scale: whether its answer codes, over all its columns, can be read by position (see
-        # LabelCoder.codes_consistent); set by code_columns before coding, else judged per column.
+        # LabelCoder.codes_consistent), judged when an answer code is first met; code_columns lists
+        # each scale's columns in scale_answers so that the judgement covers all of them.
         self.codes_ok: dict[str, bool] = {}
+        self.scale_answers: dict[str, list] = {}
         self._dtypes: dict[tuple, pd.CategoricalDtype] = {}
 
     def problem(self, row: int, column: str, question: str, value: Any, kind: str, severity: str, message: str):
@@ -146,10 +150,16 @@ class AnswerCoder:
 
     def code_scale(self, values: list, rows: list[int], column: str, q: Question, levels: list[Level], *,
                    column_index: int | None = None) -> pd.Series:
-        coder = self.scale_coder(q.scale or q.id, levels)
-        codes = self.codes_ok.get(q.scale or q.id)
-        if codes is None:
-            codes = coder.codes_consistent(self.uniques(values).values())
+        scale = q.scale or q.id
+        coder = self.scale_coder(scale, levels)
+
+        def codes() -> bool:
+            if scale not in self.codes_ok:
+                # Judged once per scale over all its columns (see code_columns), else over this one.
+                answers = self.scale_answers.get(scale) or [values]
+                self.codes_ok[scale] = coder.codes_consistent(
+                    text for column in answers for text in self.uniques(column).values())
+            return self.codes_ok[scale]
 
         def code(raw: Any, text: str) -> tuple[Any, str | None]:
             label, how = coder.code(text, raw, codes=codes)
@@ -163,7 +173,12 @@ class AnswerCoder:
     def code_single(self, values: list, rows: list[int], column: str, q: Question, *,
                     column_index: int | None = None) -> pd.Series:
         coder = self.option_coder(q)
-        codes = coder.codes_consistent(self.uniques(values).values())
+        judged: list[bool] = []
+
+        def codes() -> bool:
+            if not judged:
+                judged.append(coder.codes_consistent(self.uniques(values).values()))
+            return judged[0]
 
         def code(raw: Any, text: str) -> tuple[Any, str | None]:
             label, how = coder.code(text, raw, codes=codes)
@@ -341,15 +356,24 @@ def text_of(value: Any) -> str | None:
 
 
 def as_number(value: Any) -> float | None:
+    if value.__class__ is str:
+        text = value.strip().replace("\u00a0", "")
+        # Most answers are words: the first character rules them out before the pattern runs.
+        return float(text.replace(",", ".")) if text[:1] in _NUMBER_START and _NUMBER.fullmatch(text) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "")
-        if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
+        # Most answers are words: the first character rules them out before the pattern runs.
+        if text[:1] in _NUMBER_START and _NUMBER.fullmatch(text):
             return float(text.replace(",", "."))
     return None
+
+
+_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
+_NUMBER_START = frozenset("+-0123456789")
 
 
 def option_forms(q: Question) -> dict[str, str]:

@@ -96,14 +96,11 @@ def code_columns(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: An
 
 
 def _judge_answer_codes(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: AnswerCoder) -> None:
-    """Whether each scale's answer codes, over all the columns on that scale, read by position."""
-    answers: dict[str, set] = {}
+    """Give the coder each scale's columns: answer codes read by position only when one scheme runs
+    through all of them (judged when a code is first met)."""
     for plan in plans:
         if plan.role == "question" and cb.questions[plan.question].type == "likert" and columns:
-            scale = cb.questions[plan.question].scale
-            answers.setdefault(scale, set()).update(coder.uniques(list(columns[plan.index])).values())
-    for scale, texts in answers.items():
-        coder.codes_ok[scale] = coder.scale_coder(scale, cb.scales[scale]).codes_consistent(texts)
+            coder.scale_answers.setdefault(cb.questions[plan.question].scale, []).append(columns[plan.index])
 
 
 def _metadata_column(plan: ColumnPlan, values, *, date1904: bool, notes: list[str]) -> pd.Series:
