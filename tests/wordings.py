@@ -183,8 +183,16 @@ class _Words:
     def family(self, qid: str) -> str:
         return "importance" if self.cb.questions[qid].scale.startswith("importance") else "agreement"
 
+    def scale_key(self, table: dict, qid: str):
+        """The key of ``table`` (scales, choices or answer codes) naming this item's scale ("importance",
+        "importance5", "agreement_scale", ...)."""
+        family = self.family(qid)
+        stem = family[:6]
+        return next((k for k in table if str(k) == family), None) or \
+            next((k for k in table if stem in str(k).lower()), family)
+
     def level(self, qid: str, value: int) -> str:
-        return str(self.w["scales"][self.family(qid)][value - 1])
+        return str(self.w["scales"][self.scale_key(self.w["scales"], qid)][value - 1])
 
     def rank_label(self, rank: int) -> str:
         labels = (self.w.get("ranking") or {}).get("rank_labels") or []
@@ -395,7 +403,8 @@ def _kobo(words: _Words, planted: Planted) -> tuple[list[list], str]:
     def choice(qid: str, value) -> str:
         q = cb.questions[qid]
         if q.type == "likert":
-            names_of = choices.get(words.family(qid)) or [_slug(s) for s in words.w["scales"][words.family(qid)]]
+            names_of = choices.get(words.scale_key(choices, qid)) or \
+                [_slug(s) for s in words.w["scales"][words.scale_key(words.w["scales"], qid)]]
             return str(names_of[value - 1])
         table = choices.get(qid) or {}
         return str(table.get(value) or _slug(words.option(qid, value)))
@@ -441,7 +450,7 @@ def _limesurvey(words: _Words, planted: Planted) -> list[list]:
     def answer(qid: str, value) -> str:
         q = cb.questions[qid]
         if q.type == "likert":
-            table = answer_codes.get(words.family(qid)) or [f"A{k}" for k in range(1, 6)]
+            table = answer_codes.get(words.scale_key(answer_codes, qid)) or [f"A{k}" for k in range(1, 6)]
             return str(table[value - 1])
         table = answer_codes.get(qid) or {o.id: f"A{k}" for k, o in enumerate(q.options, start=1)}
         return str(table[value]) if isinstance(table, dict) else str(table)
