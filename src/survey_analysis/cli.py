@@ -170,11 +170,15 @@ def _cmd_inspect(args) -> int:
         _print_table(groups.drop(columns=["message"]).head(50))
         if len(groups) > 50:
             print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
-    for entry in report.recoded:
+    if report.recoded:
+        print(f"\nColumns coded by other wordings than the codebook's ({len(report.recoded)}):")
+    for entry in report.recoded[:30]:
         shown = ", ".join(f"{k!r} -> {v!r}" for k, v in list(entry["mapping"].items())[:6])
         more = " ..." if len(entry["mapping"]) > 6 else ""
         print(f"coded by {'/'.join(entry['how'])}: column {entry['column'][:60]!r} ({entry['question']}): "
               f"{shown}{more}")
+    if len(report.recoded) > 30:
+        print(f"... {len(report.recoded) - 30} more (use --json for all)")
     fit = survey.fit
     if fit is not None and (fit.partial or fit.left_out):
         print("\nThe export matches the codebook only in part:")
