@@ -3,13 +3,14 @@
 This module owns the grouping of respondents into segments that want similar
 things: :class:`Segmentation` clusters the priority profiles of
 :mod:`survey_analysis.profiles` (k-means, Ward or a Gaussian mixture), chooses
-the number of segments by the silhouette, reports how stable each choice is
-under bootstrap resampling, and names each segment by the directions that set
-it apart.  Helper functions give the tables behind the charts (segment profile
+the number of segments against profiles without structure (and answers "no
+distinct segments", k = 1, when no k beats them; :mod:`.choice`), reports how
+stable each choice is under resampling, and names each segment by the
+directions that set it apart.  Helper functions give the tables behind the charts (segment profile
 heatmap) and the breakdowns by member category and size.  Every table meant
 to be shown passes through :mod:`survey_analysis.disclosure`: a segment smaller
 than the disclosure threshold has its size, share and profile hidden (and so
-has the next smallest segment, so that the total cannot give it away).
+have others, so that no total gives it away).
 """
 
 
