@@ -240,6 +240,10 @@ def mean_interval(
                 "weights must be one non-negative number per value, with a positive sum.",
                 value=int(w.size), hint="Pass the raking weights of the same respondents.",
             )
+    fpc = finite_population_correction(x.size, population)
+    if fpc == 0:  # every member answered: the mean is known, not estimated
+        mean = float(np.average(x, weights=w))
+        return (mean, mean)
     n_eff = float(w.sum() ** 2 / np.sum(w**2))
     w = w * (n_eff / w.sum())
     z = float(stats.norm.ppf(0.5 + confidence / 2))
@@ -248,7 +252,7 @@ def mean_interval(
     centre = (float(np.sum(w * x)) + c * (low + high)) / n_tilde
     spread = (float(np.sum(w * (x - centre) ** 2)) + c * (low - centre) ** 2
               + c * (high - centre) ** 2) / n_tilde
-    half = z * np.sqrt(spread / n_tilde) * finite_population_correction(x.size, population)
+    half = z * np.sqrt(spread / n_tilde) * fpc
     return (float(max(low, centre - half)), float(min(high, centre + half)))
 
 
