@@ -183,7 +183,8 @@ def mean_interval(
     population : int, optional
         Number of members in the population the respondents come from (the
         membership register).  The half-widths are multiplied by the finite
-        population correction :math:`\sqrt{1 - n/N}`.
+        population correction :math:`\sqrt{1 - n/N}` (when every member
+        answered, the interval is the mean itself).
 
     Returns
     -------
