@@ -7,7 +7,8 @@ codebook  -> :mod:`survey_analysis.codebook`  what each question is (YAML)
 validate  -> :mod:`survey_analysis.survey`    the questionnaire model; every row accounted for (a package)
 score     -> summary, scores, consensus, ranking, reliability, groups, coverage, disclosure,
              headline, paired, inputs, evidence, score_tables
-segment   -> profiles, segment, text          segments of members; free text mapped to directions
+segment   -> profiles, segment, text, portfolio  segments of members; free text mapped to directions;
+                                              proposals grouped into project ideas
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
 export    -> :mod:`survey_analysis.export`    tables written to CSV/xlsx safely
 report    -> :mod:`survey_analysis.report`    notebooks executed and exported to HTML
@@ -63,6 +64,9 @@ _LAZY = {
     "TextMapper": "text", "direction_lexicon": "text", "direction_counts": "text", "read_text_column": "text",
     "map_text_result": "text", "choose_threshold": "text", "fold_text": "text", "detect_language": "text",
     "OUTSIDE": "text", "learn_keywords": "text", "read_training_proposals": "text", "DEFAULT_TRAINING": "text",
+    # project portfolio
+    "project_portfolio": "portfolio", "portfolio_records": "portfolio", "ProposalGrouper": "portfolio",
+    "group_proposals": "portfolio",
     # plot / report / sample
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
     "plot_segment_profiles": "plot", "plot_text_directions": "plot",

@@ -8,6 +8,7 @@ codebook   ``codebook draft FILE``: draft a codebook from an export
 evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
+portfolio  members' project ideas grouped across languages, ordered for the workshops
 report     run the notebooks on an export and write the HTML reports
 
 Bad input ends with a message naming the file and what to do, and a non-zero
@@ -84,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, sheet=False)
     p.add_argument("--column", help="the text column (default: every free-text question of the codebook)")
     p.add_argument("--out", help="also write the mapping to this .csv or .xlsx file")
+
+    p = sub.add_parser("portfolio", help="members' project ideas grouped and ordered for the workshops")
+    p.add_argument("file")
+    _add_common(p)
+    p.add_argument("--rows", action="store_true",
+                   help="with --json: where each answer is in the file (for the analyst only, never for a report)")
+    p.add_argument("--language", choices=["en", "ro"], default="en", help="language of the labels (default: en)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="go on when the export covers the codebook only in part")
 
     p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
     p.add_argument("file")
@@ -235,6 +245,38 @@ def _cmd_map_text(args) -> int:
     return 0
 
 
+def _cmd_portfolio(args) -> int:
+    from .portfolio import portfolio_records, project_portfolio
+    from .survey import load_responses
+
+    survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
+    table = project_portfolio(survey, language=args.language, allow_partial=args.allow_partial)
+    if args.json:
+        print(json.dumps(portfolio_records(table, rows=args.rows), ensure_ascii=False, indent=2))
+        return 0
+    attrs = table.attrs
+    print(f"Project ideas from {attrs['n_answers']} answers of {attrs['n_proposers']} members "
+          f"({', '.join(attrs['sources'])}); ideas of fewer than {attrs['threshold']} members are counted only "
+          "in the last line.")
+    if attrs["note"]:
+        print(attrs["note"])
+    for record in table.itertuples():
+        interval = (f" ({record.willing_low:.0%}-{record.willing_high:.0%})" if record.n_participation else "")
+        print(f"\n{record.rank}. {record.label}: {record.n} members, {record.n_willing} of "
+              f"{record.n_participation} willing{interval}; directions {', '.join(record.directions) or '-'}; "
+              f"EU priorities {', '.join(record.eu_priorities) or '-'}")
+        for quote in record.quotes:
+            print(f"   \"{quote}\"")
+        if record.order_note:
+            print(f"   ({record.order_note})")
+    small = attrs["small_ideas"]
+    print(f"\n{small['ideas']} further ideas, each of fewer than {attrs['threshold']} members "
+          f"({small['members']} members, {small['answers']} answers); {attrs['ungrouped']} answers in no idea.")
+    if args.rows:
+        print("(--rows lists where each answer is in the file with --json)", file=sys.stderr)
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import build_reports
 
@@ -259,6 +301,7 @@ _COMMANDS = {
     "evidence": _cmd_evidence,
     "segments": _cmd_segments,
     "map-text": _cmd_map_text,
+    "portfolio": _cmd_portfolio,
     "report": _cmd_report,
     "sample": _cmd_sample,
 }

@@ -28,6 +28,7 @@ from .errors import CodebookError, FileProblemError
 
 __all__ = [
     "QUESTION_TYPES",
+    "QUESTION_ROLES",
     "Level",
     "Option",
     "Question",
@@ -51,6 +52,24 @@ QUESTION_TYPES = (
     "text",
     "identifier",
 )
+
+#: The roles a question may play, so that analyses find it without knowing its id:
+#: who the member is (``organisation``, ``member_category``, ``size``, ``region``) and
+#: the questions the project portfolio reads (``eu_priorities``: the EU-presidency
+#: health priorities to align with; ``participation``: the activities a member will
+#: join; ``project_ideas``: collaborative project ideas; ``other_proposals``: what
+#: else the agenda should include).
+QUESTION_ROLES = (
+    "organisation",
+    "member_category",
+    "size",
+    "region",
+    "eu_priorities",
+    "participation",
+    "project_ideas",
+    "other_proposals",
+)
+
 
 def project_file(*parts: str) -> Path:
     """A file the project ships beside the package (``data/...``, ``notebooks/...``).
@@ -221,6 +240,13 @@ class Codebook:
             if q.role == role:
                 return q.id
         return None
+
+    def question_with_role(self, role: str) -> Question | None:
+        """The question playing ``role`` (one of :data:`QUESTION_ROLES`), or None."""
+        if role not in QUESTION_ROLES:
+            raise CodebookError(f"unknown question role {role!r}", value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}.")
+        return next((q for q in self.questions.values() if q.role == role), None)
 
     def scale_of(self, question_id: str) -> list[Level]:
         q = self.questions[question_id]
@@ -562,6 +588,14 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         if qtype in ("single", "multi", "ranking") and not options:
             raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
                                 hint="list its options, or draft a codebook from the export.")
+        role = item.get("role")
+        if role is not None and str(role) not in QUESTION_ROLES:
+            raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave the role out.")
+        if role is not None and any(q.role == str(role) for q in questions.values()):
+            other = next(q.id for q in questions.values() if q.role == str(role))
+            raise CodebookError(f"questions {other} and {qid} both have the role '{role}'", path=path, value=role,
+                                hint="give each role to one question only.")
         text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
         questions[qid] = Question(
             id=qid,
@@ -572,7 +606,7 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             direction=None if direction is None else str(direction),
             reverse=reverse,
             identifying=bool(item.get("identifying", qtype == "identifier")),
-            role=item.get("role"),
+            role=None if role is None else str(role),
             ordered=bool(item.get("ordered", False)),
             grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
             aliases=[str(a) for a in (item.get("aliases") or [])],

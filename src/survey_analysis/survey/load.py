@@ -117,7 +117,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
     return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
                   metadata=meta.loc[kept], report=report, columns=coded.question_columns,
-                  dropped_responses=responses.loc[dropped_ids], extra=extra.loc[kept])
+                  dropped_responses=responses.loc[dropped_ids], extra=extra.loc[kept],
+                  row_numbers=pd.Series(body.row_numbers, index=responses.index, name="row").loc[kept])
 
 
 @dataclass

@@ -40,6 +40,10 @@ class Survey:
     columns: dict[str, list[str]]
     dropped_responses: pd.DataFrame | None = None
     extra: pd.DataFrame | None = None
+    #: Where each kept respondent's answers are in the file: the row as the
+    #: spreadsheet numbers it, or the CSV record (index ``respondent_id``).
+    #: For the analyst only (``--rows``); never shown in a report.
+    row_numbers: pd.Series | None = None
 
     @property
     def source(self) -> str:
