@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="show what the loader reads from an export")
     p.add_argument("file")
     _add_common(p, inferred=True)
+    p.add_argument("--cells", action="store_true",
+                   help="with --json, also list every problem cell by cell ('problem_cells')")
 
     p = sub.add_parser("codebook", help="codebook tools")
     csub = p.add_subparsers(dest="codebook_command", required=True)
@@ -124,7 +126,7 @@ def _cmd_inspect(args) -> int:
 
     survey = load_responses(args.file, args.codebook, sheet=args.sheet)
     if args.json:
-        print(survey.to_json())
+        print(survey.to_json(cells=args.cells))
         return 0
     report = survey.report
     print(f"File: {report.path}")
@@ -136,22 +138,32 @@ def _cmd_inspect(args) -> int:
     print("\nQuestions:")
     _print_table(survey.questions_table()[["id", "type", "direction", "answered", "text", "options"]])
     if report.problems:
-        print(f"\nProblems ({len(report.problems)}):")
-        _print_table(report.problems_frame().head(50))
-        if len(report.problems) > 50:
-            print(f"... {len(report.problems) - 50} more (use --json for all)")
+        groups = report.problem_groups_frame()
+        print(f"\nProblems: {len(report.problems)} value(s) in {len(groups)} group(s) by column and kind:")
+        _print_table(groups.drop(columns=["message"]).head(50))
+        if len(groups) > 50:
+            print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
     for note in report.notes:
         print(f"note: {note}")
     return 0
 
 
 def _cmd_codebook(args) -> int:
+    from collections import Counter
+
     import yaml
 
     from .survey import draft_codebook
 
     cb = draft_codebook(args.file, sheet=args.sheet)
+    types = Counter(q.type for q in cb.questions.values())
+    summary = ", ".join(f"{n} {kind}" for kind, n in types.most_common())
     text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
+    text += f"# Drafted: {summary}.\n"
+    proposed = [f"{q.id}: {', '.join(q.missing)}" for q in cb.questions.values() if q.missing]
+    if proposed:
+        text += ("# Proposed as missing-value codes (they lie outside the other answers; check each): "
+                 + "; ".join(proposed) + ".\n")
     text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     if args.output:
         try:
@@ -159,7 +171,9 @@ def _cmd_codebook(args) -> int:
         except OSError as exc:
             raise FileProblemError(f"the draft cannot be written ({exc.strerror})", path=args.output,
                                    hint="check that the folder exists and is writable.") from None
-        print(f"wrote {args.output} ({len(cb.questions)} questions)")
+        print(f"wrote {args.output} ({len(cb.questions)} questions: {summary})")
+        if proposed:
+            print(f"missing-value codes proposed for {len(proposed)} question(s): {'; '.join(proposed)}")
     else:
         print(text)
     return 0

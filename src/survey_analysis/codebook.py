@@ -161,6 +161,7 @@ class Question:
     aliases: list[str] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
+    missing: list[str] = field(default_factory=list)  # answers that mean "no answer" here (e.g. 99, -99)
 
     def header_forms(self) -> list[str]:
         """Every header text this question may appear under, normalised."""
@@ -291,6 +292,8 @@ class Codebook:
                 entry["min"] = q.minimum
             if q.maximum is not None:
                 entry["max"] = q.maximum
+            if q.missing:
+                entry["missing"] = [_plain_number(m) for m in q.missing]
             questions.append(entry)
         return {
             "title": self.title,
@@ -374,6 +377,21 @@ class Codebook:
 
 
 # ---- reading ---------------------------------------------------------------------------
+
+def _missing_text(value: Any) -> str:
+    """A missing-answer code as text: 99, 99.0 and '99' are the same code."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _plain_number(text: str) -> Any:
+    """A missing-answer code written back as a YAML number when it is one."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
 
 def _bilingual(value: Any, *, where: str, path: Path | None) -> dict[str, str]:
     if value is None:
@@ -597,6 +615,10 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             raise CodebookError(f"questions {other} and {qid} both have the role '{role}'", path=path, value=role,
                                 hint="give each role to one question only.")
         text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
+        missing = item.get("missing") or []
+        if not isinstance(missing, list) or not all(isinstance(m, (str, int, float)) for m in missing):
+            raise CodebookError(f"question {qid}: 'missing' must be a list of answers that mean no answer",
+                                path=path, value=missing, hint="write 'missing: [99, 999]'.")
         questions[qid] = Question(
             id=qid,
             type=qtype,
@@ -612,6 +634,7 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             aliases=[str(a) for a in (item.get("aliases") or [])],
             minimum=bounds.get("min"),
             maximum=bounds.get("max"),
+            missing=[_missing_text(m) for m in missing],
         )
     return Codebook(
         title=str(data.get("title", "")),

@@ -212,14 +212,14 @@ def read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
         notes.append(f"A text file has no sheets; sheet={sheet!r} was ignored.")
 
     rows: list[list[Any]] = []
-    row_numbers: list[int] = []
+    line_numbers: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     consumed = 0
     collecting = gc.isenabled()
     gc.disable()  # many small lists that cannot form cycles; see _convert
     try:
         for record in reader:
-            row_numbers.append(first_line + consumed)
+            line_numbers.append(first_line + consumed)
             consumed = reader.line_num
             rows.append([None if v == "" else v for v in record])
     except csv.Error as exc:
@@ -238,12 +238,15 @@ def read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
         if collecting:
             gc.enable()
     if rows:
-        _check_last_record_closed(path, text, delimiter, row_numbers[-1] - first_line + 1, consumed,
-                                  row_numbers[-1])
+        _check_last_record_closed(path, text, delimiter, line_numbers[-1] - first_line + 1, consumed,
+                                  line_numbers[-1])
     if not rows or not any(row.count(None) != len(row) for row in rows):
         raise EmptyFileError("the text file holds no values", path=path, hint=_EMPTY_CSV_HINT)
+    # A record is numbered as a spreadsheet program shows it (one row per record, a 'sep=' line
+    # hidden); where it starts in the file is kept beside, for a text editor.
     raw = RawTable(path=path, format="tsv" if delimiter == "\t" else "csv", sheet=None, sheets=[],
-                   rows=rows, row_numbers=row_numbers, encoding=encoding, delimiter=delimiter, notes=notes)
+                   rows=rows, row_numbers=list(range(1, len(rows) + 1)), line_numbers=line_numbers,
+                   encoding=encoding, delimiter=delimiter, notes=notes)
     _even_out_fields(raw)
     if "\ufffd" in text:
         note_replacement_characters(raw)
@@ -293,7 +296,7 @@ def _even_out_fields(raw: RawTable) -> None:
     expected = lengths.most_common(1)[0][0]
     header = next((row for row in raw.rows if row.count(None) != len(row)), [])
     short = long = 0
-    for row, line in zip(raw.rows, raw.row_numbers):
+    for row, record, line in zip(raw.rows, raw.row_numbers, raw.line_numbers):
         n = len(row)
         if n == 0 or n == expected or row.count(None) == n:
             continue  # a blank line or a record of empty fields is a blank row, not a short one
@@ -301,9 +304,10 @@ def _even_out_fields(raw: RawTable) -> None:
             short += 1
             columns = f"{column_letter(n)}-{column_letter(expected - 1)}" if expected - n > 1 else column_letter(n)
             raw.problems.append({
-                "kind": "missing_fields", "sheet": None, "row": line, "column": columns, "value": None,
-                "message": (f"line {line} has {n} field(s) where most records have {expected}; the missing "
-                            f"{expected - n} (columns {columns}) were left empty. Check that the record was "
+                "kind": "missing_fields", "sheet": None, "row": record, "line": line, "column": columns,
+                "value": None,
+                "message": (f"record {record} (line {line}) has {n} field(s) where most records have {expected}; "
+                            f"the missing {expected - n} (columns {columns}) were left empty. Check that the record was "
                             "not split or cut short."),
             })
         else:
@@ -313,9 +317,9 @@ def _even_out_fields(raw: RawTable) -> None:
             long += 1
             columns = f"{column_letter(expected)}-{column_letter(n - 1)}"
             raw.problems.append({
-                "kind": "extra_fields", "sheet": None, "row": line, "column": columns,
+                "kind": "extra_fields", "sheet": None, "row": record, "line": line, "column": columns,
                 "value": [v for v in extra if v is not None],
-                "message": (f"line {line} has {n} fields where most records have {expected} (header: "
+                "message": (f"record {record} (line {line}) has {n} fields where most records have {expected} (header: "
                             f"{len([h for h in header if h is not None])} named); the extra values were kept "
                             f"in columns {columns}. A separator inside an unquoted answer usually causes this."),
             })
