@@ -116,7 +116,7 @@ class Segmentation:
     n_reference : int, default 20
         Reference data sets without structure per k (at least 20 for the
         choice of k; 0 skips the reference when ``n_segments`` is given).
-    sample_size : int, default 2000
+    sample_size : int, default 1000
         Silhouettes are computed on a seeded random sample of at most this
         many respondents, reference data sets and resamples have this many
         points at most.
@@ -211,7 +211,7 @@ class Segmentation:
         k_range: tuple[int, int] = (2, 8),
         n_bootstrap: int = 50,
         n_reference: int = 20,
-        sample_size: int = 2000,
+        sample_size: int = 1000,
         max_exact: int = 20000,
         direction_names: Mapping[str, str] | None = None,
         random_state: Any = 0,
