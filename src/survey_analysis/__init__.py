@@ -5,7 +5,7 @@ The package is a one-way pipeline, one module per stage:
 read      -> :mod:`survey_analysis.readers`   raw rows out of any export, safely (a package)
 codebook  -> :mod:`survey_analysis.codebook`  what each question is (YAML)
 validate  -> :mod:`survey_analysis.survey`    the questionnaire model; every row accounted for (a package)
-score     -> summary, scores, consensus, ranking, reliability, groups, coverage, disclosure,
+score     -> summary, scores, consensus, ranking, reliability, groups, crosstabs, coverage, disclosure,
              headline, paired, inputs, evidence, score_tables
 segment   -> profiles, segment, text, portfolio  segments of members; free text mapped to directions;
                                               proposals grouped into project ideas
