@@ -79,7 +79,7 @@ def test_without_align_every_command_is_right_or_refuses_naming_the_fix(exports,
         assert code == 2 and "codebook align" in err, err
     evidence_refused = code == 2
 
-    code, out, err = _run(["segments", export, "--codebook", str(CODEBOOK), "--json"], capsys)
+    code, out, err = _run(["segments", export, "--codebook", str(CODEBOOK), "--json", "--rows"], capsys)
     if code == 0:
         from sklearn.metrics import adjusted_rand_score
 

@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     _add_common(p)
     p.add_argument("--method", choices=["kmeans", "ward", "gmm"], default="kmeans")
-    p.add_argument("--k", type=int, default=None, help="number of segments (default: chosen by silhouette)")
+    p.add_argument("--k", type=int, default=None,
+                   help="number of segments, 1 for none (default: chosen against profiles without structure)")
+    p.add_argument("--rows", action="store_true",
+                   help="with --json, add each respondent's segment (for the analyst; never for hidden segments)")
     _add_allow_partial(p)
 
     p = sub.add_parser("map-text", help="map free-text answers onto the strategic directions")
@@ -277,15 +280,16 @@ def _cmd_segments(args) -> int:
     from .segment import segments_result
 
     survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
-    result = segments_result(survey, method=args.method, n_segments=args.k, allow_partial=args.allow_partial)
+    result = segments_result(survey, method=args.method, n_segments=args.k, rows=args.rows and args.json,
+                             allow_partial=args.allow_partial)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     _print_missing(result.get("fit"))
     print(f"Segments: k = {result.get('k')} ({args.method})")
-    for key in ("silhouette", "stability"):
-        if key in result:
-            print(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
+    print(result["k_rule"])
+    for row in result["choice"]:
+        print(json.dumps(row, ensure_ascii=False))
     for seg in result.get("segments", []):
         print(json.dumps(seg, ensure_ascii=False))
     return 0
