@@ -592,7 +592,10 @@ def compare(survey, planted: Planted) -> dict:
     matched = wrong = 0
     equal = total = 0
     per_question = {}
+    questionnaire = set(planted.answers[0]) if planted.answers else set()
     for q in cb.questions.values():
+        if q.id not in questionnaire:
+            continue  # a question an aligned codebook drafted for a column it could not place
         present = (q.id in survey.columns) or (q.type == "identifier" and q.id in survey.identifiers)
         good = given = differ = 0
         for row, i in enumerate(kept):
