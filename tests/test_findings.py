@@ -25,45 +25,33 @@ def test_the_default_threshold_is_the_disclosure_stage_s():
     assert findings_module.DEFAULT_THRESHOLD == DEFAULT_THRESHOLD
 
 
-def test_weighted_headline_and_its_interval_match_a_hand_computation(findings):
-    survey, register = findings.survey, findings.register
-    by = {"A3": "member_category", "A4": "size"}
-    weights = sa.rake_weights(survey.responses[list(by)].astype(object).astype("string"),
-                              margins={c: sa.register_margins(register, columns=list(by.values()))[r]
-                                       for c, r in by.items()})["weight"].to_numpy()
-    items = survey.items_by_direction()["SD1"]
-    values = survey.numeric(items)
-    score = values.mean(axis=1).to_numpy()
-    mean = (score * weights).sum() / weights.sum()
-    n = score.size
-    se = np.sqrt((weights ** 2 * (score - mean) ** 2).sum() / weights.sum() ** 2 * n / (n - 1))
-    head = headline_support(findings.evidence, survey, register)
-    assert bool(head.loc["SD1", "weighted"])
-    assert head.loc["SD1", "support"] == pytest.approx(mean, rel=1e-12)
-    assert head.loc["SD1", "low"] == pytest.approx(mean - stats.norm.ppf(0.975) * se, rel=1e-12)
-    assert head.loc["SD1", "high"] == pytest.approx(mean + stats.norm.ppf(0.975) * se, rel=1e-12)
+def test_the_headline_is_the_statistics_stage_s_weighted_support(findings):
+    evidence = findings.evidence
+    head = headline_support(evidence)
+    assert head["weighted"].all()   # a register was given
+    assert head["support"].tolist() == evidence["support"].tolist()
+    assert head["low"].tolist() == evidence["support_low"].tolist()
+    assert (head["low"] < head["support"]).all() and (head["support"] < head["high"]).all()
+    plain = Findings.load(SAMPLE / "google_forms.xlsx", CODEBOOK)
+    assert not headline_support(plain.evidence)["weighted"].any()
 
 
-def test_without_a_register_the_headline_is_the_plain_support_of_the_evidence_table(findings):
-    head = headline_support(findings.evidence, findings.survey, None)
-    assert not head["weighted"].any()
-    assert head["support"].tolist() == findings.evidence["support"].tolist()
-
-
-def test_steps_of_the_order_are_paired_differences_with_a_corrected_interval(findings):
-    survey = findings.survey
-    head = headline_support(findings.evidence, survey, None)
-    steps = order_steps(head, survey, None)
-    assert steps["upper"].tolist() == ["SD1", "SD3", "SD2", "SD5"]
-    assert steps["lower"].tolist() == ["SD3", "SD2", "SD5", "SD4"]
-    scores = sa.respondent_scores(survey.numeric(), directions=survey.items_by_direction(),
-                                  reverse=sorted(survey.codebook.reverse_items))
-    d = (scores["SD3"] - scores["SD2"]).dropna().to_numpy()
-    # Bonferroni over the four steps: each interval at 1 - 0.05 / 4
-    half = stats.norm.ppf(1 - 0.05 / 8) * d.std(ddof=1) / np.sqrt(d.size)
-    row = steps.iloc[1]
-    assert row["difference"] == pytest.approx(d.mean()) and row["low"] == pytest.approx(d.mean() - half)
-    assert bool(row["settled"]) == (d.mean() - half > 0)
+def test_steps_of_the_order_are_the_paired_comparisons_of_neighbours(findings):
+    evidence = findings.evidence
+    steps = order_steps(evidence)
+    order = evidence.sort_values("position").index.tolist()
+    assert steps["upper"].tolist() == order[:-1] and steps["lower"].tolist() == order[1:]
+    paired = evidence.attrs["paired"]
+    neighbours = paired[paired["family"] == "step"].set_index(["direction_a", "direction_b"])
+    for step in steps.itertuples():
+        pair = neighbours.loc[(step.upper, step.lower)]
+        assert step.difference == pytest.approx(pair["difference"])
+        assert step.settled == bool(pair["settled"]) == (pair["low"] > 0)
+    # each member's own difference, recomputed here: the mean the step reports
+    scores = findings.scores
+    first = steps.iloc[0]
+    d = (scores[first.upper] - scores[first.lower]).dropna()
+    assert first.n == len(d)
 
 
 def test_eu_priorities_shares_intervals_and_hidden_cells(findings):

@@ -5,7 +5,8 @@ The package is a one-way pipeline, one module per stage:
 read      -> :mod:`survey_analysis.readers`   raw rows out of any export, safely (a package)
 codebook  -> :mod:`survey_analysis.codebook`  what each question is (YAML)
 validate  -> :mod:`survey_analysis.survey`    the questionnaire model; every row accounted for (a package)
-score     -> summary, scores, consensus, ranking, reliability, groups, coverage, disclosure, evidence
+score     -> summary, scores, consensus, ranking, reliability, groups, crosstabs, coverage, disclosure,
+             headline, paired, inputs, evidence, score_tables
 segment   -> profiles, segment, text, portfolio  segments of members; free text mapped to directions;
                                               proposals grouped into project ideas
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
@@ -25,7 +26,8 @@ from .codebook import Codebook, Direction, Question, fold_diacritics, normalise_
 from .errors import *  # noqa: F401,F403  (the exception family is public API)
 from .errors import __all__ as _error_names
 from .readers import RawTable, read_raw
-from .survey import LoadReport, Survey, detect_source, draft_codebook, load_responses, mask_contacts
+from .survey import (FitSummary, LoadReport, Survey, check_fit, detect_source, draft_codebook, load_responses,
+                     mask_contacts)
 
 __version__ = "0.1.0"
 
@@ -35,7 +37,8 @@ _LAZY = {
     "wilson_interval": "summary", "kish_effective_n": "summary", "item_summary": "summary",
     "likert_counts": "summary",
     "reverse_key": "scores", "respondent_scores": "scores", "direction_scores": "scores",
-    "bootstrap_mean_interval": "scores",
+    "bootstrap_mean_interval": "scores", "mean_interval": "scores", "MIN_N": "scores",
+    "TOO_FEW_ANSWERS": "scores", "finite_population_correction": "scores",
     "consensus_measure": "consensus", "polarisation": "consensus", "item_consensus": "consensus",
     "direction_consensus": "consensus",
     "clean_rankings": "ranking", "rank_summary": "ranking", "pairwise_preferences": "ranking",
@@ -45,13 +48,16 @@ _LAZY = {
     "construct_check": "reliability",
     "holm_adjust": "groups", "group_summary": "groups", "kruskal_wallis": "groups",
     "pairwise_mann_whitney": "groups", "crosstab": "groups", "association_test": "groups",
-    "compare_directions_by_group": "groups",
+    "compare_directions_by_group": "groups", "compare_groups": "groups",
     "read_register": "coverage", "response_rates": "coverage", "register_margins": "coverage",
-    "rake_weights": "coverage",
+    "rake_weights": "coverage", "WEIGHT_CAP": "coverage",
+    "register_weighting": "headline", "member_means": "headline",
+    "paired_differences": "paired",
     "DEFAULT_THRESHOLD": "disclosure", "suppression_mask": "disclosure", "suppress_counts": "disclosure",
     "suppress_group_rows": "disclosure",
     "direction_evidence": "evidence", "group_differences": "evidence", "evidence_records": "evidence",
-    "direction_support_table": "evidence", "item_likert_table": "evidence",
+    "paired_comparisons": "evidence", "SUPPORT_DEFINITION": "evidence",
+    "direction_support_table": "score_tables", "item_likert_table": "score_tables",
     # segment / text
     "priority_profiles": "profiles", "profiles_from_items": "profiles",
     "Segmentation": "segment", "segment_profile_table": "segment", "segment_sizes": "segment",
@@ -75,6 +81,7 @@ _LAZY = {
 __all__ = [
     "Codebook", "Direction", "Question", "read_codebook", "normalise_text", "fold_diacritics",
     "LoadReport", "Survey", "load_responses", "draft_codebook", "detect_source", "mask_contacts",
+    "FitSummary", "check_fit",
     "RawTable", "read_raw",
     *_error_names,
     *_LAZY,

@@ -4,7 +4,8 @@ Subcommands
 -----------
 sample     write the bundled sample (Google Forms and Microsoft Forms xlsx, truth.csv)
 inspect    what the loader makes of an export: tool, sheet, rows, questions, problems
-codebook   ``codebook draft FILE``: draft a codebook from an export
+codebook   ``codebook draft FILE``: draft a codebook from an export;
+           ``codebook align FILE --codebook CB -o NEW.yml``: align a codebook to an export
 evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
@@ -42,6 +43,12 @@ def _add_common(p: argparse.ArgumentParser, *, codebook: bool = True, json_flag:
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _add_allow_partial(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-partial", action="store_true",
+                   help="run even when the export matches the codebook only in part (the output then says what "
+                        "is missing; without it the command refuses and names the fix)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="survey-analysis",
@@ -67,23 +74,35 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("file")
     d.add_argument("-o", "--output", help="write the draft here (default: print it)")
     d.add_argument("--sheet", help="sheet name to read")
+    a = csub.add_parser("align", help="align a codebook to an export of the same questionnaire in other words")
+    a.add_argument("file")
+    a.add_argument("--codebook", metavar="CB", help="the codebook to align (default: the bundled questionnaire)")
+    a.add_argument("-o", "--output", required=True, help="write the aligned codebook here (a new .yml file)")
+    a.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    a.add_argument("--sheet", help="sheet name to read")
 
     p = sub.add_parser("evidence", help="evidence per strategic direction")
     p.add_argument("file")
     _add_common(p)
     p.add_argument("--register", help="membership register (CSV/xlsx) for coverage and weights")
+    _add_allow_partial(p)
 
     p = sub.add_parser("segments", help="segments of members by their priority profile")
     p.add_argument("file")
     _add_common(p)
     p.add_argument("--method", choices=["kmeans", "ward", "gmm"], default="kmeans")
-    p.add_argument("--k", type=int, default=None, help="number of segments (default: chosen by silhouette)")
+    p.add_argument("--k", type=int, default=None,
+                   help="number of segments, 1 for none (default: chosen against profiles without structure)")
+    p.add_argument("--rows", action="store_true",
+                   help="with --json, add each respondent's segment (for the analyst; never for hidden segments)")
+    _add_allow_partial(p)
 
     p = sub.add_parser("map-text", help="map free-text answers onto the strategic directions")
     p.add_argument("input", help="an export, or any CSV/xlsx with a text column")
     _add_common(p, sheet=False)
     p.add_argument("--column", help="the text column (default: every free-text question of the codebook)")
     p.add_argument("--out", help="also write the mapping to this .csv or .xlsx file")
+    _add_allow_partial(p)
 
     p = sub.add_parser("portfolio", help="members' project ideas grouped and ordered for the workshops")
     p.add_argument("file")
@@ -103,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["en", "ro"], default="en",
                    help="language of the reports: en (English, the default) or ro (Romanian)")
     p.add_argument("--sheet", help="sheet name to read (default: the sheet that holds the responses)")
+    _add_allow_partial(p)
     return parser
 
 
@@ -111,6 +131,19 @@ def _codebook(args) -> str:
     from .codebook import DEFAULT_CODEBOOK
 
     return args.codebook or str(DEFAULT_CODEBOOK)
+
+
+def _align_command(export: str, codebook) -> str:
+    source = getattr(codebook, "path", None) or "CB.yml"
+    return f"survey-analysis codebook align {export} --codebook {source} -o {Path(export).stem}_codebook.yml"
+
+
+def _print_missing(fit: dict | None) -> None:
+    """What a partial match leaves out, before the figures (on stderr, so JSON stays clean)."""
+    if not fit:
+        return
+    for line in fit.get("missing", []) + fit.get("left_out", []):
+        print(f"MISSING: {line}", file=sys.stderr)
 
 
 def _print_table(frame) -> None:
@@ -143,6 +176,21 @@ def _cmd_inspect(args) -> int:
         _print_table(groups.drop(columns=["message"]).head(50))
         if len(groups) > 50:
             print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
+    if report.recoded:
+        print(f"\nColumns coded by other wordings than the codebook's ({len(report.recoded)}):")
+    for entry in report.recoded[:30]:
+        shown = ", ".join(f"{k!r} -> {v!r}" for k, v in list(entry["mapping"].items())[:6])
+        more = " ..." if len(entry["mapping"]) > 6 else ""
+        print(f"coded by {'/'.join(entry['how'])}: column {entry['column'][:60]!r} ({entry['question']}): "
+              f"{shown}{more}")
+    if len(report.recoded) > 30:
+        print(f"... {len(report.recoded) - 30} more (use --json for all)")
+    fit = survey.fit
+    if fit is not None and (fit.partial or fit.left_out):
+        print("\nThe export matches the codebook only in part:")
+        for line in fit.missing + fit.left_out:
+            print(f"  - {line}")
+        print(f"Fix: {fit.fix}")
     for note in report.notes:
         print(f"note: {note}")
     return 0
@@ -154,6 +202,9 @@ def _cmd_codebook(args) -> int:
     import yaml
 
     from .survey import draft_codebook
+
+    if args.codebook_command == "align":
+        return _cmd_codebook_align(args)
 
     cb = draft_codebook(args.file, sheet=args.sheet)
     types = Counter(q.type for q in cb.questions.values())
@@ -179,11 +230,51 @@ def _cmd_codebook(args) -> int:
     return 0
 
 
+def _cmd_codebook_align(args) -> int:
+    from .survey import load_responses
+    from .survey.align import align_codebook
+    from .survey.alignfile import write_aligned_codebook
+
+    if Path(args.output).exists() and not args.force:
+        raise FileProblemError("the file exists and would be overwritten", path=args.output,
+                               hint="choose another -o file, or pass --force to replace it.")
+    codebook = _codebook(args)
+    alignment = align_codebook(args.file, codebook, sheet=args.sheet)
+    placed = alignment.questions_placed()
+    print(f"{alignment.path} ({alignment.source} export, {alignment.n_columns} columns) against {codebook}:")
+    print(f"  {len(alignment.placements)} columns placed on {len(placed)} of {len(alignment.codebook.questions)} "
+          f"questions; {len(alignment.answers)} answer labels given to scale levels and options")
+    unsure = alignment.unsure()
+    if unsure:
+        print(f"\nUnsure ({len(unsure)}), check these in the written file:")
+        for line in unsure:
+            print(f"  - {line}")
+    missing = [q for q in alignment.codebook.questions if q not in placed]
+    if missing:
+        print(f"\nQuestions of the codebook not found in the export: {', '.join(missing)}")
+    if alignment.unplaced:
+        print(f"\nColumns not placed ({len(alignment.unplaced)}); added as new questions without a direction:")
+        for _, header in alignment.unplaced:
+            print(f"  - {header[:100]}")
+    if alignment.unplaced_answers:
+        print("\nAnswers no level or option fits (they stay uncoded):")
+        for qid, label, count in alignment.unplaced_answers:
+            print(f"  - {qid}: {label!r} ({count} answers)")
+    out = write_aligned_codebook(alignment, args.output, source=codebook, force=args.force)
+    survey = load_responses(args.file, out, sheet=args.sheet)
+    fit = survey.fit
+    matched = sum(1 for info in fit.questions.values() if info["matched"])
+    uncoded = sum(info["uncoded"] for info in fit.uncoded.values())
+    print(f"\nwrote {out}. With it: {matched} of {len(fit.questions)} questions matched, "
+          f"{uncoded} answers uncoded" + (f"; still missing: {' '.join(fit.missing)}" if fit.partial else "."))
+    return 0
+
+
 def _cmd_evidence(args) -> int:
     from .evidence import evidence_command
 
     print(evidence_command(args.file, codebook=_codebook(args), as_json=args.json, sheet=args.sheet,
-                           register=args.register))
+                           register=args.register, allow_partial=args.allow_partial))
     return 0
 
 
@@ -192,14 +283,16 @@ def _cmd_segments(args) -> int:
     from .segment import segments_result
 
     survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
-    result = segments_result(survey, method=args.method, n_segments=args.k)
+    result = segments_result(survey, method=args.method, n_segments=args.k, rows=args.rows and args.json,
+                             allow_partial=args.allow_partial)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
+    _print_missing(result.get("fit"))
     print(f"Segments: k = {result.get('k')} ({args.method})")
-    for key in ("silhouette", "stability"):
-        if key in result:
-            print(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
+    print(result["k_rule"])
+    for row in result["choice"]:
+        print(json.dumps(row, ensure_ascii=False))
     for seg in result.get("segments", []):
         print(json.dumps(seg, ensure_ascii=False))
     return 0
@@ -212,10 +305,11 @@ def _cmd_map_text(args) -> int:
     from .text import map_text_result, read_text_column
 
     from .errors import HeaderProblemError
-    from .survey import load_responses
+    from .survey import check_fit, load_responses
     from .survey.privacy import IDENTIFYING_HEADER
 
     codebook = read_codebook(args.codebook)
+    fit = None
     if args.column is None:
         # Without --column, only the codebook's own free-text questions are mapped: never a column
         # guessed from its content, which could be an identifying one.
@@ -224,7 +318,8 @@ def _cmd_map_text(args) -> int:
         except HeaderProblemError:
             raise HeaderProblemError(
                 "this file does not match the codebook's questionnaire", path=args.input,
-                hint="name the column of free text with --column NAME.") from None
+                hint="name the column of free text with --column NAME, or, if it is the same questionnaire in "
+                     f"other words, align the codebook to it: {_align_command(args.input, codebook)}.") from None
         parts = []
         for qid in survey.codebook.text_questions():
             if qid in survey.responses:
@@ -235,8 +330,10 @@ def _cmd_map_text(args) -> int:
             wanted = ", ".join(survey.codebook.text_questions()) or "none"
             raise HeaderProblemError(
                 f"the codebook's free-text questions ({wanted}) are not in this export", path=args.input,
-                hint="name the column of free text with --column NAME.")
+                hint="name the column of free text with --column NAME, or, if it is the same questionnaire in "
+                     f"other words, align the codebook to it: {_align_command(args.input, codebook)}.")
         texts = pd.concat(parts)
+        fit = check_fit(survey, allow_partial=args.allow_partial, needs=("text",)).to_dict()
     else:
         if IDENTIFYING_HEADER.search(normalise_text(args.column)):
             raise HeaderProblemError(
@@ -244,6 +341,8 @@ def _cmd_map_text(args) -> int:
                 path=args.input, column=args.column, hint="name the column holding the members' proposals.")
         texts = read_text_column(args.input, args.column)
     result = map_text_result(texts, codebook)
+    if fit is not None:
+        result["fit"] = fit
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     frame = pd.DataFrame(result.get("answers", []))
@@ -255,6 +354,7 @@ def _cmd_map_text(args) -> int:
         write_table(frame, args.out, index=False)
         print(f"wrote {args.out}", file=sys.stderr)
     if not args.json:
+        _print_missing(fit)
         _print_table(frame.drop(columns=["text"], errors="ignore"))
     return 0
 
@@ -295,7 +395,7 @@ def _cmd_report(args) -> int:
     from .report import build_reports
 
     build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks,
-                  lang=args.lang, sheet=args.sheet)
+                  lang=args.lang, sheet=args.sheet, allow_partial=args.allow_partial)
     return 0
 
 
@@ -323,10 +423,17 @@ _COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
+    from .errors import PartialMatchWarning
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            # With --allow-partial the commands print what is missing themselves (and JSON carries "fit").
+            warnings.simplefilter("ignore", PartialMatchWarning)
+            return _COMMANDS[args.command](args)
     except SurveyError as err:
         if args.debug:
             raise

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -112,10 +111,10 @@ def write_report_set(out_dir: Path, pages: dict[str, str], *, progress: Callable
 
 
 def _check_fit(survey: Any, allow_partial: bool) -> None:
-    """The loader's fit guard, when the package has it: a partial fit stops the run unless allowed."""
-    check = getattr(sys.modules[__package__.rpartition(".")[0]], "check_fit", None)
-    if check is not None:
-        check(survey, allow_partial=allow_partial, needs=("directions", "roles"))
+    """The fit guard: an export that fits the codebook only in part stops the run unless allowed."""
+    from ..survey.fit import ANALYSIS_NEEDS, check_fit
+
+    check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=3)
 
 
 def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
@@ -169,7 +168,7 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     # Everything is checked and computed once, before any kernel starts: a bad file, codebook or
     # register gets its own clear message rather than a failing notebook cell.
     findings = Findings.load(input_path, codebook_path, register_path=register_path, sheet=sheet,
-                             threshold=threshold, random_state=random_state)
+                             threshold=threshold, random_state=random_state, allow_partial=allow_partial)
     survey = findings.survey
     _check_fit(survey, allow_partial)
     if not any(survey.items_by_direction().values()):
@@ -205,6 +204,7 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     params = {"input_path": str(input_path), "codebook_path": str(codebook_path),
               "register_path": None if register_path is None else str(register_path),
               "lang": lang, "disclosure_threshold": int(threshold), "random_state": int(random_state),
+              "allow_partial": bool(allow_partial),
               "figures_dir": str(figures_dir.resolve()), "findings_path": str(saved.resolve())}
     params.update(parameters or {})
     sections = BriefSections(findings, lang=lang, figures_dir=figures_dir)

@@ -64,6 +64,7 @@ class Segments:
     relative: pd.DataFrame      # segments x directions: profile minus the members' mean (NaN = hidden)
     choice: pd.DataFrame        # k, silhouette, stability, chosen
     by_category: pd.DataFrame | None  # segments x member categories, counts (<NA> = hidden)
+    distinct: bool = True       # False: no k gave segments clearly apart (k = 1)
 
 
 @dataclass
@@ -95,11 +96,16 @@ class Findings:
         Seed of every random step (bootstrap, segmentation, text mapping).
     provenance : Provenance, optional
         Where the figures come from (files and their SHA-256, version, run).
+    allow_partial : bool, default False
+        Compute on an export that fits the codebook only in part (the fit
+        guard of the analyses warns instead of refusing; the pages then open
+        with a banner saying what is missing).
     """
 
     def __init__(self, survey: Any, *, register: pd.DataFrame | None = None, threshold: int = DEFAULT_THRESHOLD,
-                 random_state: int = 0, provenance: Provenance | None = None) -> None:
+                 random_state: int = 0, provenance: Provenance | None = None, allow_partial: bool = False) -> None:
         self.survey = survey
+        self.allow_partial = bool(allow_partial)
         self.codebook = survey.codebook
         self.register = register
         self.threshold = int(threshold)
@@ -110,7 +116,7 @@ class Findings:
     @classmethod
     def load(cls, input_path: str | Path, codebook_path: str | Path | None = None, *,
              register_path: str | Path | None = None, sheet: str | None = None,
-             threshold: int = DEFAULT_THRESHOLD, random_state: int = 0,
+             threshold: int = DEFAULT_THRESHOLD, random_state: int = 0, allow_partial: bool = False,
              reuse: str | Path | None = None) -> "Findings":
         """Load an export (and register) and return its findings.
 
@@ -134,7 +140,7 @@ class Findings:
         provenance = provenance.with_sheet(survey.report.sheet)
         register = read_register(register_path) if register_path is not None else None
         return cls(survey, register=register, threshold=threshold, random_state=random_state,
-                   provenance=provenance)
+                   provenance=provenance, allow_partial=allow_partial)
 
     def save(self, path: str | Path) -> Path:
         """Save the findings computed so far, for the notebooks of the same run."""
@@ -232,17 +238,17 @@ class Findings:
         # Resampling 20,000 members 2,000 times costs seconds and changes no figure that is shown.
         n_boot = 2000 if self.n <= 5000 else 1000
         return direction_evidence(self.survey, register=self.register, threshold=self.threshold,
-                                  n_boot=n_boot, random_state=self.random_state)
+                                  n_boot=n_boot, random_state=self.random_state, allow_partial=self.allow_partial)
 
     @cached_property
     def headline(self) -> pd.DataFrame:
         """Support per direction, weighted to the membership when there is a register."""
-        return headline_support(self.evidence, self.survey, self.register, random_state=self.random_state)
+        return headline_support(self.evidence)
 
     @cached_property
     def steps(self) -> pd.DataFrame:
         """The order of the directions by headline support, step by step, settled or not."""
-        return order_steps(self.headline, self.survey, self.register, random_state=self.random_state)
+        return order_steps(self.evidence)
 
     @cached_property
     def scores(self) -> pd.DataFrame:
@@ -252,7 +258,7 @@ class Findings:
     @cached_property
     def items(self) -> pd.DataFrame:
         """One row per Likert item with a direction: text, n, mean and top-two share as answered."""
-        from ..evidence import item_likert_table
+        from ..score_tables import item_likert_table
 
         table = item_likert_table(self.survey)
         rows = []
@@ -270,7 +276,7 @@ class Findings:
     @cached_property
     def likert(self) -> pd.DataFrame:
         """Answer counts per item and level (the table behind the stacked Likert charts)."""
-        from ..evidence import item_likert_table
+        from ..score_tables import item_likert_table
 
         return item_likert_table(self.survey)
 
@@ -374,7 +380,7 @@ class Findings:
         from ..profiles import priority_profiles
         from ..segment import BALANCED_MARGIN, Segmentation, segment_crosstab, segment_profile_table
 
-        profiles = priority_profiles(self.survey)
+        profiles = priority_profiles(self.survey, allow_partial=self.allow_partial)
         complete = profiles.notna().all(axis=1)
         usable = profiles[complete]
         if len(usable) < max(3 * self.threshold, 20) or usable.shape[1] < 2:
@@ -394,15 +400,16 @@ class Findings:
             wants[segment] = [c for c in relative.columns if c in picked]
         table = summary[["segment", "n", "share", "suppressed"]].assign(
             wants=[None if hidden else wants.get(s, []) for s, hidden in zip(summary["segment"], summary["suppressed"])])
-        choice = model.silhouette_.merge(model.stability_, on=["k", "chosen"])[["k", "silhouette", "stability",
-                                                                               "chosen"]]
+        choice = model.choice_[[c for c in ("k", "silhouette", "reference_p95", "stability", "qualifies", "chosen")
+                                if c in model.choice_.columns]]
         by_category = None
         column = self.role_column("member_category")
         if column is not None:
             by_category = segment_crosstab(model.segments(), self.survey.responses.loc[model.index_, column],
                                            threshold=self.threshold)
         return Segments(k=int(model.n_segments_), n=int(len(usable)), n_excluded=int((~complete).sum()),
-                        table=table, relative=relative, choice=choice, by_category=by_category)
+                        table=table, relative=relative, choice=choice, by_category=by_category,
+                        distinct=not bool(getattr(model, "no_distinct_segments_", False)))
 
     # ---- free text --------------------------------------------------------------------------
     def proposal_questions(self) -> list[str]:

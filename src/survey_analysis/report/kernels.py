@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -56,11 +58,14 @@ class NotebookRunner:
         self._parameters: Future = Future()
         self._backend = os.environ.get("MPLBACKEND")
         os.environ["MPLBACKEND"] = "Agg"  # inherited by the kernels
+        # The kernels talk over local (Unix) sockets in a private folder: no TCP port can be taken
+        # by another program between choosing it and binding it.
+        self._sockets = tempfile.mkdtemp(prefix="survey-analysis-kernels-")
         self._pool = ThreadPoolExecutor(max_workers=self.kernels)
         shares = [self.notebooks[k::self.kernels] for k in range(self.kernels)]
-        self._futures = [self._pool.submit(asyncio.run, self._run_share(share)) for share in shares]
+        self._futures = [self._pool.submit(asyncio.run, self._run_share(share, k)) for k, share in enumerate(shares)]
 
-    async def _run_share(self, share: list[Path]) -> list[tuple[Path, float, Exception | None]]:
+    async def _run_share(self, share: list[Path], number: int) -> list[tuple[Path, float, Exception | None]]:
         # One event loop runs the whole share: a kernel's sockets belong to the loop that started it.
         import nbformat
         from jupyter_client.manager import AsyncKernelManager
@@ -69,7 +74,8 @@ class NotebookRunner:
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
-        manager = AsyncKernelManager(kernel_name="python3")
+        manager = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                                     ip=os.path.join(self._sockets, f"kernel-{number}"))
         done: list[tuple[Path, float, Exception | None]] = []
         try:
             await manager.start_kernel(extra_arguments=_QUIET)
@@ -112,6 +118,7 @@ class NotebookRunner:
             return [item for future in self._futures for item in future.result()]
         finally:
             self._pool.shutdown()
+            shutil.rmtree(self._sockets, ignore_errors=True)
             if self._backend is None:
                 os.environ.pop("MPLBACKEND", None)
             else:

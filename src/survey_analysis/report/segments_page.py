@@ -39,6 +39,10 @@ class SegmentSections(PageBase):
             return self.missing("segments.heading", "segments.missing", minimum=cat.integer(max(3 * f.threshold, 20)))
         section = self.section().h(2, cat.text("segments.heading"), "segments")
         section.p(cat.text("segments.what"))
+        if not segments.distinct:
+            section.p(cat.text("segments.no_distinct", members=cat.count("unit.members", segments.n)))
+            section.add(self._choice(segments))
+            return section.html()
         section.p(cat.count("segments.found", segments.k, members=cat.count("unit.members", segments.n)))
         if segments.n_excluded:
             section.p(cat.text("segments.excluded", members=cat.count("unit.members", segments.n_excluded)), "note")
@@ -57,15 +61,7 @@ class SegmentSections(PageBase):
             names=self.direction_names(), fmt=lambda v: ("+" if v > 0 else "") + cat.number(v), hidden_text=DASH),
             name="segment_profiles", alt=alt, size=(9, 1.6 + 0.55 * len(relative))))
         section.add(self.explain("segments.heatmap_note"))
-        choice = segments.choice.assign(chosen_text=[cat.text("common.chosen") if c else "" for c in
-                                                     segments.choice["chosen"]])
-        section.add(f"<details><summary>{esc(cat.text('segments.choice_summary'))}</summary>"
-                    f"<p class='note'>{esc(cat.text('segments.choice_what'))}</p>"
-                    + render_table(choice, [Column("k", cat.label("k"), "int"),
-                                            Column("silhouette", cat.label("silhouette"), "num"),
-                                            Column("stability", cat.label("stability"), "num"),
-                                            Column("chosen_text", cat.label("chosen"))], cat)
-                    + "</details>")
+        section.add(self._choice(segments))
         if segments.by_category is not None:
             crosstab = segments.by_category
             shown = crosstab.reset_index()
@@ -81,6 +77,19 @@ class SegmentSections(PageBase):
             section.h(3, cat.text("segments.by_category"))
             section.add(render_table(shown, columns, cat, dashes_hidden=True))
         return section.html()
+
+    def _choice(self, segments) -> str:
+        """How the number of segments was chosen, in a collapsed box."""
+        cat = self.cat
+        choice = segments.choice.assign(chosen_text=[cat.text("common.chosen") if c else "" for c in
+                                                     segments.choice["chosen"]])
+        columns = [Column("k", cat.label("k"), "int"), Column("silhouette", cat.label("silhouette"), "num")]
+        if "reference_p95" in choice:
+            columns.append(Column("reference_p95", cat.label("reference"), "num"))
+        columns += [Column("stability", cat.label("stability"), "num"), Column("chosen_text", cat.label("chosen"))]
+        return (f"<details><summary>{esc(cat.text('segments.choice_summary'))}</summary>"
+                f"<p class='note'>{esc(cat.text('segments.choice_what'))}</p>" + render_table(choice, columns, cat)
+                + "</details>")
 
     def _wants(self, segment: int) -> list[str] | None:
         table = self.findings.segments.table
