@@ -110,13 +110,6 @@ def write_report_set(out_dir: Path, pages: dict[str, str], *, progress: Callable
     return written
 
 
-def _check_fit(survey: Any, allow_partial: bool) -> None:
-    """The fit guard: an export that fits the codebook only in part stops the run unless allowed."""
-    from ..survey.fit import ANALYSIS_NEEDS, check_fit
-
-    check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=3)
-
-
 def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
                   out: str | Path | None = None, notebooks: str | Path | None = None,
                   progress: Callable[[str], None] | None = print, parameters: dict | None = None,
@@ -169,8 +162,7 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     # register gets its own clear message rather than a failing notebook cell.
     findings = Findings.load(input_path, codebook_path, register_path=register_path, sheet=sheet,
                              threshold=threshold, random_state=random_state, allow_partial=allow_partial)
-    survey = findings.survey
-    _check_fit(survey, allow_partial)
+    survey = findings.survey  # loaded and checked against the codebook (the fit guard) by Findings.load
     if not any(survey.items_by_direction().values()):
         raise SurveyError("the codebook gives no Likert item of this export a strategic direction, so there is "
                           "no evidence to report", path=input_path,

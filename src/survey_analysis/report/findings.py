@@ -120,12 +120,15 @@ class Findings:
              reuse: str | Path | None = None) -> "Findings":
         """Load an export (and register) and return its findings.
 
-        ``reuse`` names a file saved by :meth:`save` in the same report run:
+        An export that fits the codebook only in part is refused
+        (:class:`~survey_analysis.errors.PartialMatchError`) unless
+        ``allow_partial``.  ``reuse`` names a file saved by :meth:`save` in the same report run:
         when it was made from the same files (same SHA-256) with the same
         options, it is loaded instead of computing everything again.
         """
         from ..coverage import read_register
         from ..survey import load_responses
+        from ..survey.fit import ANALYSIS_NEEDS, check_fit
 
         codebook_path = codebook_path if codebook_path is not None else DEFAULT_CODEBOOK
         provenance = Provenance.of(input_path, codebook_path, register_path, sheet=sheet,
@@ -137,6 +140,8 @@ class Findings:
                     and saved.provenance.same_inputs(provenance):
                 return saved
         survey = load_responses(input_path, codebook_path, sheet=sheet)
+        # The fit guard, as every analysis applies it: a partial fit stops here unless allowed.
+        check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
         provenance = provenance.with_sheet(survey.report.sheet)
         register = read_register(register_path) if register_path is not None else None
         return cls(survey, register=register, threshold=threshold, random_state=random_state,
