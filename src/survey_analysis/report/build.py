@@ -19,7 +19,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from ..codebook import DEFAULT_CODEBOOK, project_file
 from ..errors import FileProblemError, SurveyError
