@@ -501,3 +501,16 @@ def test_a_failing_notebook_names_itself_and_keeps_the_executed_copy(tmp_path):
     assert "01_fails.ipynb stopped with ValueError: a cell that fails" in message
     assert (tmp_path / "out" / "executed" / "01_fails.ipynb").is_file()
     assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_the_notebook_tools_load_without_the_optional_iri_checker_and_leave_it_importable():
+    import subprocess
+    import sys
+
+    code = ("import sys; from survey_analysis.report.kernels import import_notebook_tools; import_notebook_tools(); "
+            "assert 'rfc3987_syntax' not in sys.modules; import nbformat; "
+            "nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); import importlib.util; "
+            "print(importlib.util.find_spec('rfc3987_syntax') is not None or 'absent')")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "notebooks" / "01_overview.ipynb")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() in ("True", "absent")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,12 +25,36 @@ from typing import Any
 
 from ..errors import SurveyError
 
-__all__ = ["NotebookRunner"]
+__all__ = ["NotebookRunner", "import_notebook_tools"]
 
 # The imports every notebook makes first; a kernel makes them while it waits for its notebooks.
 _WARM_UP = "import survey_analysis, survey_analysis.report, matplotlib.pyplot"
 # The kernel's start-up notes are not for the report's reader.
 _QUIET = ["--IPKernelApp.log_level=40"]
+
+
+def import_notebook_tools() -> None:
+    """Import the notebook machinery (nbformat, nbclient, papermill's parameters) once.
+
+    jsonschema, which nbformat validates notebooks with, imports the optional
+    IRI format checker ``rfc3987_syntax`` when it is installed, and that
+    package compiles a grammar on import (about 2 s of processor time, a
+    tenth of a report run).  Notebook files use no IRI format, so the checker
+    is kept out of this import; the module stays importable afterwards.
+    """
+    if "nbclient" in sys.modules:
+        return
+    kept_out = "rfc3987_syntax" not in sys.modules
+    if kept_out:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail: skipped
+    try:
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill.iorw  # noqa: F401
+        import papermill.parameterize  # noqa: F401
+    finally:
+        if kept_out and sys.modules.get("rfc3987_syntax", ...) is None:
+            del sys.modules["rfc3987_syntax"]
 
 
 class _Cancelled(Exception):
@@ -55,6 +80,7 @@ class NotebookRunner:
         self.notebooks = list(notebooks)
         self.executed_dir = executed_dir
         self.kernels = max(1, min(len(self.notebooks), processes))
+        import_notebook_tools()
         self._parameters: Future = Future()
         self._backend = os.environ.get("MPLBACKEND")
         os.environ["MPLBACKEND"] = "Agg"  # inherited by the kernels
