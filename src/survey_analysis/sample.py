@@ -253,6 +253,11 @@ _PREFIX = {
     "en": ["", "We suggest ", "I would propose ", "The cluster could consider ", "Perhaps "],
     "ro": ["", "Propunem ", "Ar fi util ", "Sugerez ", "Clusterul ar putea avea în vedere "],
 }
+# English proposals that open with a verb ("recruit new members ...") take openings that a verb can follow.
+_VERB_PREFIX = ["", "We suggest that the cluster ", "I would propose that we ", "The cluster could ",
+                "Perhaps we could "]
+_BARE_VERBS = frozenset({"advocate", "ask", "attract", "bring", "exchange", "help", "invite", "lobby", "open",
+                         "push", "recruit", "represent"})
 
 _ORG_FORMS = {
     "university": ["University of Medicine {city}", "Institute of Biomedical Research {city}", "Technical University {city}"],
@@ -385,10 +390,12 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
                 direction = list(cb.directions)[int(rng.integers(5))]
             bank = _PROPOSALS[direction]
             idea = int(rng.integers(len(bank)))
-            prefix = _PREFIX[lang][int(rng.integers(len(_PREFIX[lang])))]
+            which = int(rng.integers(len(_PREFIX[lang])))
             # the wording is drawn apart, so that the rest of the sample stays as it was
             wordings = bank[idea][lang]
             phrase = wordings[int(wording_rng.integers(len(wordings)))]
+            verb_first = lang == "en" and phrase.split(" ", 1)[0] in _BARE_VERBS
+            prefix = (_VERB_PREFIX if verb_first else _PREFIX[lang])[which]
             text = prefix + phrase if prefix else phrase[0].upper() + phrase[1:]
             if cedilla:
                 text = _to_cedilla(text)
