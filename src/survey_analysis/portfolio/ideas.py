@@ -30,6 +30,7 @@ from ..summary import wilson_interval
 from ..survey.privacy import mask_contacts
 from ..text import OUTSIDE, TextMapper
 from .grouping import UNGROUPED, ProposalGrouper
+from .labels import idea_label
 from .vocabulary import ConceptMatcher, read_eu_priorities
 
 __all__ = ["IDEA_COLUMNS", "project_portfolio", "portfolio_records", "portfolio_summary"]
@@ -254,7 +255,9 @@ def project_portfolio(
         description = grouper.ideas_.iloc[idea]
         centrality = dict(zip(description["members"], description["centrality"]))
         texts = block["text"].tolist()
-        quotes = _quotes(texts, [centrality[i] for i in block.index], grouper)
+        closeness = [centrality[i] for i in block.index]
+        quotes = _quotes(texts, closeness, grouper)
+        languages = [grouper.glossary_.analyse(t)[2] for t in texts]
         counts = block.loc[block["direction"] != OUTSIDE, "direction"].value_counts()
         directions = [d for d, k in counts.items() if k >= max(1, len(block) / 4) and d != "(blank)"]
         touched = sorted({p for t in texts for p in priority_matcher.concepts_of(t)},
@@ -279,7 +282,8 @@ def project_portfolio(
             member_categories = {cat_names.get(k, k): (None if pd.isna(v) else int(v))
                                  for k, v in table["count"].items() if k != "Total"}
         rows.append({
-            "label": _label(description["concepts"], description["words"], grouper, language),
+            "label": idea_label(texts, closeness, languages, language,
+                                fallback=_label(description["concepts"], description["words"], grouper, language)),
             "n": len(proposers),
             "n_answers": len(block),
             "from_other_question": int((block["question"] != ideas_q.id).sum()),
