@@ -3,7 +3,8 @@
 One A4 page in plain words: who answered against the membership, one sentence
 per direction (support with its interval and n, how many rank it first,
 whether members agree, which member groups or segments carry it), the order
-of the directions with how sure each step is, what members want outside the
+of the directions with how sure each step is, the three project ideas with
+the most members willing to work on them, what members want outside the
 five directions, the EU-presidency priorities they most want to align with,
 who will take part in the coming year, and how to read the figures.  Every
 sentence is composed by :mod:`.wording` from the report language's catalogue.
@@ -72,6 +73,11 @@ class BriefSections(OverviewSections, EvidenceSections, SegmentSections, Portfol
         else:
             section.p(cat.text("evidence.order.single"))
 
+        ideas = self._ideas()
+        if ideas:
+            section.h(2, cat.text("brief.ideas_heading"))
+            section.p(ideas)
+
         section.h(2, cat.text("brief.outside_heading"))
         section.p(self._outside())
 
@@ -103,11 +109,38 @@ class BriefSections(OverviewSections, EvidenceSections, SegmentSections, Portfol
         if not outside or proposals.themes.empty:
             return cat.text("brief.outside_nothing", total=cat.count("unit.proposals", total))
         themes = proposals.themes.head(3)
-        listed = cat.join(cat.text("brief.theme", terms=", ".join(str(t.top_terms).split(", ")[:3]),
+        listed = cat.join(cat.text("brief.theme", label=self._theme_label(t.quotes, t.top_terms),
                                    proposals=cat.count("unit.proposals", int(t.n)))
                           for t in themes.itertuples())
         return cat.text("brief.outside", outside=cat.integer(outside), total=cat.count("unit.proposals", total),
                         share=cat.percent(outside / total), themes=listed)
+
+    def _theme_label(self, quotes: list[str], terms: str) -> str:
+        """A theme in a few words: its most typical answer in the report's language, else its top terms."""
+        from ..portfolio.labels import without_lead_in, shorten
+        from ..survey.privacy import mask_contacts
+        from ..text.language import detect_language
+
+        masked = [str(q) for q in mask_contacts(pd.Series(list(quotes or []), dtype="object"))]
+        for quote in masked:
+            if detect_language(quote) == self.lang and "[" not in quote:
+                phrase = shorten(without_lead_in(quote), 50)
+                return phrase[:1].upper() + phrase[1:]
+        return ", ".join(str(terms).split(", ")[:3])
+
+    def _ideas(self) -> str:
+        """The three project ideas with the most members willing to work on them ('' without the question)."""
+        cat = self.cat
+        table = self.findings.portfolio(self.lang)
+        if table is None:
+            return ""
+        if table.empty:
+            return cat.text("brief.ideas_none", threshold=cat.integer(self.findings.threshold))
+        top = table.head(3)
+        listed = cat.join(cat.text("brief.idea", label=r.label, proposing=cat.count("unit.members", int(r.n)),
+                                   willing=cat.integer(int(r.n_willing)))
+                          for r in top.itertuples())
+        return cat.text("brief.ideas", ideas=listed, count=cat.count("unit.ideas", len(table)))
 
     def _eu(self) -> str:
         cat, choice = self.cat, self.findings.eu_priorities
