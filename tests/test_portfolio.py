@@ -283,3 +283,25 @@ def test_portfolio_text_output(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Project ideas from ")
     assert "further ideas, each of fewer than 5 members" in out
+
+
+def test_an_idea_is_labelled_by_the_phrase_members_wrote_without_its_opening():
+    from survey_analysis.portfolio.labels import idea_label, shorten, without_lead_in
+
+    assert without_lead_in("Perhaps the cluster could consider a shared booth at trade fairs abroad.") == \
+        "shared booth at trade fairs abroad"
+    assert without_lead_in("I would propose that we lobby for simpler procurement rules") == \
+        "lobby for simpler procurement rules"
+    assert without_lead_in("Clusterul ar putea avea in vedere o identitate vizuala clara") == "identitate vizuala clara"
+    assert without_lead_in("Ar fi util un site profesionist") == "site profesionist"
+    assert without_lead_in("Perhaps") == "Perhaps"  # nothing left after the opening: kept whole
+    assert without_lead_in("Theatre tickets for members") == "Theatre tickets for members"  # 'the' only as a word
+    assert shorten("a b " * 40, 20).endswith("\u2026") and len(shorten("a b " * 40, 20)) <= 21
+    texts = ["We suggest a shared booth at MEDICA", "Propunem un stand comun la MEDICA", "a booth"]
+    # the report's language first, among the answers in the closer half of the idea
+    assert idea_label(texts, [0.9, 0.8, 0.1], ["en", "ro", "en"], "ro", fallback="x") == "Stand comun la MEDICA"
+    assert idea_label(texts, [0.9, 0.8, 0.1], ["en", "ro", "en"], "en", fallback="x") == "Shared booth at MEDICA"
+    # no Romanian answer in the closer half: the concepts' names, in Romanian, label it
+    assert idea_label(texts, [0.9, 0.1, 0.8], ["en", "ro", "en"], "ro", fallback="Târg") == "Târg"
+    # a masked contact never labels an idea
+    assert idea_label(["Call [phone] about MEDICA"], [1.0], ["en"], "en", fallback="Târg") == "Târg"

@@ -208,6 +208,21 @@ def test_the_brief_says_each_direction_in_plain_words(english):
     assert "Project-generation workshops (81 organisations)" in brief
 
 
+def test_the_brief_names_the_three_ideas_with_the_most_willing_members(english, hostile_export):
+    import survey_analysis as sa
+    from survey_analysis.portfolio import project_portfolio
+
+    out, _ = english
+    brief = _Page(_read(out / "summary.html")).visible
+    table = project_portfolio(sa.load_responses(hostile_export, CODEBOOK))
+    assert table["n_willing"].is_monotonic_decreasing
+    shown = re.findall(r"“([^”]+)” \((\d+) members, (\d+) willing\)", brief)
+    assert shown == [(r.label, str(r.n), str(r.n_willing)) for r in table.head(3).itertuples()]
+    assert f"All {len(table)} ideas, in workshop order" in brief
+    # labels are phrases members wrote, not the lead-ins around them
+    assert not any(label.lower().startswith(("we suggest", "i would", "perhaps", "the cluster")) for label, *_ in shown)
+
+
 def test_eu_priorities_and_participation_match_the_answers(english, sample_survey):
     out, _ = english
     page = _Page(_read(out / "01_overview.html")).visible
