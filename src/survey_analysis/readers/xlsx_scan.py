@@ -51,10 +51,21 @@ def _xml_text(raw: bytes | None) -> str:
 
 @dataclass
 class SheetScan:
-    """What one pass over a worksheet's XML found."""
+    """What one pass over a part's XML found (any part: the value reader may read any as a sheet)."""
 
-    max_row: int = 0  # 1-based, largest row number referenced
-    max_column: int = 0  # 1-based, largest column number referenced
+    max_row: int = 0  # 1-based, largest row number referenced (or reached by cells without one)
+    max_column: int = 0  # 1-based, largest column number referenced (or reached)
+    cell_elements: int = 0  # at most this many cell elements
+    shared_strings: int = 0  # at most this many shared-string items
+    merged_ranges: int = 0  # at most this many merged ranges
+    #: Where each shared-string item starts (byte offsets in the part), when the part holds any.
+    string_starts: list[np.ndarray] = field(default_factory=list, repr=False)
+    #: Whether the part's shared-string items are written with a prefix (their offsets are then rough).
+    strings_prefixed: bool = False
+    #: The shared-string indices the part's cells refer to (each cell gets its own copy of the string).
+    string_references: list[np.ndarray] = field(default_factory=list, repr=False)
+    #: Largest ``count``/``uniqueCount`` an ``sst`` element announces (the value reader reserves room for it).
+    announced_strings: int = 0
     problems: list[CellProblem] = field(default_factory=list)
     pending: list[bytes] = field(default_factory=list, repr=False)  # pieces still to examine for problems
 
@@ -77,7 +88,8 @@ def _exact_extent(segment: bytes) -> tuple[int, int, int]:
             cells += 1
             max_column = max(max_column, _column_index(letters) + 1 if len(letters) <= 4 else 1 << 40)
         if digits:
-            max_row = max(max_row, int(digits[:10]))
+            significant = digits.lstrip(b"0")
+            max_row = max(max_row, int(significant) if len(significant) <= 12 else 1 << 40)
     return max_row, max_column, cells
 
 
@@ -111,7 +123,7 @@ def _spaced_attributes(segment: bytes, which: np.ndarray, eq: np.ndarray) -> tup
 _SPACED_ANY = re.compile(rb"\s[rt](?:\s+=\s*|=\s+)[\"']")
 
 
-def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, bool]:
+def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, bool, np.ndarray]:
     """Measure a piece of sheet XML (which ends with :data:`_PAD`).
 
     Vectorised with numpy: every ``=`` whose left neighbour is an ``r`` that
@@ -120,29 +132,29 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     are read after the quote, all references at once.  Row elements'
     ``r="7"`` count towards the largest row.  Returns the largest row, the
     largest column, how many references name a cell (have letters), at
-    most how many cell elements the piece holds (see :func:`_count_cells`)
+    most how many cell elements the piece holds (see :func:`count_tags`)
     and whether it may hold an error cell (a ``t="e"`` attribute) or a
     formula (an ``f`` element).  A piece with anything unusual (blanks
     around the ``=`` of an ``r`` attribute, a reference that starts with
     neither a letter nor a digit, four or more letters) is measured one
-    match at a time instead.
+    match at a time instead.  Last, the shared-string indices its string
+    cells refer to (see :func:`_string_references`).
     """
     a = np.frombuffer(segment, _U8)
-    cells = _count_cells(a, prefix, exact=False)
-    if prefix:
-        suspicious = b"<" + prefix + b"f" in segment
-    else:
-        suspicious = any(mask.any() for mask in _words(a, b"<f"))
+    cells = count_tags(segment, b"c")
+    none = np.zeros(0, np.int64)
+    suspicious = any(mask.any() for mask in _words(a, b"<f")) or count_tags(segment, b"f", prefixed_only=True) > 0
     eq = np.flatnonzero(a == 61)
     if not len(eq):
-        return 0, 0, 0, cells, suspicious
+        return 0, 0, 0, cells, suspicious, none
     before = a[eq - 1]
     blank = (before <= 32) | (a[eq + 1] <= 32)
+    strings = _string_references(segment, a, eq, before, bool(blank.any()) or b":v>" in segment)
     if blank.any():
         spaced_ref, spaced_error = _spaced_attributes(segment, np.flatnonzero(blank), eq)
         suspicious = suspicious or spaced_error
         if spaced_ref:
-            return (*_exact_extent(segment), cells, suspicious)
+            return (*_exact_extent(segment), cells, suspicious, strings)
     if not suspicious:
         typed = eq[before == 116]
         quote = a[typed + 1]
@@ -152,7 +164,7 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     quote = a[r_eq + 1]
     start = r_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))] + 2
     if not len(start):
-        return 0, 0, 0, cells, suspicious
+        return 0, 0, 0, cells, suspicious, strings
     u0 = (a[start] & _U8(0xDF)) - _U8(65)
     u1 = (a[start + 1] & _U8(0xDF)) - _U8(65)
     u2 = (a[start + 2] & _U8(0xDF)) - _U8(65)
@@ -160,7 +172,7 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     l1 = l0 & (u1 < 26)
     l2 = l1 & (u2 < 26)
     if not (l0 | ((a[start] - _U8(48)) < 10)).all() or (l2 & (((a[start + 3] & _U8(0xDF)) - _U8(65)) < 26)).any():
-        return (*_exact_extent(segment), cells, suspicious)
+        return (*_exact_extent(segment), cells, suspicious, strings)
     if l2.any():
         max_column = int(((u0[l2].astype(np.int64) + 1) * 676 + (u1[l2].astype(np.int64) + 1) * 26
                           + u2[l2] + 1).max())
@@ -178,6 +190,8 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
         if not alive.any():
             break
         count += alive
+    if alive.any():  # nine digits or more (leading zeros count): read them exactly
+        return (*_exact_extent(segment), cells, suspicious, strings)
     most = int(count.max())
     max_row = 0
     if most:
@@ -186,7 +200,70 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
         for k in range(most):
             value = value * 10 + (a[at + k] - _U8(48))
         max_row = int(value.max())
-    return max_row, max_column, int(np.count_nonzero(l0)), cells, suspicious
+    return max_row, max_column, int(np.count_nonzero(l0)), cells, suspicious, strings
+
+
+_SPACED_STRING_TYPE = re.compile(rb"""\st\s*=\s*(["'])s\1""")
+_ANY_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v\s*>")
+
+
+def _string_references(segment: bytes, a: np.ndarray, eq: np.ndarray, before: np.ndarray,
+                       exact: bool) -> np.ndarray:
+    """The shared-string indices that the string cells (``t="s"``) of a piece refer to.
+
+    Each such cell's value is the first ``<v>`` after its ``t="s"``.  The
+    value reader copies the whole string into every cell that refers to it,
+    so one long string referred to by many cells fills memory; the caller
+    adds up the lengths.  ``exact`` (blanks around an ``=``, prefixed value
+    elements) finds the attributes and values with regular expressions.
+    """
+    if exact:
+        typed = np.fromiter((m.start() for m in _SPACED_STRING_TYPE.finditer(segment)), dtype=np.int64)
+        values = np.fromiter((m.end() for m in _ANY_VALUE.finditer(segment)), dtype=np.int64)
+    else:
+        t_eq = eq[before == 116]
+        gap, quote = a[t_eq - 2], a[t_eq + 1]
+        typed = t_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))
+                     & (a[t_eq + 2] == 115) & (a[t_eq + 3] == quote)]
+        if not len(typed):
+            return typed
+        lt = np.flatnonzero(a == 60)
+        values = lt[(a[lt + 1] == 118) & (a[lt + 2] == 62)] + 3
+    if not len(typed) or not len(values):
+        return np.zeros(0, np.int64)
+    nxt = np.searchsorted(values, typed)
+    at = values[nxt[nxt < len(values)]]
+    number = np.zeros(len(at), np.int64)
+    alive = np.ones(len(at), bool)
+    for k in range(12):
+        digit = a[np.minimum(at + k, len(a) - 1)].astype(np.int64) - 48
+        alive &= (digit >= 0) & (digit < 10)
+        if not alive.any():
+            break
+        number = np.where(alive, number * 10 + digit, number)
+    return number[(number < 1 << 31) & (at < len(a))]
+
+
+def _string_item_starts(a: np.ndarray) -> np.ndarray:
+    """Offsets of unprefixed ``<si`` start tags (``<si>``, ``<si ...>``, ``<si/>``) in a padded piece."""
+    even, odd = _words(a, b"<s")
+    at = np.concatenate((np.flatnonzero(even) * 2, np.flatnonzero(odd) * 2 + 1))
+    at = at[a[at + 2] == 105]
+    after = a[at + 3]
+    return np.sort(at[(after <= 32) | (after == 62) | (after == 47)])
+
+
+_SST_COUNTS = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst\b([^<>]*)")
+_COUNT_ATTRIBUTE = re.compile(rb"""(?:count|uniqueCount)\s*=\s*["']\s*\+?0*(\d{1,30})""")
+
+
+def announced_strings(segment: bytes) -> int:
+    """The largest ``count``/``uniqueCount`` the ``sst`` elements of a piece announce."""
+    most = 0
+    for element in _SST_COUNTS.finditer(segment):
+        for number in _COUNT_ATTRIBUTE.finditer(element.group(1)):
+            most = max(most, int(number.group(1)))
+    return most
 
 
 def _words(a: np.ndarray, word: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -200,41 +277,53 @@ def _words(a: np.ndarray, word: bytes) -> tuple[np.ndarray, np.ndarray]:
     return a[:end].view("<u2") == key, a[1:end + 1].view("<u2") == key
 
 
-def _count_cells(a: np.ndarray, prefix: bytes, *, exact: bool = True) -> int:
-    """How many cell elements (``<c`` then a blank, ``>`` or ``/``) a padded piece holds.
+_TAG_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
 
-    With ``exact=False`` and no namespace prefix, an upper bound: every
-    ``<c`` (including ``<col``, ``<cfRule`` ...), counted without listing them.
+
+def count_tags(segment: bytes, name: bytes, *, prefixed_only: bool = False) -> int:
+    """At most how many elements whose local name is ``name`` a piece holds, under any prefix.
+
+    The value reader matches elements by their local name, whatever their
+    namespace prefix, so ``<c ...>`` and ``<x:c ...>`` are both cells.  Counted
+    with :meth:`bytes.count` (fast); a prefixed end tag ``</x:c>`` counts too,
+    so the figure is an upper bound.
     """
-    if prefix:
-        at = np.flatnonzero(a == 60) + 1
-        for byte in prefix:
-            at = at[a[at] == byte] + 1
-        at = at[a[at] == 99] + 1
-    else:
-        even, odd = _words(a, b"<c")
-        if not exact:
-            return int(np.count_nonzero(even)) + int(np.count_nonzero(odd))
-        at = np.concatenate((np.flatnonzero(even) * 2, np.flatnonzero(odd) * 2 + 1)) + 2
-    after = a[at]
-    return int(np.count_nonzero((after <= 32) | (after == 62) | (after == 47)))
+    total = 0
+    for end in _TAG_ENDS:
+        if not prefixed_only:
+            total += segment.count(b"<" + name + end)
+        total += segment.count(b":" + name + end)
+    return total
 
 
-def _positional_extent(segment: bytes, prefix: bytes) -> tuple[int, int]:
-    """Rows and cells-per-row of a piece of sheet XML whose cells lack references.
+_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row\s*>|<(?:[A-Za-z_][\w.\-]*:)?row\b[^<>]*/>")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c(?=[\s>/])([^<>]*)")
+_HAS_REF = re.compile(rb"(?:^|\s)r\s*=")
+
+
+def _positional_extent(segment: bytes, carried: int) -> tuple[bool, int, int]:
+    """How wide rows get in a piece of sheet XML where some cells lack a reference.
 
     Without an ``r`` attribute the value reader places a cell after the
-    previous one and a row after the previous row, so the block it fills is
-    bounded by the number of rows and the most cells in one row.
+    previous one (after a referenced cell too) and goes back to the first
+    column at every row end (a row written ``<row/>`` included), so the
+    block it fills is bounded by the most cells between two row ends.
+    ``carried`` is the number of cells after the last row end of the previous
+    piece (the same row goes on).  Returns whether any cell here lacks a
+    reference, the widest row (0 when every cell has a reference) and the
+    cells after the last row end.
     """
-    row_tag = re.compile(rb"<" + re.escape(prefix) + rb"row[\s>/]")
-    cell_tag = re.compile(rb"<" + re.escape(prefix) + rb"c[\s>/]")
-    rows = [m.start() for m in row_tag.finditer(segment)]
-    cells = np.fromiter((m.start() for m in cell_tag.finditer(segment)), dtype=np.int64)
-    if not len(cells):
-        return len(rows), 0
-    per_row = np.bincount(np.searchsorted(np.asarray(rows, dtype=np.int64), cells, side="right"))
-    return len(rows), int(per_row.max())
+    ends = np.fromiter((m.end() for m in _ROW_END.finditer(segment)), dtype=np.int64)
+    starts, referenced = [], []
+    for match in _CELL_START.finditer(segment):
+        starts.append(match.start())
+        referenced.append(_HAS_REF.search(match.group(1)) is not None)
+    rows = np.searchsorted(ends, np.asarray(starts, dtype=np.int64), side="right")
+    per_row = np.bincount(rows, minlength=len(ends) + 1)
+    per_row[0] += carried
+    refless = [row for row, has_ref in zip(rows.tolist(), referenced) if not has_ref]
+    widest = int(per_row[refless].max()) if refless else (int(per_row[0]) if carried else 0)
+    return bool(refless), widest, int(per_row[-1])
 
 
 def _sheet_prefix(root_tag: bytes) -> bytes:
@@ -264,47 +353,74 @@ def _segments(stream, row_end: bytes):
         yield segment
 
 
-def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
-    """The block of cells a worksheet part would fill, before the value reader sees it.
+class PendingBudget:
+    """Bytes of sheet pieces kept for the problem pass, shared by every part of one workbook."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+
+def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes, *,
+                      problems: bool = True, budget: PendingBudget | None = None) -> SheetScan:
+    """The block of cells a part would fill if the value reader read it as a sheet.
 
     Inflates the part in 4 MiB chunks (the next chunk in a thread while the
     current one is measured) cut at row ends and finds the largest row and
     column any cell or row refers to, so that the caller can refuse a sheet
     whose bounding box would not fit in memory.  Cells written without a
-    reference are bounded by counting rows and cells per row.  Pieces that
-    may hold error cells or formulas are kept in ``scan.pending`` for
-    :func:`sheet_problems` (up to :data:`limits.PENDING_BYTES`; past that they are
-    examined at once and their findings are in ``scan.problems``).
+    reference are bounded by counting row ends and cells per row.  The same
+    pass counts (as upper bounds) cell elements, shared-string items and
+    merged ranges.  With ``problems``, pieces that may hold error cells or
+    formulas are kept in ``scan.pending`` for :func:`sheet_problems` (up to
+    ``PENDING_BYTES`` for the whole workbook, counted in ``budget``; past that
+    they are examined at once and their findings are in ``scan.problems``).
     """
     prefix = _sheet_prefix(root_tag)
     scan = SheetScan()
-    positional_rows = 0
-    pending_bytes = 0
-    at_once = False
+    budget = budget or PendingBudget()
+    carried = row_elements = 0
+    refless = False
+    pending_limit = limits.get("PENDING_BYTES")
     try:
         with open_entry(path, archive, part) as stream:
+            offset = 0
             for segment in _segments(stream, b"</" + prefix + b"row>"):
-                max_row, max_column, references, cells, suspicious = _segment_extent(segment, prefix)
-                if cells > references and _count_cells(np.frombuffer(segment, _U8), prefix) > references:
-                    # Some cells carry no reference: bound their positions by counting.
-                    rows_here, widest = _positional_extent(segment, prefix)
-                    positional_rows += rows_here
+                max_row, max_column, references, cells, suspicious, strings = _segment_extent(segment, prefix)
+                scan.cell_elements += cells
+                if len(strings):
+                    scan.string_references.append(strings)
+                items = count_tags(segment, b"si")
+                if items:
+                    scan.shared_strings += items
+                    scan.strings_prefixed = scan.strings_prefixed or count_tags(segment, b"si", prefixed_only=True) > 0
+                    scan.string_starts.append(_string_item_starts(np.frombuffer(segment, _U8)) + offset)
+                if b"sst" in segment:
+                    scan.announced_strings = max(scan.announced_strings, announced_strings(segment))
+                offset += len(segment) - len(_PAD)
+                scan.merged_ranges += count_tags(segment, b"mergeCell")
+                # Each row element moves a cell without a reference one row down, at most.
+                row_elements += segment.count(b"<row") + segment.count(b":row")
+                if cells > references or carried:
+                    # Some cells may carry no reference: bound their positions by counting.
+                    here, widest, carried = _positional_extent(segment, carried)
+                    refless = refless or here
                     max_column = max_column + widest
                 scan.max_row = max(scan.max_row, max_row)
                 scan.max_column = max(scan.max_column, max_column)
-                if not suspicious:
+                if not (problems and suspicious):
                     continue
-                if at_once:
+                if budget.used > pending_limit:
                     scan.problems.extend(_scan_segment(segment))
                     continue
                 scan.pending.append(segment)
-                pending_bytes += len(segment)
-                if pending_bytes > limits.PENDING_BYTES:
+                budget.used += len(segment)
+                if budget.used > pending_limit:
                     scan.problems.extend(sheet_problems(scan.pending))
-                    scan.pending, at_once = [], True
+                    scan.pending = []
     except (zipfile.BadZipFile, *INFLATE_ERRORS, EOFError, OSError, RuntimeError) as exc:
-        raise damaged_part(path, f"the worksheet part '{part}' cannot be read ({exc})") from None
-    scan.max_row += positional_rows
+        raise damaged_part(path, f"the part '{part}' cannot be read ({exc})") from None
+    if refless:
+        scan.max_row += row_elements
     return scan
 
 

@@ -23,6 +23,7 @@ row.  What comes out is a :class:`~survey_analysis.survey.model.Survey`:
 from __future__ import annotations
 
 import gc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ _SHEET_FACTORIZE_MIN_CELLS = 50_000
 
 def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | None = None, *,
                    sheet: str | int | None = None, min_answered: float = 0.5,
-                   keep_duplicates: bool = False) -> Survey:
+                   keep_duplicates: bool = False, limits: Mapping[str, int | str] | None = None) -> Survey:
     """Read a survey export into the questionnaire model.
 
     Parameters
@@ -69,6 +70,10 @@ def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | No
     keep_duplicates : bool
         Keep repeated submissions of the same respondent (by e-mail, or
         organisation name when there is no e-mail) instead of keeping the latest.
+    limits : mapping, optional
+        Reading limits to raise for a trusted file that exceeds one, by name
+        (``{"MAX_SHEET_CELLS": 40_000_000}``); see
+        :mod:`survey_analysis.readers.limits`.
 
     Returns
     -------
@@ -80,7 +85,7 @@ def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | No
         A subclass naming the file (and sheet, row, column, value) for input that
         cannot be read; see README "When a file will not load".
     """
-    raw = read_raw(path, sheet=sheet)
+    raw = read_raw(path, sheet=sheet, limits=limits)
     # Coding creates many short-lived containers that cannot form cycles; pausing the cyclic
     # garbage collector meanwhile saves its repeated full passes on large exports.
     collecting = gc.isenabled()
