@@ -70,7 +70,7 @@ def _decode(path: Path, data: bytes, suffix_is_spreadsheet: bool) -> tuple[str, 
             _encoding_error(path, data, exc.start, "it starts with a UTF-16 byte order mark but is not valid UTF-16")
         return text, "utf-16", notes, []
     sample = data[:4096]
-    if b"\x00" in sample:
+    if b"\x00" in sample and _looks_binary(sample):
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         if odd > len(sample) // 4 and even == 0 or even > len(sample) // 4 and odd == 0:
             codec = "utf-16-le" if odd > even else "utf-16-be"
@@ -102,6 +102,12 @@ def _decode(path: Path, data: bytes, suffix_is_spreadsheet: bool) -> tuple[str, 
         f"which of the codepages that fit ({tried}) gives the most Romanian and Western European letters."
     )
     return text, codec, notes, []
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """Whether a file's first bytes (holding a NUL) are binary data rather than text with a few stray NULs."""
+    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
+    return controls > 3 and controls * 10 > len(sample)
 
 
 def _best_codepage(data: bytes) -> tuple[str, str, str] | None:
