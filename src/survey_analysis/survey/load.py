@@ -34,6 +34,7 @@ from ..codebook import Codebook, normalise_text, read_codebook
 from ..errors import EmptyFileError, HeaderProblemError
 from ..readers import RawTable, column_letter, read_raw
 from .coding import AnswerCoder, cell_text
+from .privacy import IdentityTerms, withhold_identifying
 from .columns import code_columns
 from .draft import draft_from_columns
 from .loadreport import LoadReport, jsonable
@@ -119,6 +120,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
         frame.index = pd.Index(ids, name="respondent_id", dtype="string")
     kept, dropped_ids = _set_aside(responses, ident, meta, cb, layout.source, dict(zip(ids, body.row_numbers)),
                                    report, min_answered=min_answered, keep_duplicates=keep_duplicates)
+    # Problem tables end up in reports: values that may identify someone are withheld there.
+    withhold_identifying(report.problems, IdentityTerms().add_identifiers(ident, cb))
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
     return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
                   metadata=meta.loc[kept], report=report, columns=coded.question_columns,
