@@ -41,7 +41,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 sample: $(STAMP)
-	$(BIN)/survey-analysis sample --out data/sample
+	$(BIN)/survey-analysis sample --out data/sample --force
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py

@@ -21,6 +21,7 @@ from typing import Callable
 
 from .codebook import project_file
 from .errors import FileProblemError, SurveyError
+from .outputs import OutputRun
 
 __all__ = ["NOTEBOOKS_DIR", "REPORTS_DIR", "build_reports", "export_html", "write_index"]
 
@@ -101,12 +102,17 @@ organisation names) are never shown; groups smaller than the disclosure threshol
 def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
                   out: str | Path | None = None,
                   notebooks: str | Path | None = None, progress: Callable[[str], None] | None = print,
-                  parameters: dict | None = None) -> list[Path]:
+                  parameters: dict | None = None, force: bool = False) -> list[Path]:
     """Execute every notebook on ``input_path`` and write the HTML reports.
 
     ``register`` is the membership register (CSV or xlsx with member category
     and size) used for coverage and weighting; without it coverage is reported
-    as unknown.  Returns the paths written, ``index.html`` first.
+    as unknown.  ``out`` is refused when writing there could damage something
+    (see :func:`survey_analysis.outputs.check_output_folder`; ``force`` writes
+    into a non-empty folder that no previous run wrote).  The set of pages is
+    written whole or not at all, each page stamped with the run's id and the
+    input's SHA-256 (:class:`survey_analysis.outputs.OutputRun`).  Returns
+    the pages written, ``index.html`` first.
     """
     import papermill
 
@@ -133,9 +139,6 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
         raise FileProblemError("no notebooks to run", path=notebooks_dir,
                                hint="run from a checkout of the project, or pass --notebooks DIR.")
     out_dir = Path(out) if out else REPORTS_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed_dir = out_dir / "executed"
-    executed_dir.mkdir(exist_ok=True)
     params = {"input_path": str(input_path),
               "codebook_path": str(Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve()),
               # Without a register the notebooks say that coverage is unknown.
@@ -146,33 +149,56 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
         read_register(register)  # a bad register is reported before any notebook runs
     params.update(parameters or {})
     entries: list[tuple[str, str]] = []
-    written: list[Path] = []
+    pages: list[Path] = []
     env_backend = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "Agg"
-    try:
-        for k, nb_path in enumerate(found, start=1):
+    # The set is written into a staging folder and swapped in whole: a run stopped midway never leaves
+    # pages of two runs that look like one set (see outputs.py).
+    with OutputRun(out_dir, input_path=input_path, force=force) as run:
+        for note in run.notes:
             if progress:
-                progress(f"[{k}/{len(found)}] running {nb_path.name}")
-            executed = executed_dir / nb_path.name
-            try:
-                papermill.execute_notebook(str(nb_path), str(executed), parameters=params,
-                                           cwd=str(nb_path.parent), progress_bar=False, log_output=False,
-                                           kernel_name="python3")
-            except papermill.PapermillExecutionError as exc:
-                raise SurveyError(f"notebook {nb_path.name} stopped with {exc.ename}: {exc.evalue} "
-                                  f"(the executed notebook, with the failing cell, is {executed})",
-                                  path=input_path) from None
-            html_path = export_html(executed, out_dir / (nb_path.stem + ".html"))
-            entries.append((_notebook_title(nb_path), html_path.name))
-            written.append(html_path)
-            if progress:
-                progress(f"      wrote {html_path}")
-    finally:
-        if env_backend is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_backend
-    index = write_index(out_dir, entries, input_path=input_path)
+                progress(note)
+        executed_dir = run.staging / "executed"
+        executed_dir.mkdir()
+        try:
+            for k, nb_path in enumerate(found, start=1):
+                if progress:
+                    progress(f"[{k}/{len(found)}] running {nb_path.name}")
+                executed = executed_dir / nb_path.name
+                try:
+                    papermill.execute_notebook(str(nb_path), str(executed), parameters=params,
+                                               cwd=str(nb_path.parent), progress_bar=False, log_output=False,
+                                               kernel_name="python3")
+                except papermill.PapermillExecutionError as exc:
+                    kept = _keep_failed(executed)
+                    raise SurveyError(f"notebook {nb_path.name} stopped with {exc.ename}: {exc.evalue} "
+                                      f"(the executed notebook, with the failing cell, is {kept}); the reports "
+                                      f"in {run.folder} were left as they were", path=input_path) from None
+                html_path = run.stamp(export_html(executed, run.staging / (nb_path.stem + ".html")))
+                entries.append((_notebook_title(nb_path), html_path.name))
+                pages.append(html_path)
+        finally:
+            if env_backend is None:
+                os.environ.pop("MPLBACKEND", None)
+            else:
+                os.environ["MPLBACKEND"] = env_backend
+        index = run.stamp(write_index(run.staging, entries, input_path=input_path), pages=pages)
+        written = run.commit(index=index)
     if progress:
-        progress(f"wrote {index}")
-    return [index, *written]
+        for path in written:
+            if path.suffix == ".html":
+                progress(f"wrote {path}")
+    return [path for path in written if path.suffix == ".html"]
+
+
+def _keep_failed(executed: Path) -> Path:
+    """Copy a notebook that failed out of the staging folder (which is removed) so the analyst can open it."""
+    import shutil
+    import tempfile
+
+    keep = Path(tempfile.gettempdir()) / "survey-analysis-failed"
+    keep.mkdir(exist_ok=True)
+    target = keep / executed.name
+    if executed.exists():
+        shutil.copyfile(executed, target)
+    return target
