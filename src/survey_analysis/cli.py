@@ -240,6 +240,11 @@ def _cmd_map_text(args) -> int:
     from .survey import load_responses
     from .survey.privacy import IDENTIFYING_HEADER
 
+    if args.out:  # refused before the mapping, which takes a while
+        from .outputs import check_output_folder
+
+        _refuse_overwrite(args.out, args.force, "the mapping file")
+        check_output_folder(Path(args.out).absolute().parent, what="the mapping file", allow_foreign=True)
     codebook = read_codebook(args.codebook)
     if args.column is None:
         # Without --column, only the codebook's own free-text questions are mapped: never a column
@@ -274,7 +279,6 @@ def _cmd_map_text(args) -> int:
     frame = pd.DataFrame(result.get("answers", []))
     if args.out:
         from .export import write_table
-        from .outputs import check_output_folder
 
         frame = frame.assign(text=[str(texts.get(r, "")) if hasattr(texts, "get") else "" for r in frame["row"]]) \
             if "row" in frame else frame
@@ -285,8 +289,6 @@ def _cmd_map_text(args) -> int:
         elif "text" in frame:
             print("warning: --unmasked: the answers in the file keep the e-mail addresses, phone numbers and IP "
                   "addresses members typed; keep the file to analysts and do not share it.", file=sys.stderr)
-        _refuse_overwrite(args.out, args.force, "the mapping file")
-        check_output_folder(Path(args.out).absolute().parent, what="the mapping file", allow_foreign=True)
         write_table(frame, args.out, index=False)  # written whole: a temporary file, then renamed
         print(f"wrote {args.out}", file=sys.stderr)
     if not args.json:
