@@ -155,3 +155,13 @@ def test_register_contact_names_are_read_from_its_identifying_columns(tmp_path):
     path.write_text("organisation,member_category,Contact person,E-mail\nClinica A,Private,Ana Pop,ana@a.ro\n"
                     "Spital B,Public,Radu Ene,\n", encoding="utf-8")
     assert sorted(register_names(path)) == ["Ana Pop", "Radu Ene", "ana@a.ro"]
+
+
+@pytest.mark.parametrize("text", ["x" * 100_000, "x1" * 50_000, "1 " * 50_000, "a.b" * 30_000, "a at b " * 15_000,
+                                  "1." * 50_000, "f:" * 50_000, ("ion.popa" + "x" * 50_000 + " at "), "+4 " * 30_000])
+def test_masking_takes_linear_time_on_long_answers(text):
+    import time
+
+    started = time.perf_counter()
+    mask_text(text)
+    assert time.perf_counter() - started < 2.0

@@ -107,7 +107,7 @@ def _dangerous(folder: Path) -> str | None:
     return None
 
 
-def check_output_folder(folder: str | os.PathLike[str], *, force: bool = False, what: str = "reports",
+def check_output_folder(folder: str | os.PathLike[str], *, force: bool = False, what: str = "the reports",
                         allow_foreign: bool = False) -> Path:
     """Refuse ``folder`` as the place for a set of outputs when writing there could damage something.
 
@@ -123,7 +123,7 @@ def check_output_folder(folder: str | os.PathLike[str], *, force: bool = False, 
     pick = "Give --out a new or empty folder (for example reports/), or the folder of a previous run."
     why = _dangerous(absolute)
     if why:
-        raise _refuse(absolute, f"{what} are not written here: {why}", pick)
+        raise _refuse(absolute, f"refused as the place for {what}: {why}", pick)
     existing = absolute
     while not existing.exists():
         if existing.parent == existing:
@@ -131,7 +131,7 @@ def check_output_folder(folder: str | os.PathLike[str], *, force: bool = False, 
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
         where = "is a file" if existing == absolute else f"is under the file '{existing}'"
-        raise _refuse(absolute, f"the place for the {what} {where}, not a folder", pick)
+        raise _refuse(absolute, f"the place given for {what} {where}, not a folder", pick)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise _refuse(absolute, f"the folder{' ' if existing == absolute else ' that would hold it, '}"
                       f"'{existing}', cannot be written (permission denied or read-only)",
@@ -143,7 +143,7 @@ def check_output_folder(folder: str | os.PathLike[str], *, force: bool = False, 
         if foreign and MARKER not in names:
             shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
             raise _refuse(absolute, f"the folder holds files that no previous run of survey-analysis wrote "
-                          f"({shown}); writing the {what} there could replace or mix with them",
+                          f"({shown}); writing {what} there could replace or mix with them",
                           "Give --out a new or empty folder, or add --force to write there anyway.")
     return absolute
 
@@ -231,7 +231,7 @@ class OutputRun:
     """
 
     def __init__(self, folder: str | os.PathLike[str], *, input_path: str | os.PathLike[str] | None = None,
-                 force: bool = False, what: str = "reports") -> None:
+                 force: bool = False, what: str = "the reports") -> None:
         self.folder = check_output_folder(folder, force=force, what=what)
         self.what = what
         self.run_id = str(uuid.uuid4())

@@ -38,17 +38,18 @@ MASK_TOKENS = {"e-mail": "[e-mail]", "IP address": "[IP address]", "phone": "[ph
 _SPACE = "[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 _DASH = "[-\u2010-\u2015\u2212\ufe63\uff0d]"
 _AT_SIGN = "[@\uff20\ufe6b]"
-_LOCAL = r"[\w.+\-]+"
+_LOCAL = r"(?<![\w.+\-])[\w.+\-]+"  # starts where a run of such characters starts: linear time on long words
 _DOMAIN = r"[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,24}"
 _EMAIL = re.compile(rf"{_LOCAL}{_SPACE}?{_AT_SIGN}{_SPACE}?{_DOMAIN}(?![\w\-])")
 # Spelled out to dodge harvesters: name [at] domain [dot] ro, name(at)domain(dot)ro, name AT domain DOT ro.
-# The bare word "at" counts only after a name with a dot, underscore or digit in it ("ion.popa at ...").
+# The bare word "at" counts only after a name with a dot, underscore or digit in it ("ion.popa at ..."),
+# which :func:`_mask_spelled` checks.
 _AT_WORD = r"(?:\s*[\[(]\s*at\s*[\])]\s*)"
 _DOT_WORD = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+|\.)"
 _EMAIL_SPELLED = re.compile(
-    rf"{_LOCAL}{_AT_WORD}[\w\-]+(?:{_DOT_WORD}[\w\-]+)*?{_DOT_WORD}[^\W\d_]{{2,24}}\b"
-    rf"|[\w+\-]*[._\d][\w.+\-]*\s+at\s+[\w\-]+(?:{_DOT_WORD}[\w\-]+)*?{_DOT_WORD}[^\W\d_]{{2,24}}\b",
+    rf"({_LOCAL})(?:{_AT_WORD}|(\s+at\s+))[\w\-]+(?:{_DOT_WORD}[\w\-]+)*?{_DOT_WORD}[^\W\d_]{{2,24}}\b",
     re.IGNORECASE)
+_NAME_LIKE = re.compile(r"[._\d]")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 _IPV4_ADDRESS = re.compile(rf"(?<![\w.]){_IPV4}(?::\d{{1,5}})?(?!\w|\.\d)", re.ASCII)
@@ -84,10 +85,20 @@ def _is_phone(span: str) -> bool:
 def _phones_in(run: str) -> tuple[str, bool]:
     """A run of digit groups with its phone numbers masked (longest first); whether its end was masked."""
     groups = [(m.start(), m.end()) for m in _GROUP.finditer(run)]
+    counts = [0]
+    for first, last in groups:
+        counts.append(counts[-1] + last - first)
     pieces, position, i = [], 0, 0
     while i < len(groups):
         start = groups[i][0] if i else 0
-        for j in range(len(groups) - 1, i - 1, -1):
+        international = any(ch in "+\uff0b" for ch in run[start:groups[i][0]])
+        if not international and unicodedata.digit(run[groups[i][0]]) != 0:
+            i += 1  # a phone number starts with +, 00 or 0
+            continue
+        # A phone number has at most eight groups and fifteen digits: longer spans are never tried.
+        for j in range(min(len(groups) - 1, i + 7), i - 1, -1):
+            if counts[j + 1] - counts[i] > 15:
+                continue
             stop = groups[j][1] if j < len(groups) - 1 else len(run)
             if _is_phone(run[start:stop]):
                 pieces.append(run[position:start] + MASK_TOKENS["phone"])
@@ -96,6 +107,12 @@ def _phones_in(run: str) -> tuple[str, bool]:
         else:
             i += 1
     return "".join(pieces) + run[position:], bool(pieces) and position == len(run)
+
+
+def _mask_spelled(match: re.Match) -> str:
+    if match.group(2) is not None and not _NAME_LIKE.search(match.group(1)):
+        return match.group()  # "look at example.com": a bare "at" after a plain word is English, not an address
+    return MASK_TOKENS["e-mail"]
 
 
 def _mask_ipv4(match: re.Match) -> str:
@@ -113,7 +130,7 @@ def _mask_ipv6(match: re.Match) -> str:
 def mask_text(text: str) -> str:
     """One text with its e-mail addresses, IP addresses and phone numbers masked (see :func:`mask_contacts`)."""
     text = _EMAIL.sub(MASK_TOKENS["e-mail"], text)
-    text = _EMAIL_SPELLED.sub(MASK_TOKENS["e-mail"], text)
+    text = _EMAIL_SPELLED.sub(_mask_spelled, text)
     text = _IPV6_ADDRESS.sub(_mask_ipv6, text)
     text = _IPV4_ADDRESS.sub(_mask_ipv4, text)
     out, position = [], 0
