@@ -46,6 +46,7 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_segment.py
+	$(BIN)/python benchmarks/bench_portfolio.py
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

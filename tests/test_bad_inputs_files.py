@@ -694,15 +694,16 @@ def test_case12_ragged_rows_embedded_newlines_semicolons(tmp_path):
     path.write_text(text, encoding="utf-8")
     raw = read_raw(path)
     assert raw.delimiter == ";" and raw.format == "csv"
-    assert raw.row_numbers == [1, 2, 4, 5, 6]  # the quoted newline spans lines 2-3
+    assert raw.line_numbers == [1, 2, 4, 5, 6]  # the quoted newline spans lines 2-3
+    assert raw.row_numbers == [1, 2, 3, 4, 5]  # one row per record, as a spreadsheet shows it
     assert raw.rows[1][2] == "first line\r\nsecond line; still the comment"
     assert raw.rows[2] == ["15.01.2019", "Org B", "short", None, None]
     assert raw.rows[3] == ["16.01.2019", "Org C", "long", "Other", "extra value"]
     assert raw.rows[4][1] == "00123" and raw.rows[4][2] == 'quoted "word"'
-    kinds = {(p["kind"], p["row"], p["column"]) for p in raw.problems}
-    assert kinds == {("missing_fields", 4, "D"), ("extra_fields", 5, "E-E")}
+    kinds = {(p["kind"], p["row"], p["line"], p["column"]) for p in raw.problems}
+    assert kinds == {("missing_fields", 3, 4, "D"), ("extra_fields", 4, 5, "E-E")}
     extra = next(p for p in raw.problems if p["kind"] == "extra_fields")
-    assert extra["value"] == ["extra value"] and "line 5" in extra["message"]
+    assert extra["value"] == ["extra value"] and "record 4 (line 5)" in extra["message"]
 
 
 def test_case12_unclosed_quote_is_an_error_with_line(tmp_path):

@@ -23,11 +23,21 @@ def test_evidence_json_has_one_record_per_direction(capsys):
     assert all(r["n"] == 150 for r in records)
 
 
-def test_segments_json_recovers_three_segments(capsys):
-    assert main(["segments", EXPORT, "--codebook", str(CODEBOOK), "--json"]) == 0
+def test_segments_json_gives_no_respondent_map_unless_asked(capsys):
+    assert main(["segments", EXPORT, "--codebook", str(CODEBOOK), "--k", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["k"] == 3
+    assert out["k"] == 3 and not out["no_distinct_segments"]
     assert sum(s["n"] for s in out["segments"]) == 150
+    # the respondent-to-segment map only when asked for
+    assert "respondents" not in out
+
+
+def test_segments_k_1_means_no_distinct_segments(capsys):
+    assert main(["segments", EXPORT, "--k", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["k"] == 1 and out["no_distinct_segments"]
+    assert [s["n"] for s in out["segments"]] == [150]
+    assert out["segments"][0]["name"] == "all members (no distinct segments)"
 
 
 def test_map_text_reads_a_plain_csv_column(tmp_path, capsys):
@@ -81,13 +91,11 @@ def test_segments_cli_recovers_the_planted_segments(capsys):
     import pandas as pd
     from sklearn.metrics import adjusted_rand_score
 
-    assert main(["segments", EXPORT, "--json"]) == 0
+    assert main(["segments", EXPORT, "--json", "--rows"]) == 0
     out = json.loads(capsys.readouterr().out)
     truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str).set_index("respondent_id")["segment"]
-    assigned = out["respondents"] if "respondents" in out else out["assignments"]
-    pairs = assigned.items() if isinstance(assigned, dict) else [(a["respondent_id"], a["segment"]) for a in assigned]
-    ids, labels = zip(*pairs)
-    assert adjusted_rand_score(truth.loc[list(ids)], list(labels)) >= 0.9
+    ids, labels = zip(*out["respondents"].items())
+    assert adjusted_rand_score(truth.loc[list(ids)], list(labels)) >= 0.95
 
 
 def test_cli_refuses_a_tiny_sample_and_an_unwritable_draft(tmp_path, capsys):

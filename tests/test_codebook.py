@@ -103,3 +103,24 @@ def test_aliases_added_after_a_first_match_are_used():
     assert cb.match_header("Your organisation type")[0] is None
     cb.questions["A3"].aliases.append("Your organisation type")
     assert cb.match_header("Your organisation type")[0] == "A3"
+
+
+def test_questions_found_by_role():
+    cb = read_codebook(CODEBOOK)
+    assert cb.question_with_role("project_ideas").id == "G1"
+    assert cb.question_with_role("other_proposals").id == "G2"
+    assert cb.question_with_role("eu_priorities").id == "E"
+    assert cb.question_with_role("participation").id == "F"
+    with pytest.raises(CodebookError, match="unknown question role"):
+        cb.question_with_role("ideas")
+
+
+def test_unknown_or_repeated_role_is_a_codebook_error():
+    base = {"questions": [{"id": "G1", "type": "text", "role": "project_idea"}]}
+    with pytest.raises(CodebookError, match="unknown role 'project_idea'"):
+        read_codebook(base)
+    twice = {"questions": [{"id": "G1", "type": "text", "role": "project_ideas"},
+                           {"id": "G2", "type": "text", "role": "project_ideas"}]}
+    with pytest.raises(CodebookError, match="both have the role"):
+        read_codebook(twice)
+    assert read_codebook({"questions": [{"id": "G1", "type": "text"}]}).question_with_role("project_ideas") is None

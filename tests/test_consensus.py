@@ -86,11 +86,11 @@ def test_uniform_answers_are_not_polarised_in_item_and_direction_tables():
     items = item_consensus(data)
     assert items["n"].tolist() == [20, 16]
     assert not items["polarised"].any()
-    # pooled 7, 7, 8, 7, 7: still fuller in the middle level than in any end level
     table = direction_consensus(data, directions={"SD1": ["b1", "b2"]})
-    assert table.loc["SD1", "n_answers"] == 36
-    assert table.loc["SD1", "share_middle"] == pytest.approx(8 / 36)
     assert not table.loc["SD1", "polarised"] and table.loc["SD1", "n_polarised_items"] == 0
+    # by hand: the mean of the two items' Tastle-Wierman consensus
+    assert table.loc["SD1", "consensus"] == pytest.approx(
+        (hand_cns([.2] * 5) + hand_cns([3 / 16, 3 / 16, 4 / 16, 3 / 16, 3 / 16])) / 2)
 
 
 def test_item_and_direction_consensus():
@@ -102,13 +102,39 @@ def test_item_and_direction_consensus():
     assert items.loc["b2", "consensus"] == pytest.approx(1.0)
     assert items.loc["c1", "n"] == 3
     table = direction_consensus(data, directions={"SD1": ["b1", "c1"], "SD2": ["b2"]},
-                                reverse=["c1"])
-    # reversed c1 -> 1, 1, 5: pooled b1 + c1 = four 1s and three 5s
-    assert table.loc["SD1", "n_answers"] == 7
-    assert table.loc["SD1", "consensus"] == pytest.approx(hand_cns([4 / 7, 0, 0, 0, 3 / 7]))
-    assert table.loc["SD1", "n_polarised_items"] == 2
+                                reverse=["c1"], min_n=3)
+    # b1: two 1s and two 5s (0.0); c1 reversed: 1, 1, 5 (hand), averaged over the two items
+    assert table.loc["SD1", "consensus"] == pytest.approx(
+        (0.0 + hand_cns([2 / 3, 0, 0, 0, 1 / 3])) / 2)
+    assert table.loc["SD1", "min_item_consensus"] == pytest.approx(0.0, abs=1e-12)
+    assert table.loc["SD1", "n_polarised_items"] == 2 and table.loc["SD1", "polarised"]
     assert table.loc["SD2", "consensus"] == pytest.approx(1.0)
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_identical_members_agree_whatever_their_answers():
+    # ten members, each answering 5, 1, 5, 1 to the direction's four items
+    data = pd.DataFrame({"b1": [5] * 10, "b2": [1] * 10, "b3": [5] * 10, "c1": [1] * 10})
+    table = direction_consensus(data, directions={"SD1": ["b1", "b2", "b3", "c1"]})
+    assert table.loc["SD1", "consensus"] == pytest.approx(1.0)
+    assert not table.loc["SD1", "polarised"]
+    # reverse keying does not change agreement between members
+    keyed = direction_consensus(data, directions={"SD1": ["b1", "b2", "b3", "c1"]},
+                                reverse=["c1"])
+    assert keyed.loc["SD1", "consensus"] == pytest.approx(1.0)
+
+
+def test_too_few_answers_give_no_consensus():
+    one = pd.DataFrame({"b1": [4], "b2": [4]})
+    table = direction_consensus(one, directions={"SD1": ["b1", "b2"]})
+    assert table.loc["SD1", "too_few_answers"]
+    assert np.isnan(table.loc["SD1", "consensus"]) and pd.isna(table.loc["SD1", "polarised"])
+    nine = pd.DataFrame({"b1": [4] * 9 + [np.nan], "b2": [2] * 10})
+    # b1 has 9 answers (below 10) and is left out; b2 alone carries the direction
+    table = direction_consensus(nine, directions={"SD1": ["b1", "b2"]})
+    assert table.loc["SD1", "n_items_used"] == 1 and table.loc["SD1", "consensus"] == 1.0
+    items = item_consensus(nine, min_n=10)
+    assert items.loc["b1", "too_few_answers"] and np.isnan(items.loc["b1", "consensus"])
 
 
 def test_bad_input_is_named():

@@ -142,3 +142,20 @@ def test_response_rates_with_and_without_register(register_rows):
     with pytest.raises(AnalysisInputError, match="does not appear in the register") as err:
         response_rates(pd.DataFrame({"A3": ["NGO"] * 6}), register, by={"A3": "member_category"})
     assert err.value.value == "NGO"
+
+
+def test_weights_trimmed_at_the_cap_by_hand():
+    # one margin: 1 respondent of 10 in A, whose target share is one half. Untrimmed, A's weight
+    # is 0.5 * 10 / 1 = 5 and each B's 0.5 * 10 / 9. With the cap at 3 (times the mean), by hand:
+    # A stays at 3 and the nine B share the rest, (10 - 3) / 9 each; A's share is then 0.3, so
+    # the margin misses its target by 0.2 -- and says so.
+    data = pd.DataFrame({"g": ["A"] + ["B"] * 9})
+    free = rake_weights(data, margins={"g": {"A": 1, "B": 1}})
+    assert free["weight"].iloc[0] == pytest.approx(5.0)
+    trimmed = rake_weights(data, margins={"g": {"A": 1, "B": 1}}, cap=3.0)
+    assert trimmed["weight"].iloc[0] == pytest.approx(3.0)
+    assert trimmed["weight"].iloc[1:].to_numpy() == pytest.approx(np.full(9, 7 / 9))
+    assert trimmed.attrs["max_error"] == pytest.approx(0.2)
+    assert trimmed.attrs["n_trimmed"] == 1 and not trimmed.attrs["converged"]
+    # Kish's effective n by hand: (sum w)^2 / sum w^2 = 100 / (9 + 9 * 49 / 81)
+    assert trimmed.attrs["kish_effective_n"] == pytest.approx(100 / (9 + 49 / 9))

@@ -217,3 +217,17 @@ def test_property_no_primary_cell_can_be_pinned_down(rows):
         assert hi - lo >= 1 - 1e-7
         if not everything_hidden:
             assert hi - lo >= 5 - 1e-7
+
+
+def test_one_way_hidden_cells_never_sum_below_the_threshold():
+    # groups of 1, 1, 20 and 25: hiding only the two 1s would publish 20 and 25 with the total 47,
+    # so the hidden two would sum to 2 and each be exactly 1. The 20 is hidden too (hand).
+    counts = pd.Series([1, 1, 20, 25], index=list("abcd"))
+    mask = suppression_mask(counts, threshold=5)["count"]
+    assert mask.tolist() == [True, True, True, False, False]
+    shown = suppress_counts(counts, threshold=5)["count"]
+    hidden_sum = int(shown["Total"]) - int(shown["d"])
+    assert hidden_sum == 22 >= 5
+    # two small cells that already sum to the threshold need nothing more
+    assert suppression_mask(pd.Series([2, 3, 20]), threshold=5)["count"].tolist() == [
+        True, True, False, False]

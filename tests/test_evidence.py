@@ -12,12 +12,12 @@ import survey_analysis as sa
 from survey_analysis.errors import AnalysisInputError
 from survey_analysis.evidence import (
     direction_evidence,
-    direction_support_table,
     evidence_command,
-    group_differences,
     evidence_records,
-    item_likert_table,
+    group_differences,
+    paired_comparisons,
 )
+from survey_analysis.score_tables import direction_support_table, item_likert_table
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -142,6 +142,17 @@ def table(survey_and_raw):
     return direction_evidence(survey_and_raw[0], n_boot=300, random_state=3)
 
 
+def hand_mean_interval(x, low=1.0, high=5.0):
+    # the Agresti-Coull style interval written out independently (z^2/2 pseudo-answers per end)
+    z = 1.959963984540054
+    c = z * z / 2
+    n = len(x) + 2 * c
+    m = (np.sum(x) + c * (low + high)) / n
+    s2 = (np.sum((np.asarray(x) - m) ** 2) + c * (low - m) ** 2 + c * (high - m) ** 2) / n
+    half = z * np.sqrt(s2 / n)
+    return max(low, m - half), min(high, m + half)
+
+
 def test_one_row_per_direction_with_support_by_hand(table, survey_and_raw):
     _, raw = survey_and_raw
     assert list(table.index) == list(PLANTED)
@@ -153,9 +164,17 @@ def test_one_row_per_direction_with_support_by_hand(table, survey_and_raw):
         assert table.loc[code, "n"] == score.size
         assert table.loc[code, "n_too_few_items"] == (answered < 2).sum()
         assert table.loc[code, "support"] == pytest.approx(score.mean())
-        assert table.loc[code, "support_low"] < score.mean() < table.loc[code, "support_high"]
-        top = (items >= 4).sum().sum() / items.notna().sum().sum()
-        assert table.loc[code, "top_box_share"] == pytest.approx(top)
+        assert not table.loc[code, "weighted"] and table.loc[code, "fpc"] == 1.0
+        assert (table.loc[code, "support_low"], table.loc[code, "support_high"]) == \
+            pytest.approx(hand_mean_interval(score.to_numpy()))
+        # every item is on the importance scale: the importance sub-score is the support
+        assert table.loc[code, "importance"] == pytest.approx(score.mean())
+        assert np.isnan(table.loc[code, "agreement"])
+        # top-box share: per member, the share of their answers in levels 4-5, averaged
+        per_member = (items >= 4).sum(axis=1)[answered >= 2] / answered[answered >= 2]
+        assert table.loc[code, "top_box_share"] == pytest.approx(per_member.mean())
+        assert (table.loc[code, "top_box_low"], table.loc[code, "top_box_high"]) == \
+            pytest.approx(hand_mean_interval(per_member.to_numpy(), 0.0, 1.0))
         cov = items.cov().to_numpy()  # pairwise-complete, as psych
         hand_alpha = 1.5 * (1 - np.trace(cov) / cov.sum())
         assert table.loc[code, "alpha"] == pytest.approx(hand_alpha)
@@ -168,7 +187,8 @@ def test_planted_order_ranking_and_category_difference_are_recovered(table):
     assert table["p_first"].idxmax() == "SD1"
     assert table["p_first"].sum() == pytest.approx(1.0)
     assert (table["n_no_ranks"] == 3).all() and (table["n_ranked"] == 147).all()
-    assert table.loc["SD1", "schulze_position"] == 1
+    assert table.loc["SD1", "schulze_position"] == 1 and table.loc["SD1", "borda_position"] == 1
+    assert table.loc["SD4", "category_p_holm"] < 0.05
     assert "University >" in table.loc["SD4", "categories_differ"]
     assert "Other" not in table.loc["SD4", "categories_differ"]  # 3 % of 150: below threshold
     assert (table["coverage"] == "unknown").all() and table.attrs["coverage"] == "unknown"
@@ -188,7 +208,10 @@ def test_register_gives_known_coverage(survey_and_raw):
     register = pd.DataFrame({"member_category": ["University"] * 80 + ["Public provider"] * 60
                              + ["Medtech"] * 50 + ["Other"] * 10})
     out = direction_evidence(survey, register=register, n_boot=50)
-    assert out.attrs["coverage"] == "known"
+    assert out.attrs["coverage"] == "known" and out["weighted"].all()
+    assert out["response_rate"].iloc[0] == pytest.approx(150 / 200)
+    assert (out["population"] == 200).all()
+    assert out.attrs["assumption"].startswith("Within each weighting cell")
     rates = out.attrs["response_rates"]
     uni = rates[rates["group"] == "University"].iloc[0]
     assert uni["members"] == 80
@@ -198,7 +221,7 @@ def test_register_gives_known_coverage(survey_and_raw):
 
 def test_chart_tables(survey_and_raw):
     survey = survey_and_raw[0]
-    support = direction_support_table(survey, n_boot=100)
+    support = direction_support_table(survey)
     assert list(support.columns) == ["direction", "name", "n", "mean", "ci_low", "ci_high",
                                      "scale_min", "scale_max"]
     assert (support["scale_max"] == 5).all() and support.loc[0, "name"] == "name SD1"
@@ -214,7 +237,8 @@ def test_group_differences_cover_each_role(survey_and_raw):
     survey = survey_and_raw[0]
     table = group_differences(survey)
     by_role = table.set_index(["grouping", "direction"])
-    assert by_role.loc[("member_category", "SD4"), "p_value"] < 0.05
+    assert by_role.loc[("member_category", "SD4"), "p_holm"] < 0.05
+    assert "Holm" in table.attrs["correction"]
     assert "University >" in by_role.loc[("member_category", "SD4"), "significant_pairs"]
     assert "Other" in by_role.loc[("member_category", "SD4"), "groups_below_threshold"].split(";")
     # the stand-in codebook has no size or region question: listed, not dropped
@@ -280,5 +304,70 @@ def test_weighted_support_matches_post_stratification_by_category(tmp_path):
                 keyed[item] = 6 - keyed[item]
         person = keyed.mean(axis=1)
         expected = sum(member_share[c] * person[category == c].mean() for c in member_share.index)
-        assert table.loc[code, "support_weighted"] == pytest.approx(expected, abs=1e-6)
-    assert (table["coverage"] == "known").all()
+        assert table.loc[code, "support"] == pytest.approx(expected, abs=1e-6)
+        assert table.loc[code, "support_low"] < expected < table.loc[code, "support_high"]
+    assert (table["coverage"] == "known").all() and table["weighted"].all()
+
+
+def test_census_of_the_membership_has_no_sampling_error(survey_and_raw):
+    # every member answered: the finite population correction is 0 and so is the interval's width
+    survey = survey_and_raw[0]
+    register = pd.DataFrame({"member_category": survey.responses["A3"].astype(str).to_list()})
+    out = direction_evidence(survey, register=register, n_boot=50)
+    assert (out["response_rate"] == 1).all()
+    # by hand: sqrt(1 - n / N), n the members with a score of the direction, N = 150
+    assert out["fpc"].to_numpy() == pytest.approx(np.sqrt(1 - out["n"].to_numpy() / 150))
+    full = out[out["n"] == 150]
+    assert len(full) >= 1 and (full["fpc"] == 0).all()
+    assert full["support_low"].to_numpy() == pytest.approx(full["support"].to_numpy())
+    assert full["support_high"].to_numpy() == pytest.approx(full["support"].to_numpy())
+
+
+def test_register_category_without_respondents_is_named_not_fatal(survey_and_raw):
+    survey = survey_and_raw[0]
+    register = pd.DataFrame({"member_category": ["University"] * 80 + ["Public provider"] * 60
+                             + ["Medtech"] * 50 + ["Other"] * 10 + ["Hospital network"] * 12})
+    out = direction_evidence(survey, register=register, n_boot=50)
+    assert any("'Hospital network' (12 members)" in note for note in out.attrs["notes"])
+    assert out["weighted"].all() and (out["population"] == 212).all()
+
+
+def test_orders_disagreeing_are_said_in_a_note():
+    from survey_analysis.evidence import _order_note, _order_text
+
+    order = ["SD1", "SD2", "SD3"]
+    settled = {("SD1", "SD2"): True, ("SD2", "SD3"): False, ("SD1", "SD3"): True}
+    borda = pd.Series({"SD1": 1, "SD3": 2, "SD2": 3})
+    assert _order_text(order, settled) == "SD1 > SD2 ~ SD3"
+    note = _order_note(order, settled, borda, borda)
+    assert note == ("The orders disagree: support puts SD2 above SD3 (not settled), the ranking "
+                    "question's Borda and Schulze order puts SD3 above SD2.")
+    assert _order_note(order, settled, pd.Series({"SD1": 1, "SD2": 2, "SD3": 3}),
+                       pd.Series({"SD1": 1, "SD2": 2, "SD3": 2})) == ""
+
+
+def test_no_figure_depends_on_the_order_of_the_directions(survey_and_raw):
+    from survey_analysis.headline import member_means, register_weighting
+
+    survey = survey_and_raw[0]
+    register = pd.DataFrame({"member_category": ["University"] * 80 + ["Public provider"] * 60
+                             + ["Medtech"] * 50 + ["Other"] * 10})
+    weighting = register_weighting(survey.responses, register, {"A3": "member_category"})
+    values = survey.numeric(["B1", "B4", "B7"])
+    bounds = dict.fromkeys(values.columns, (1.0, 5.0))
+    forward = member_means(values, bounds=bounds, weighting=weighting, n_boot=200,
+                           rng=np.random.default_rng(1))
+    backward = member_means(values[["B7", "B4", "B1"]], bounds=bounds, weighting=weighting,
+                            n_boot=200, rng=np.random.default_rng(1))
+    pd.testing.assert_frame_equal(forward, backward.loc[forward.index])
+
+
+def test_paired_comparisons_of_a_survey_follow_the_headline_order(survey_and_raw):
+    table = paired_comparisons(survey_and_raw[0])
+    assert table.attrs["order"] == ["SD1", "SD3", "SD2", "SD5", "SD4"]
+    assert (table["family"] == "step").sum() == 4 and (table["family_size"] > 0).all()
+    evidence = direction_evidence(survey_and_raw[0], n_boot=50)
+    steps = table[table["family"] == "step"].set_index("direction_a")
+    for code, row in steps.iterrows():
+        assert evidence.loc[code, "step_to_next"] == pytest.approx(row["difference"])
+        assert evidence.loc[code, "step_settled"] == row["settled"]

@@ -9,6 +9,7 @@ from survey_analysis.errors import AnalysisInputError
 from survey_analysis.groups import (
     association_test,
     compare_directions_by_group,
+    compare_groups,
     crosstab,
     group_summary,
     holm_adjust,
@@ -207,3 +208,84 @@ def test_tiny_grouping_publishes_no_total():
     assert summary["n"].isna().all() and pd.isna(summary.attrs["n_total"])
     res = kruskal_wallis(data, value="x", group="g").iloc[0]
     assert res["n"] == 0 and pd.isna(res["n_below_threshold"]) and pd.isna(res["df"])
+
+
+def test_groups_of_one_one_twenty_and_twenty_five_reveal_nothing():
+    # the published counts must not let anyone work out that each small group has one member
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"g": ["a"] + ["b"] + ["c"] * 20 + ["d"] * 25, "x": rng.normal(size=47)})
+    summary = group_summary(data, value="x", group="g")
+    kw = kruskal_wallis(data, value="x", group="g").iloc[0]
+    assert summary["n"].isna().tolist() == [True, True, True, False]
+    # what an outsider can read: d = 25 and the total 47, so a + b + c = 22 -- not a or b
+    assert summary.attrs["n_total"] == 47 and kw["n"] == 25
+    assert pd.isna(kw["n_below_threshold"])
+    assert kw["groups_suppressed"] == "a;b;c"
+
+
+def test_suppression_is_decided_once_per_grouping_for_every_direction():
+    # g has 6 members in "a" and 30 in "b"; one "a" member skipped direction y, leaving 5 scores
+    # in y. The grouping's mask (from its sizes) is the same for x and y, so the member who
+    # skipped y cannot be placed in a group by comparing the two directions' tables.
+    rng = np.random.default_rng(8)
+    data = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 30, "x": rng.normal(size=36),
+                         "y": rng.normal(size=36)})
+    data.loc[0, "y"] = np.nan
+    table = compare_groups(data, directions=["x", "y"], groupings=["g"])
+    assert table["groups_suppressed"].tolist() == ["", ""]
+    data.loc[1, "y"] = np.nan  # four y scores left in a: not tested in y, but not hidden either
+    table = compare_groups(data, directions=["x", "y"], groupings=["g"])
+    assert table["groups_suppressed"].tolist() == ["", ""]
+    assert table["n_groups"].tolist() == [2, 1]
+
+
+def test_pairs_only_after_a_significant_omnibus_test_holm_over_the_family():
+    rng = np.random.default_rng(3)
+    category = np.repeat(["University", "Public", "Medtech"], 30)
+    members = pd.DataFrame({
+        "member_category": category,
+        "SD1": np.where(category == "University", 4.0, 3.0) + rng.normal(0, 0.6, 90),
+        "SD2": rng.normal(3, 0.6, 90),
+        "consent": rng.choice(["yes", "no"], 90),
+    })
+    table = compare_groups(members, directions=["SD1", "SD2"],
+                           groupings=["member_category", "consent"])
+    # family 1: the four omnibus tests, Holm by hand
+    np.testing.assert_allclose(table["p_holm"], holm_adjust(table["p_value"].to_numpy()))
+    assert table["differ"].tolist() == (table["p_holm"] < 0.05).tolist()
+    pairs = table.attrs["pairs"]
+    # follow-ups only for the omnibus tests that differ; Holm over all of them together
+    assert set(zip(pairs["grouping"], pairs["direction"])) == {
+        (g, d) for g, d, f in zip(table["grouping"], table["direction"], table["differ"]) if f}
+    np.testing.assert_allclose(pairs["p_holm"], holm_adjust(pairs["p_value"].to_numpy(float)))
+    sd1 = table[(table["grouping"] == "member_category") & (table["direction"] == "SD1")].iloc[0]
+    assert sd1["differ"] and "University > Public" in sd1["significant_pairs"]
+    assert (table.loc[~table["differ"], "significant_pairs"] == "").all()
+    assert "Holm" in table.attrs["correction"]
+
+
+def test_global_null_lists_a_difference_in_at_most_five_percent_of_runs(sample_survey):
+    # Seeded simulation under a global null with the bundled sample's group sizes: the
+    # members' direction scores are shuffled against their (category, size, region) answers,
+    # which keeps every group's size and breaks any link. 400 runs; under a family-wise error
+    # of 5 % the count of runs listing any difference is binomial(400, <= 0.05), so the limit
+    # is 0.05 plus 1.96 binomial standard errors (0.0109): 0.0714.
+    from survey_analysis.scores import respondent_scores
+
+    cb = sample_survey.codebook
+    directions = cb.items_by_direction()
+    reverse = [i for its in directions.values() for i in its if cb.questions[i].reverse]
+    values = sample_survey.numeric([i for its in directions.values() for i in its])
+    scores = respondent_scores(values, directions=directions, reverse=reverse)[list(directions)]
+    groupings = [cb.column_for_role(r) for r in ("member_category", "size", "region")]
+    groups = sample_survey.responses[groupings].reset_index(drop=True)
+    scores = scores.reset_index(drop=True)
+    rng = np.random.default_rng(2018)
+    runs, listed = 400, 0
+    for _ in range(runs):
+        shuffled = groups.iloc[rng.permutation(len(groups))].reset_index(drop=True)
+        table = compare_groups(scores.join(shuffled), directions=list(directions),
+                               groupings=groupings)
+        listed += bool(table["differ"].any() or (table["significant_pairs"] != "").any())
+    rate = listed / runs
+    assert rate <= 0.05 + 1.96 * np.sqrt(0.05 * 0.95 / runs), rate

@@ -127,3 +127,23 @@ def test_priority_profiles_uses_codebook_scales_reverse_and_ranking():
     assert got.iloc[0]["SD4"] == pytest.approx((importance + agreement + ranking) / 3)
     centred = priority_profiles(survey)
     np.testing.assert_allclose(centred.sum(axis=1), 0.0, atol=1e-12)
+
+
+def test_ranks_follow_the_ranking_rules_for_ties_gaps_and_unranked_directions():
+    # the ranking module's rules, by hand (m = 5 directions, score (5 - r) / 4):
+    # t: SD1 and SD2 both ranked 1 -> clean rank 1.5 each -> 0.875
+    # g: ranks 1, 3, 4, 5 for SD1-SD4 -> closed up to 1, 2, 3, 4; SD5 unranked -> 5;
+    #    SD2 (ranked 3) -> clean 2 -> 0.75
+    # u: only SD3 ranked (1); the four others share places 2-5 -> 3.5 -> 0.375
+    # e: nothing ranked -> no ranking evidence (NaN)
+    nan = np.nan
+    ranks = pd.DataFrame(
+        {"SD1": [1, 1, nan, nan], "SD2": [1, 3, nan, nan], "SD3": [2, 4, 1, nan],
+         "SD4": [3, 5, nan, nan], "SD5": [4, nan, nan, nan]},
+        index=["t", "g", "u", "e"])
+    items = pd.DataFrame(index=ranks.index)
+    got = profiles_from_items(items, directions={}, ranks=ranks, centre=False)
+    assert got.loc["t", "SD1"] == pytest.approx(0.875) and got.loc["t", "SD2"] == pytest.approx(0.875)
+    assert got.loc["g", "SD2"] == pytest.approx(0.75) and got.loc["g", "SD5"] == pytest.approx(0.0)
+    assert got.loc["u", "SD3"] == pytest.approx(1.0) and got.loc["u", "SD1"] == pytest.approx(0.375)
+    assert got.loc["e"].isna().all()

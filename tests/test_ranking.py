@@ -52,6 +52,21 @@ def test_pairwise_matrix_and_strongest_paths_match_the_published_example(wikiped
     assert condorcet_winner(pw) is None  # the example has a cycle
 
 
+def test_schulze_positions_come_from_the_relation_ties_shared():
+    # two voters: A > B > C and C > A > B. By hand: d(A,B) = 2, d(B,A) = 0, every other pair
+    # is 1 : 1, so the only link is A -> B. A and C are beaten by no one (both winners,
+    # position 1); B is beaten by A only (position 2), not placed level with C.
+    data = ballots_frame([(1, "ABC"), (1, "CAB")])
+    order = schulze_ranking(pairwise_preferences(data)).set_index("option")
+    assert order.loc["A", "position"] == 1 and order.loc["C", "position"] == 1
+    assert order.loc["B", "position"] == 2
+    assert order["winner"].to_dict() == {"A": True, "C": True, "B": False}
+    table = rank_summary(data)
+    assert table["schulze_position"].to_dict() == {"A": 1, "C": 1, "B": 2}
+    # Borda by hand: A 2 + 1 = 3, C 0 + 2 = 2, B 1 + 0 = 1
+    assert table["borda_position"].to_dict() == {"A": 1, "C": 2, "B": 3}
+
+
 def test_borda_scores_by_hand(wikipedia):
     hand = dict.fromkeys("ABCDE", 0)
     for count, order in WIKIPEDIA_BALLOTS:

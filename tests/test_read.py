@@ -177,8 +177,10 @@ def test_csv_matches_csv_module_and_line_numbers(tmp_path):
         reference = list(csv.reader(handle))
     assert raw.rows == [[v or None for v in r] for r in reference]
     assert raw.rows[1][2] == "00123" and raw.rows[2][2] == "007"  # IDs keep their zeros
-    # Record starts by hand: line 1 header, line 2-3 the two-line comment, then 4 and 5.
-    assert raw.row_numbers == [1, 2, 4, 5]
+    # Records are rows 1-4 as a spreadsheet shows them; by hand, they start on line 1 (header),
+    # 2 (the two-line comment, lines 2-3), then 4 and 5.
+    assert raw.row_numbers == [1, 2, 3, 4]
+    assert raw.line_numbers == [1, 2, 4, 5]
     assert (raw.format, raw.sheet, raw.sheets, raw.encoding, raw.delimiter) == ("csv", None, [], "utf-8", ",")
 
 
@@ -190,7 +192,9 @@ def test_tsv_and_sep_directive(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_text("sep=;\r\na;b\r\n1,5;2\r\n", encoding="utf-8")
     raw = read_raw(path)
-    assert raw.delimiter == ";" and raw.rows == [["a", "b"], ["1,5", "2"]] and raw.row_numbers == [2, 3]
+    assert raw.delimiter == ";" and raw.rows == [["a", "b"], ["1,5", "2"]]
+    # Excel hides the 'sep=' line: the header is row 1; in the file it is line 2.
+    assert raw.row_numbers == [1, 2] and raw.line_numbers == [2, 3]
     assert any("sep=;" in n for n in raw.notes)
 
 
@@ -284,8 +288,9 @@ def test_real_csv_values_and_line_numbers():
             consumed = reader.line_num
             reference.append([v or None for v in record])
     assert raw.rows == reference
-    assert raw.row_numbers == starts
-    assert raw.row_numbers[-1] > len(raw.rows)  # free text with embedded newlines spans lines
+    assert raw.line_numbers == starts
+    assert raw.line_numbers[-1] > len(raw.rows)  # free text with embedded newlines spans lines
+    assert raw.row_numbers == list(range(1, len(reference) + 1))
 
     bom = read_raw(_fixture("pingouin/cronbach_wide_missing.csv"))
     assert bom.encoding == "utf-8-sig" and not bom.rows[0][0].startswith("\ufeff")

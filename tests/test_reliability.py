@@ -113,12 +113,13 @@ def test_pingouin_missing_values_pairwise_and_listwise(pingouin_missing):
     assert [round(pair["ci_low"], 3), round(pair["ci_high"], 3)] == [0.435, 0.909]
     listwise = cronbach_alpha(pingouin_missing, missing="listwise").iloc[0]
     assert listwise["raw_alpha"] == pytest.approx(0.8016949152542373, abs=1e-9)
-    # psych (and older pingouin) use every respondent for the interval ...
-    assert [round(listwise["ci_low"], 3), round(listwise["ci_high"], 3)] == [0.581, 0.933]
+    # under listwise deletion the interval uses the 9 complete respondents alpha rests on, as
+    # current pingouin's docstring does: [0.533, 0.947]
+    assert [round(listwise["ci_low"], 3), round(listwise["ci_high"], 3)] == [0.533, 0.947]
     assert listwise["n"] == 12 and listwise["n_complete"] == 9
-    # ... current pingouin's docstring uses the 9 complete respondents: [0.533, 0.947]
-    complete = cronbach_alpha(pingouin_missing, missing="listwise", feldt_n="complete").iloc[0]
-    assert [round(complete["ci_low"], 3), round(complete["ci_high"], 3)] == [0.533, 0.947]
+    # psych (and older pingouin) use every respondent for the interval, on request
+    psych = cronbach_alpha(pingouin_missing, missing="listwise", feldt_n="respondents").iloc[0]
+    assert [round(psych["ci_low"], 3), round(psych["ci_high"], 3)] == [0.581, 0.933]
 
 
 def test_input_is_not_modified_and_bad_options_are_named(pingouin_missing):

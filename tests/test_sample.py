@@ -77,3 +77,30 @@ def test_planted_order_is_recovered_from_the_raw_answers():
             totals[direction].append(sum(scores) / len(scores))
     means = {d: sum(v) / len(v) for d, v in totals.items()}
     assert sorted(means, key=means.get, reverse=True) == PLANTED_ORDER
+
+
+def test_proposals_vary_in_wording_and_language_within_an_idea():
+    """Each planted idea that members propose often comes in several wordings and in both languages."""
+    sample = make_sample()
+    wordings: dict[str, set] = {}
+    languages: dict[str, set] = {}
+    for answer, truth in zip(sample.answers, sample.truth):
+        for qid in ("G1", "G2"):
+            idea = truth[f"{qid}_idea"]
+            if not idea:
+                continue
+            assert idea.split("-")[0] == truth[f"{qid}_direction"]
+            for prefix in ("We suggest ", "I would propose ", "The cluster could consider ", "Perhaps ",
+                           "Propunem ", "Ar fi util ", "Sugerez ", "Clusterul ar putea avea în vedere "):
+                text = answer[qid]
+                if text.startswith(prefix):
+                    text = text[len(prefix):]
+                    break
+            wordings.setdefault(idea, set()).add(text.casefold().replace("ş", "ș").replace("ţ", "ț"))
+            languages.setdefault(idea, set()).add(truth["language"])
+    frequent = [idea for idea, texts in wordings.items() if len(texts) >= 1 and
+                sum(t[f"{q}_idea"] == idea for t in sample.truth for q in ("G1", "G2")) >= 6]
+    assert len(frequent) >= 10
+    for idea in frequent:
+        assert len(wordings[idea]) >= 3, idea
+        assert languages[idea] == {"en", "ro"}, idea

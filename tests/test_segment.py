@@ -46,26 +46,76 @@ def planted(n=240, noise=0.06, seed=0):
     return pd.DataFrame(X, columns=DIRECTIONS, index=index), truth
 
 
-@pytest.mark.parametrize("method", ["kmeans", "ward", "gmm"])
-def test_planted_segments_recovered(method):
-    X, truth = planted()
-    model = Segmentation(method, n_bootstrap=5, random_state=1).fit(X)
-    assert model.n_segments_ == 4
+@pytest.mark.parametrize("method, k_range", [("kmeans", (2, 8)), ("ward", (3, 5)),
+                                             ("gmm", (3, 5))])
+def test_planted_segments_recovered(method, k_range):
+    X, truth = planted(n=160)
+    model = Segmentation(method, k_range=k_range, random_state=1).fit(X)
+    assert model.n_segments_ == 4 and not model.no_distinct_segments_
     assert adjusted_rand_score(truth, model.labels_) >= 0.95
     assert model.silhouette_.loc[model.silhouette_.chosen, "k"].item() == 4
-    assert list(model.silhouette_["k"]) == list(range(2, 9))
-    assert list(model.stability_["k"]) == list(range(2, 9))
-    # well separated: the chosen k reproduces itself on resamples
-    assert model.stability_.set_index("k").loc[4, "stability"] > 0.9
+    assert list(model.choice_["k"]) == list(range(k_range[0], k_range[1] + 1))
+    assert (model.choice_["n_reference"] == 20).all() and (model.choice_["n_bootstrap"] == 50).all()
+    # well separated: the chosen k reproduces itself on resamples and beats the reference
+    four = model.choice_.set_index("k").loc[4]
+    assert four["stability"] > 0.9 and four["qualifies"]
 
 
 def test_silhouette_equals_sklearn_on_full_data():
     X, _ = planted(n=200)
-    model = Segmentation("kmeans", n_bootstrap=0, sample_size=1000, random_state=0).fit(X)
+    model = Segmentation("kmeans", n_segments=4, n_bootstrap=0, n_reference=0,
+                         sample_size=1000, random_state=0).fit(X)
     # recompute the silhouette of the chosen labels independently
     expected = silhouette_score(X.to_numpy(), model.labels_)
     chosen = model.silhouette_.set_index("k").loc[model.n_segments_, "silhouette"]
     assert chosen == pytest.approx(expected, rel=1e-9)
+    # and on labels with a segment of one (silhouette 0 by convention, as scikit-learn)
+    from survey_analysis.segment.choice import pairwise_distances, silhouette_from_distances
+    labels = model.labels_.copy()
+    labels[0] = 9
+    assert silhouette_from_distances(pairwise_distances(X.to_numpy()), labels) == pytest.approx(
+        silhouette_score(X.to_numpy(), labels), rel=1e-9)
+
+
+def test_quick_kmeans_finds_the_partition_scikit_learn_finds():
+    from sklearn.cluster import KMeans
+
+    from survey_analysis.segment.choice import quick_kmeans
+
+    X, truth = planted(n=200, noise=0.1)
+    ours = quick_kmeans(X.to_numpy(), 4, np.random.RandomState(0))
+    theirs = KMeans(n_clusters=4, n_init=4, random_state=0).fit_predict(X.to_numpy())
+    assert adjusted_rand_score(theirs, ours) == pytest.approx(1.0)
+    assert adjusted_rand_score(truth, ours) == pytest.approx(1.0)
+
+
+def test_structureless_profiles_give_no_distinct_segments():
+    # uniformly random answers give profiles without segments: no k may qualify (k = 1).
+    # Two seeded data sets of 150 members; each k must beat its reference and be stable.
+    rng = np.random.default_rng(11)
+    for run in range(2):
+        raw = rng.uniform(0, 1, size=(150, 5))
+        X = pd.DataFrame(raw - raw.mean(axis=1, keepdims=True), columns=DIRECTIONS)
+        model = Segmentation("kmeans", random_state=run).fit(X)
+        assert model.n_segments_ == 1 and model.no_distinct_segments_
+        assert not model.choice_["qualifies"].any()
+        assert model.segment_names_ == {1: "all members (no distinct segments)"}
+        assert model.sizes_.tolist() == [150] and (model.labels_ == 1).all()
+
+
+def test_one_segment_can_be_asked_for_and_near_ties_are_reported():
+    X, _ = planted(n=80)
+    one = Segmentation("kmeans", n_segments=1).fit(X)
+    assert one.n_segments_ == 1 and one.no_distinct_segments_ and one.choice_.empty
+    np.testing.assert_allclose(one.centres_.loc[1], X.mean())
+    from survey_analysis.segment.choice import choose_k
+    table = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.50, 0.61, 0.60],
+                          "reference_p95": [0.30, 0.30, 0.30], "stability": [0.9, 0.8, 0.95]})
+    assert choose_k(table) == (3, (3, 4, pytest.approx(0.01)))
+    table["stability"] = [0.9, 0.7, 0.95]  # k = 3 is not stable enough: no tie left
+    assert choose_k(table) == (4, None)
+    table["silhouette"] = [0.2, 0.25, 0.3]  # nothing beats the reference
+    assert choose_k(table) == (1, None)
 
 
 def test_labels_ordered_by_size_and_centres_are_means():
@@ -94,15 +144,17 @@ def test_segment_names_use_distinguishing_directions():
 
 def test_seeded_fit_is_reproducible():
     X, _ = planted(n=160, noise=0.15)
-    a = Segmentation("kmeans", n_bootstrap=5, random_state=7).fit(X)
-    b = Segmentation("kmeans", n_bootstrap=5, random_state=7).fit(X)
+    a = Segmentation("kmeans", n_segments=4, n_bootstrap=5, random_state=7).fit(X)
+    b = Segmentation("kmeans", n_segments=4, n_bootstrap=5, random_state=7).fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
     pd.testing.assert_frame_equal(a.stability_, b.stability_)
+    pd.testing.assert_frame_equal(a.choice_, b.choice_)
 
 
 def test_large_n_uses_sampling_and_still_recovers():
     X, truth = planted(n=24000, noise=0.06, seed=3)
-    model = Segmentation("kmeans", n_bootstrap=3, max_exact=20000, random_state=0).fit(X)
+    model = Segmentation("kmeans", k_range=(3, 5), max_exact=20000, sample_size=1000,
+                         random_state=0).fit(X)
     assert model.n_segments_ == 4
     assert adjusted_rand_score(truth, model.labels_) >= 0.95
 
@@ -206,7 +258,7 @@ def test_profile_table_relative_to_overall_mean():
     "kwargs, data",
     [
         ({"method": "dbscan"}, None),
-        ({"n_segments": 1}, None),
+        ({"n_segments": 0}, None),
         ({"k_range": (1, 3)}, None),
         ({}, "nan"),
         ({}, "tiny"),
@@ -239,9 +291,9 @@ def test_segment_below_average_everywhere_is_called_balanced():
 
 def test_default_fit_is_reproducible():
     assert Segmentation().random_state == 0
-    X, _ = planted(n=160, noise=0.2)
-    a = Segmentation("kmeans", n_bootstrap=5).fit(X)
-    b = Segmentation("kmeans", n_bootstrap=5).fit(X)
+    X, _ = planted(n=120, noise=0.2)
+    a = Segmentation("kmeans", k_range=(3, 5)).fit(X)
+    b = Segmentation("kmeans", k_range=(3, 5)).fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
     pd.testing.assert_frame_equal(a.stability_, b.stability_)
     pd.testing.assert_frame_equal(a.silhouette_, b.silhouette_)
@@ -256,12 +308,17 @@ def test_more_segments_than_distinct_profiles_is_refused():
     model = Segmentation("kmeans", n_segments=2, n_bootstrap=0).fit(X)
     assert model.n_segments_ == 2 and model.sizes_.tolist() == [6, 6]
     # when k is chosen, only the k the profiles allow are tried, and the table says so
-    model = Segmentation("kmeans", n_bootstrap=0).fit(X)
+    model = Segmentation("kmeans").fit(X)
     assert model.silhouette_["k"].tolist() == [2] and model.n_segments_ == 2
-    with pytest.raises(AnalysisInputError, match="1 distinct profile"):
-        Segmentation("kmeans", n_bootstrap=0).fit(X.iloc[:6])
+    # identical profiles: no distinct segments
+    same = Segmentation("kmeans").fit(X.iloc[:6])
+    assert same.n_segments_ == 1 and same.no_distinct_segments_
     with pytest.raises(AnalysisInputError, match="k_range"):
-        Segmentation("kmeans", k_range=(3, 5), n_bootstrap=0).fit(X)
+        Segmentation("kmeans", k_range=(3, 5)).fit(X)
+    with pytest.raises(AnalysisInputError, match="n_bootstrap must be an integer of at least 50"):
+        Segmentation("kmeans", n_bootstrap=10).fit(X)
+    with pytest.raises(AnalysisInputError, match="n_reference must be an integer of at least 20"):
+        Segmentation("kmeans", n_reference=5).fit(X)
 
 
 # ---- surveys ---------------------------------------------------------------------------
@@ -295,11 +352,11 @@ def _survey_from_sample_answers(sample):
 def test_recovers_planted_segments_of_generated_sample():
     sample_module = pytest.importorskip("survey_analysis.sample")
     survey, truth = _survey_from_sample_answers(sample_module.make_sample())
-    result = segments_result(survey, random_state=0, n_bootstrap=10)
+    result = segments_result(survey, n_segments=3, random_state=0, rows=True)
     json.dumps(result)
     found = pd.Series(result["respondents"]).reindex(truth.index)
-    assert result["k"] == 3
-    assert adjusted_rand_score(truth, found) >= 0.9
+    assert result["k"] == 3 and result["choice"][0]["qualifies"]
+    assert adjusted_rand_score(truth, found) >= 0.95
     assert sum(s["n"] for s in result["segments"]) == len(truth)
     counts = result["breakdowns"]["member_category"]["counts"]
     assert counts["Total"]["Total"] == len(truth)
@@ -310,14 +367,29 @@ def test_recovers_planted_segments_of_bundled_sample_files():
         pytest.skip("data/sample/ is absent")
     truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str)
     truth = truth[truth["status"] == "kept"].set_index("respondent_id")["segment"]
-    for export in ("google_forms.xlsx", "microsoft_forms.xlsx"):
+    for export, k in (("google_forms.xlsx", None), ("microsoft_forms.xlsx", 3)):
         survey = sa.load_responses(SAMPLE / export, ROOT / "data" / "codebook.yml")
-        result = segments_result(survey, random_state=0, n_bootstrap=10)
+        result = segments_result(survey, n_segments=k, random_state=0, rows=True)
         assert result["k"] == 3
         found = pd.Series(result["respondents"])
         common = truth.index.intersection(found.index)
         assert len(common) == len(truth)
-        assert adjusted_rand_score(truth[common], found[common]) >= 0.9
+        assert adjusted_rand_score(truth[common], found[common]) >= 0.95
+
+
+def test_four_planted_segments_of_20_to_26_members_are_found(tmp_path):
+    from planted import FOUR_SEGMENTS, write_planted_export
+
+    export = tmp_path / "four_segments.xlsx"
+    planted_segments = write_planted_export(export, FOUR_SEGMENTS, seed=0)
+    assert len(planted_segments) == 90
+    assert sorted(size for size, _ in FOUR_SEGMENTS.values()) == [20, 22, 22, 26]
+    survey = sa.load_responses(export, ROOT / "data" / "codebook.yml")
+    result = segments_result(survey, random_state=0, rows=True)
+    assert result["k"] == 4
+    found = pd.Series(result["respondents"])
+    truth = pd.Series(planted_segments, index=survey.responses.index.astype(str))
+    assert adjusted_rand_score(truth[found.index], found) >= 0.8
 
 
 def _planted_survey_with_a_lone_respondent():
@@ -345,12 +417,17 @@ def _planted_survey_with_a_lone_respondent():
 
 def test_segments_result_hides_a_segment_of_one_member_but_keeps_the_assignment():
     survey = _planted_survey_with_a_lone_respondent()
-    result = segments_result(survey, n_segments=3, n_bootstrap=0, random_state=0)
+    result = segments_result(survey, n_segments=3, n_bootstrap=0, random_state=0, rows=True)
     json.dumps(result)
-    lone = result["respondents"]["M050"]  # the analyst still sees every member's segment
-    assert sum(1 for s in result["respondents"].values() if s == lone) == 1
+    # the map never places a member in a hidden segment: both hidden segments map to None
+    assert result["respondents"]["M050"] is None
+    hidden_ids = [r for r, s in result["respondents"].items() if s is None]
+    shown = [s for s in result["segments"] if not s["suppressed"]]
+    assert len(hidden_ids) == 51 - sum(s["n"] for s in shown)
+    assert "respondents" not in segments_result(survey, n_segments=3, n_bootstrap=0,
+                                                random_state=0)
     by_segment = {s["segment"]: s for s in result["segments"]}
-    hidden = by_segment[lone]
+    hidden = next(s for s in result["segments"] if s["suppressed"] and s["segment"] != 1)
     assert hidden["suppressed"] and hidden["n"] is None and hidden["share"] is None
     assert hidden["name"] is None and hidden["below_threshold"] is None
     assert all(v is None for v in hidden["profile"].values())

@@ -645,3 +645,23 @@ def test_read_text_column_from_a_sample_export():
     with pytest.raises(HeaderProblemError) as info:
         read_text_column(path, "G9")
     assert "Timestamp" in str(info.value)
+
+
+def test_theme_terms_leave_out_digit_runs_and_masked_contacts():
+    texts = pd.Series(
+        [
+            "Parking for patients, call me at [phone] or [e-mail]",
+            "Parking 2019 near the hospital, 0745 123 456",
+            "More parking places, write to [e-mail]",
+            "Solar panels 2019 on the roof, [phone]",
+            "Solar energy for the hospital 300 kW",
+            "Energy savings with solar panels, [e-mail]",
+        ]
+    )
+    mapper = TextMapper(threshold=10.0, training=None).fit(texts)
+    themes = mapper.themes(texts, mapper.mapped_, n_themes=2)
+    terms = " ".join(themes["top_terms"]).split(", ")
+    words = " ".join(terms).split()
+    assert not any(w.isdigit() for w in words)
+    assert not {"mail", "phone", "e"} & set(words)
+    assert sorted(sorted(a) for a in themes["answers"]) == [[0, 1, 2], [3, 4, 5]]

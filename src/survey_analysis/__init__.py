@@ -5,8 +5,10 @@ The package is a one-way pipeline, one module per stage:
 read      -> :mod:`survey_analysis.readers`   raw rows out of any export, safely (a package)
 codebook  -> :mod:`survey_analysis.codebook`  what each question is (YAML)
 validate  -> :mod:`survey_analysis.survey`    the questionnaire model; every row accounted for (a package)
-score     -> summary, scores, consensus, ranking, reliability, groups, coverage, disclosure, evidence
-segment   -> profiles, segment, text          segments of members; free text mapped to directions
+score     -> summary, scores, consensus, ranking, reliability, groups, crosstabs, coverage, disclosure,
+             headline, paired, inputs, evidence, score_tables
+segment   -> profiles, segment, text, portfolio  segments of members; free text mapped to directions;
+                                              proposals grouped into project ideas
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
 export    -> :mod:`survey_analysis.export`    tables written to CSV/xlsx safely
 report    -> :mod:`survey_analysis.report`    notebooks executed and exported to HTML
@@ -34,7 +36,8 @@ _LAZY = {
     "wilson_interval": "summary", "kish_effective_n": "summary", "item_summary": "summary",
     "likert_counts": "summary",
     "reverse_key": "scores", "respondent_scores": "scores", "direction_scores": "scores",
-    "bootstrap_mean_interval": "scores",
+    "bootstrap_mean_interval": "scores", "mean_interval": "scores", "MIN_N": "scores",
+    "TOO_FEW_ANSWERS": "scores", "finite_population_correction": "scores",
     "consensus_measure": "consensus", "polarisation": "consensus", "item_consensus": "consensus",
     "direction_consensus": "consensus",
     "clean_rankings": "ranking", "rank_summary": "ranking", "pairwise_preferences": "ranking",
@@ -44,13 +47,16 @@ _LAZY = {
     "construct_check": "reliability",
     "holm_adjust": "groups", "group_summary": "groups", "kruskal_wallis": "groups",
     "pairwise_mann_whitney": "groups", "crosstab": "groups", "association_test": "groups",
-    "compare_directions_by_group": "groups",
+    "compare_directions_by_group": "groups", "compare_groups": "groups",
     "read_register": "coverage", "response_rates": "coverage", "register_margins": "coverage",
-    "rake_weights": "coverage",
+    "rake_weights": "coverage", "WEIGHT_CAP": "coverage",
+    "register_weighting": "headline", "member_means": "headline",
+    "paired_differences": "paired",
     "DEFAULT_THRESHOLD": "disclosure", "suppression_mask": "disclosure", "suppress_counts": "disclosure",
     "suppress_group_rows": "disclosure",
     "direction_evidence": "evidence", "group_differences": "evidence", "evidence_records": "evidence",
-    "direction_support_table": "evidence", "item_likert_table": "evidence",
+    "paired_comparisons": "evidence", "SUPPORT_DEFINITION": "evidence",
+    "direction_support_table": "score_tables", "item_likert_table": "score_tables",
     # segment / text
     "priority_profiles": "profiles", "profiles_from_items": "profiles",
     "Segmentation": "segment", "segment_profile_table": "segment", "segment_sizes": "segment",
@@ -58,6 +64,9 @@ _LAZY = {
     "TextMapper": "text", "direction_lexicon": "text", "direction_counts": "text", "read_text_column": "text",
     "map_text_result": "text", "choose_threshold": "text", "fold_text": "text", "detect_language": "text",
     "OUTSIDE": "text", "learn_keywords": "text", "read_training_proposals": "text", "DEFAULT_TRAINING": "text",
+    # project portfolio
+    "project_portfolio": "portfolio", "portfolio_records": "portfolio", "ProposalGrouper": "portfolio",
+    "group_proposals": "portfolio",
     # plot / report / sample
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
     "plot_segment_profiles": "plot", "plot_text_directions": "plot",

@@ -8,6 +8,7 @@ codebook   ``codebook draft FILE``: draft a codebook from an export
 evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
+portfolio  members' project ideas grouped across languages, ordered for the workshops
 report     run the notebooks on an export and write the HTML reports
 
 Exit status: 0 when the command did its work; 2 when it could not, with a
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="show what the loader reads from an export")
     p.add_argument("file")
     _add_common(p, inferred=True)
+    p.add_argument("--cells", action="store_true",
+                   help="with --json, also list every problem cell by cell ('problem_cells')")
 
     p = sub.add_parser("codebook", help="codebook tools")
     csub = p.add_subparsers(dest="codebook_command", required=True)
@@ -109,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     _add_common(p)
     p.add_argument("--method", choices=["kmeans", "ward", "gmm"], default="kmeans")
-    p.add_argument("--k", type=int, default=None, help="number of segments (default: chosen by silhouette)")
+    p.add_argument("--k", type=int, default=None,
+                   help="number of segments, 1 for none (default: chosen against profiles without structure)")
+    p.add_argument("--rows", action="store_true",
+                   help="with --json, add each respondent's segment (for the analyst; never for hidden segments)")
 
     p = sub.add_parser("map-text", help="map free-text answers onto the strategic directions")
     p.add_argument("input", help="an export, or any CSV/xlsx with a text column")
@@ -119,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     p.add_argument("--unmasked", action="store_true",
                    help="write the answers in --out as typed, contact details included (analysts only)")
+
+    p = sub.add_parser("portfolio", help="members' project ideas grouped and ordered for the workshops")
+    p.add_argument("file")
+    _add_common(p)
+    p.add_argument("--rows", action="store_true",
+                   help="with --json: where each answer is in the file (for the analyst only, never for a report)")
+    p.add_argument("--language", choices=["en", "ro"], default="en", help="language of the labels (default: en)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="go on when the export covers the codebook only in part")
 
     p = sub.add_parser("report", help="run the notebooks and write the HTML reports")
     p.add_argument("file")
@@ -154,7 +169,7 @@ def _cmd_inspect(args) -> int:
 
     survey = load_responses(args.file, args.codebook, sheet=args.sheet)
     if args.json:
-        print(survey.to_json())
+        print(survey.to_json(cells=args.cells))
         return 0
     report = survey.report
     print(f"File: {report.path}")
@@ -166,16 +181,19 @@ def _cmd_inspect(args) -> int:
     print("\nQuestions:")
     _print_table(survey.questions_table()[["id", "type", "direction", "answered", "text", "options"]])
     if report.problems:
-        print(f"\nProblems ({len(report.problems)}):")
-        _print_table(report.problems_frame().head(50))
-        if len(report.problems) > 50:
-            print(f"... {len(report.problems) - 50} more (use --json for all)")
+        groups = report.problem_groups_frame()
+        print(f"\nProblems: {len(report.problems)} value(s) in {len(groups)} group(s) by column and kind:")
+        _print_table(groups.drop(columns=["message"]).head(50))
+        if len(groups) > 50:
+            print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
     for note in report.notes:
         print(f"note: {note}")
     return 0
 
 
 def _cmd_codebook(args) -> int:
+    from collections import Counter
+
     import yaml
 
     from .survey import draft_codebook
@@ -185,12 +203,21 @@ def _cmd_codebook(args) -> int:
     if args.output:  # refuse a file that would be overwritten before the (slower) drafting
         _refuse_overwrite(args.output, args.force, "the codebook draft")
     cb = draft_codebook(args.file, sheet=args.sheet)
+    types = Counter(q.type for q in cb.questions.values())
+    summary = ", ".join(f"{n} {kind}" for kind, n in types.most_common())
     text = "# Draft codebook: check each question's type, options and scale; add directions and reverse keys.\n"
+    text += f"# Drafted: {summary}.\n"
+    proposed = [f"{q.id}: {', '.join(q.missing)}" for q in cb.questions.values() if q.missing]
+    if proposed:
+        text += ("# Proposed as missing-value codes (they lie outside the other answers; check each): "
+                 + "; ".join(proposed) + ".\n")
     text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     if args.output:
         write_file(args.output, lambda target: target.write_text(text, encoding="utf-8"), force=args.force,
                    what="the codebook draft")
-        print(f"wrote {args.output} ({len(cb.questions)} questions)")
+        print(f"wrote {args.output} ({len(cb.questions)} questions: {summary})")
+        if proposed:
+            print(f"missing-value codes proposed for {len(proposed)} question(s): {'; '.join(proposed)}")
     else:
         print(text)
     return 0
@@ -217,14 +244,14 @@ def _cmd_segments(args) -> int:
     from .segment import segments_result
 
     survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
-    result = segments_result(survey, method=args.method, n_segments=args.k)
+    result = segments_result(survey, method=args.method, n_segments=args.k, rows=args.rows and args.json)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     print(f"Segments: k = {result.get('k')} ({args.method})")
-    for key in ("silhouette", "stability"):
-        if key in result:
-            print(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
+    print(result["k_rule"])
+    for row in result["choice"]:
+        print(json.dumps(row, ensure_ascii=False))
     for seg in result.get("segments", []):
         print(json.dumps(seg, ensure_ascii=False))
     return 0
@@ -296,6 +323,38 @@ def _cmd_map_text(args) -> int:
     return 0
 
 
+def _cmd_portfolio(args) -> int:
+    from .portfolio import portfolio_records, project_portfolio
+    from .survey import load_responses
+
+    survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
+    table = project_portfolio(survey, language=args.language, allow_partial=args.allow_partial)
+    if args.json:
+        print(json.dumps(portfolio_records(table, rows=args.rows), ensure_ascii=False, indent=2))
+        return 0
+    attrs = table.attrs
+    print(f"Project ideas from {attrs['n_answers']} answers of {attrs['n_proposers']} members "
+          f"({', '.join(attrs['sources'])}); ideas of fewer than {attrs['threshold']} members are counted only "
+          "in the last line.")
+    if attrs["note"]:
+        print(attrs["note"])
+    for record in table.itertuples():
+        interval = (f" ({record.willing_low:.0%}-{record.willing_high:.0%})" if record.n_participation else "")
+        print(f"\n{record.rank}. {record.label}: {record.n} members, {record.n_willing} of "
+              f"{record.n_participation} willing{interval}; directions {', '.join(record.directions) or '-'}; "
+              f"EU priorities {', '.join(record.eu_priorities) or '-'}")
+        for quote in record.quotes:
+            print(f"   \"{quote}\"")
+        if record.order_note:
+            print(f"   ({record.order_note})")
+    small = attrs["small_ideas"]
+    print(f"\n{small['ideas']} further ideas, each of fewer than {attrs['threshold']} members "
+          f"({small['members']} members, {small['answers']} answers); {attrs['ungrouped']} answers in no idea.")
+    if args.rows:
+        print("(--rows lists where each answer is in the file with --json)", file=sys.stderr)
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import build_reports
 
@@ -321,6 +380,7 @@ _COMMANDS = {
     "evidence": _cmd_evidence,
     "segments": _cmd_segments,
     "map-text": _cmd_map_text,
+    "portfolio": _cmd_portfolio,
     "report": _cmd_report,
     "sample": _cmd_sample,
 }

@@ -28,6 +28,7 @@ from .errors import CodebookError, FileProblemError
 
 __all__ = [
     "QUESTION_TYPES",
+    "QUESTION_ROLES",
     "Level",
     "Option",
     "Question",
@@ -51,6 +52,24 @@ QUESTION_TYPES = (
     "text",
     "identifier",
 )
+
+#: The roles a question may play, so that analyses find it without knowing its id:
+#: who the member is (``organisation``, ``member_category``, ``size``, ``region``) and
+#: the questions the project portfolio reads (``eu_priorities``: the EU-presidency
+#: health priorities to align with; ``participation``: the activities a member will
+#: join; ``project_ideas``: collaborative project ideas; ``other_proposals``: what
+#: else the agenda should include).
+QUESTION_ROLES = (
+    "organisation",
+    "member_category",
+    "size",
+    "region",
+    "eu_priorities",
+    "participation",
+    "project_ideas",
+    "other_proposals",
+)
+
 
 def project_file(*parts: str) -> Path:
     """A file the project ships beside the package (``data/...``, ``notebooks/...``).
@@ -142,6 +161,7 @@ class Question:
     aliases: list[str] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
+    missing: list[str] = field(default_factory=list)  # answers that mean "no answer" here (e.g. 99, -99)
 
     def header_forms(self) -> list[str]:
         """Every header text this question may appear under, normalised."""
@@ -222,6 +242,13 @@ class Codebook:
                 return q.id
         return None
 
+    def question_with_role(self, role: str) -> Question | None:
+        """The question playing ``role`` (one of :data:`QUESTION_ROLES`), or None."""
+        if role not in QUESTION_ROLES:
+            raise CodebookError(f"unknown question role {role!r}", value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}.")
+        return next((q for q in self.questions.values() if q.role == role), None)
+
     def scale_of(self, question_id: str) -> list[Level]:
         q = self.questions[question_id]
         if q.scale is None:
@@ -265,6 +292,8 @@ class Codebook:
                 entry["min"] = q.minimum
             if q.maximum is not None:
                 entry["max"] = q.maximum
+            if q.missing:
+                entry["missing"] = [_plain_number(m) for m in q.missing]
             questions.append(entry)
         return {
             "title": self.title,
@@ -348,6 +377,21 @@ class Codebook:
 
 
 # ---- reading ---------------------------------------------------------------------------
+
+def _missing_text(value: Any) -> str:
+    """A missing-answer code as text: 99, 99.0 and '99' are the same code."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _plain_number(text: str) -> Any:
+    """A missing-answer code written back as a YAML number when it is one."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
 
 def _bilingual(value: Any, *, where: str, path: Path | None) -> dict[str, str]:
     if value is None:
@@ -562,7 +606,19 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
         if qtype in ("single", "multi", "ranking") and not options:
             raise CodebookError(f"{qtype} question {qid} lists no options", path=path,
                                 hint="list its options, or draft a codebook from the export.")
+        role = item.get("role")
+        if role is not None and str(role) not in QUESTION_ROLES:
+            raise CodebookError(f"question {qid} has unknown role '{role}'", path=path, value=role,
+                                hint=f"use one of {', '.join(QUESTION_ROLES)}, or leave the role out.")
+        if role is not None and any(q.role == str(role) for q in questions.values()):
+            other = next(q.id for q in questions.values() if q.role == str(role))
+            raise CodebookError(f"questions {other} and {qid} both have the role '{role}'", path=path, value=role,
+                                hint="give each role to one question only.")
         text = _bilingual(item.get("text", qid), where=f"question {qid} text", path=path)
+        missing = item.get("missing") or []
+        if not isinstance(missing, list) or not all(isinstance(m, (str, int, float)) for m in missing):
+            raise CodebookError(f"question {qid}: 'missing' must be a list of answers that mean no answer",
+                                path=path, value=missing, hint="write 'missing: [99, 999]'.")
         questions[qid] = Question(
             id=qid,
             type=qtype,
@@ -572,12 +628,13 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             direction=None if direction is None else str(direction),
             reverse=reverse,
             identifying=bool(item.get("identifying", qtype == "identifier")),
-            role=item.get("role"),
+            role=None if role is None else str(role),
             ordered=bool(item.get("ordered", False)),
             grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
             aliases=[str(a) for a in (item.get("aliases") or [])],
             minimum=bounds.get("min"),
             maximum=bounds.get("max"),
+            missing=[_missing_text(m) for m in missing],
         )
     return Codebook(
         title=str(data.get("title", "")),

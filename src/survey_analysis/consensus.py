@@ -2,7 +2,12 @@
 
 This module owns the Tastle & Wierman consensus measure per item and per
 direction, and a documented rule that flags polarised (two-camp) answer
-distributions.
+distributions.  Consensus is about members: it asks whether members give the
+same answers to each item, never whether a direction's items get the same
+answer (items differ in what they ask), so ten identical members have
+consensus 1 whatever their answers.  Below a minimum number of answers
+(:data:`survey_analysis.scores.MIN_N`) there is no consensus to speak of:
+the tables say "too few answers" instead of a number.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from .arguments import (
     reverse_keyed,
 )
 from .errors import AnalysisInputError
+from .scores import MIN_N
 
 __all__ = ["consensus_measure", "polarisation", "item_consensus", "direction_consensus"]
 
@@ -173,6 +179,7 @@ def item_consensus(
     scale_points: int | Mapping[Hashable, int] = 5,
     extreme_levels: int = 2,
     threshold: float = 0.3,
+    min_n: int = 1,
 ) -> pd.DataFrame:
     """Consensus and polarisation of each item.
 
@@ -186,15 +193,19 @@ def item_consensus(
         Number of answer levels ``k``.
     extreme_levels, threshold
         The polarisation rule, see :func:`polarisation`.
+    min_n : int, default 1
+        Fewest answers for a consensus; an item with fewer has
+        ``too_few_answers`` True, ``consensus`` NaN and ``polarised`` <NA>.
 
     Returns
     -------
     DataFrame
         One row per item (index ``item``): ``n``, ``mean``, ``consensus``
         (:func:`consensus_measure`), ``share_low``, ``share_middle``,
-        ``share_high``, ``polarised``.
+        ``share_high``, ``polarised`` (boolean) and ``too_few_answers``.
     """
     data = check_frame(data)
+    min_n = check_int("min_n", min_n, minimum=1)
     items = check_columns(data, "items", list(data.columns) if items is None else items)
     values = numeric_items(data, items)
     points = check_scale_points(values, scale_points, items)
@@ -202,12 +213,16 @@ def item_consensus(
     for item in items:
         counts = _counts(values[item], points[item])
         n = int(counts.sum())
+        too_few = n < min_n
+        shares = polarisation(counts, extreme_levels=extreme_levels, threshold=threshold)
         rows.append({"item": item, "n": n,
                      "mean": float(values[item].mean()) if n else np.nan,
-                     "consensus": consensus_measure(counts),
-                     **polarisation(counts, extreme_levels=extreme_levels,
-                                    threshold=threshold)})
-    return pd.DataFrame(rows).set_index("item")
+                     "consensus": np.nan if too_few else consensus_measure(counts),
+                     **shares, "polarised": pd.NA if too_few else shares["polarised"],
+                     "too_few_answers": too_few})
+    out = pd.DataFrame(rows).set_index("item")
+    out["polarised"] = out["polarised"].astype("boolean")
+    return out
 
 
 def direction_consensus(
@@ -218,33 +233,51 @@ def direction_consensus(
     scale_points: int | Mapping[Hashable, int] = 5,
     extreme_levels: int = 2,
     threshold: float = 0.3,
+    min_n: int = MIN_N,
 ) -> pd.DataFrame:
-    """Consensus and polarisation of each direction's answers.
+    """How far members agree about each direction: consensus and polarisation.
 
     Parameters
     ----------
     directions : mapping direction -> list of item columns
     reverse : list of item columns, optional
-        Reverse-keyed items, recoded ``k + 1 - x`` before pooling.
+        Reverse-keyed items (recoded ``k + 1 - x``; consensus and
+        polarisation do not depend on it, the item means do).
     scale_points, extreme_levels, threshold
         As in :func:`item_consensus`.
+    min_n : int, default :data:`~survey_analysis.scores.MIN_N` (10)
+        Fewest members who answered an item for it to count; a direction
+        none of whose items reaches it has no consensus ("too few answers").
 
     Returns
     -------
     DataFrame
         One row per direction (index ``direction``): ``n_respondents``
-        (answered at least one item), ``n_answers`` (item answers pooled),
-        ``consensus`` (of the pooled distribution), ``mean_item_consensus``,
-        ``share_low``, ``share_middle``, ``share_high``, ``polarised`` (of the
-        pooled distribution) and ``n_polarised_items``.
+        (answered at least one item), ``n_items``, ``n_items_used`` (items
+        with at least ``min_n`` answers), ``consensus`` (the mean of the
+        items' consensus), ``min_item_consensus``, ``n_polarised_items``,
+        ``polarised`` (boolean) and ``too_few_answers``; with too few answers
+        ``consensus`` and ``min_item_consensus`` are NaN and ``polarised``
+        <NA>.
 
     Notes
     -----
-    The direction's distribution pools all answers to its items after
-    reverse keying, so that "high" always means support for the direction.
-    Its items must share one number of levels.
+    The consensus of a direction is the Tastle-Wierman consensus
+    (:func:`consensus_measure`) of the members' answers to each of its items,
+    averaged over the items:
+
+    .. math:: Cns_d = \\frac{1}{m} \\sum_{j=1}^{m} Cns(\\text{answers to item } j)
+
+    It measures agreement between members.  Answers are never pooled across
+    items, which would read a difference between items (members rating one
+    item 5 and another 1) as disagreement between members: ten identical
+    members answering 5, 1, 5, 1 to a direction's four items agree fully
+    (consensus 1).  A direction is *polarised* when at least half of its
+    items are polarised (:func:`polarisation`): the members split into two
+    camps on most of what the direction asks.
     """
     data = check_frame(data)
+    min_n = check_int("min_n", min_n, minimum=1)
     directions = check_directions(data, directions)
     reverse = check_reverse(data, reverse)
     all_items = list(dict.fromkeys([i for its in directions.values() for i in its] + reverse))
@@ -253,22 +286,22 @@ def direction_consensus(
     keyed = reverse_keyed(values, reverse, points)
     rows = []
     for code, items in directions.items():
-        ks = {points[i] for i in items}
-        if len(ks) != 1:
-            raise AnalysisInputError(
-                f"direction {code!r} mixes items with different numbers of levels {sorted(ks)}.",
-                value=sorted(ks),
-                hint="Pool only items on the same scale, or pass scale_points per item.",
-            )
-        k = ks.pop()
-        pooled = sum(_counts(keyed[i], k) for i in items)
-        per_item = item_consensus(keyed, items=items, scale_points=k,
-                                  extreme_levels=extreme_levels, threshold=threshold)
+        per_item = item_consensus(keyed, items=items, scale_points=points,
+                                  extreme_levels=extreme_levels, threshold=threshold,
+                                  min_n=min_n)
+        used = per_item[~per_item["too_few_answers"]]
+        too_few = used.empty
+        n_polarised = int(used["polarised"].sum()) if not too_few else 0
         rows.append({"direction": code,
                      "n_respondents": int(keyed[items].notna().any(axis=1).sum()),
-                     "n_answers": int(pooled.sum()),
-                     "consensus": consensus_measure(pooled),
-                     "mean_item_consensus": float(per_item["consensus"].mean()),
-                     **polarisation(pooled, extreme_levels=extreme_levels, threshold=threshold),
-                     "n_polarised_items": int(per_item["polarised"].sum())})
-    return pd.DataFrame(rows).set_index("direction")
+                     "n_items": len(items), "n_items_used": int(len(used)),
+                     "consensus": np.nan if too_few else float(used["consensus"].mean()),
+                     "min_item_consensus": np.nan if too_few else float(used["consensus"].min()),
+                     "n_polarised_items": n_polarised,
+                     "polarised": pd.NA if too_few else bool(2 * n_polarised >= len(used)),
+                     "too_few_answers": too_few})
+    out = pd.DataFrame(rows).set_index("direction")
+    out["polarised"] = out["polarised"].astype("boolean")
+    out.attrs.update({"min_n": min_n, "definition": "Tastle-Wierman consensus of the members' "
+                      "answers to each item, averaged over the direction's items"})
+    return out

@@ -31,7 +31,12 @@ from .errors import (
     WrongFormatError,
 )
 
-__all__ = ["read_register", "response_rates", "register_margins", "rake_weights"]
+__all__ = ["WEIGHT_CAP", "read_register", "response_rates", "register_margins", "rake_weights",
+           "rake_codes"]
+
+#: Default cap of raking weights, relative to the mean weight (1): no respondent speaks for more
+#: than five average respondents.  Trimming at this cap trades exact margins for stable figures.
+WEIGHT_CAP = 5.0
 
 _REGISTER_SUFFIXES = (".csv", ".xlsx")
 
@@ -248,6 +253,7 @@ def rake_weights(
     margins: Mapping[Hashable, pd.Series | Mapping[Any, float]],
     max_iter: int = 100,
     tol: float = 1e-10,
+    cap: float | None = None,
 ) -> pd.DataFrame:
     """Raking weights (iterative proportional fitting) to known margins.
 
@@ -262,6 +268,12 @@ def rake_weights(
         Most passes over the margins before giving up.
     tol : float, default 1e-10
         Stop when every weighted margin share is within ``tol`` of its target.
+    cap : float, optional
+        Trim the weights at ``cap`` times the mean weight (e.g.
+        :data:`WEIGHT_CAP`): after every pass weights above the cap are set
+        to it, and raking goes on.  With a cap, margins that cannot be met
+        without a weight above the cap are met as closely as the cap allows
+        (``attrs["max_error"]`` says how closely) instead of raising.
 
     Returns
     -------
@@ -269,8 +281,9 @@ def rake_weights(
         Indexed like ``data``: ``weight`` (mean 1 over the respondents, so the
         weighted n equals the number of respondents) and ``population_weight``
         (sums to the target total of the first margin when targets are
-        counts).  ``attrs``: ``converged`` (always True: see Raises),
-        ``iterations``, ``max_error``, ``kish_effective_n``.
+        counts).  ``attrs``: ``converged`` (always True without ``cap``: see
+        Raises), ``iterations``, ``max_error``, ``kish_effective_n``,
+        ``cap``, ``n_trimmed`` (weights at the cap).
 
     Raises
     ------
@@ -288,15 +301,23 @@ def rake_weights(
     -----
     Starting from weight 1, each pass multiplies the weights of every
     category of each column in turn by (target share / current weighted
-    share) (Deming & Stephan 1940).
+    share) (Deming & Stephan 1940).  With a cap, each pass ends by setting
+    the weights above ``cap`` times their mean to that value and spreading
+    the excess over the other respondents in proportion to their weights
+    (trimming within raking, Kalton & Flores-Cervantes 2003).
 
     References
     ----------
     Deming, W. E. & Stephan, F. F. (1940). On a least squares adjustment of a
     sampled frequency table when the expected marginal totals are known.
     Annals of Mathematical Statistics 11(4), 427-444.
+    Kalton, G. & Flores-Cervantes, I. (2003). Weighting methods. Journal of
+    Official Statistics 19(2), 81-97.
     """
     data = check_frame(data)
+    if cap is not None and not (isinstance(cap, (int, float)) and not isinstance(cap, bool)
+                                and cap > 1):
+        raise bad_option("cap", "a number above 1 (times the mean weight) or None", cap)
     max_iter = check_int("max_iter", max_iter, minimum=1)
     if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not tol > 0:
         raise bad_option("tol", "a positive number", tol)
@@ -338,23 +359,15 @@ def rake_weights(
             )
         codes[column] = labels.to_numpy(dtype=object)
         targets[column] = target / target.sum()
-    w = np.ones(len(data))
-    converged, error, iterations = False, np.inf, 0
-    for iterations in range(1, max_iter + 1):
-        for column, share in targets.items():
-            total = w.sum()
-            for cat, goal in share.items():
-                sel = codes[column] == cat
-                current = w[sel].sum() / total
-                if current > 0:
-                    w[sel] *= goal / current
-        error = max(float(np.max(np.abs(
-            np.array([w[codes[c] == cat].sum() for cat in s.index]) / w.sum() - s.to_numpy())))
-            for c, s in targets.items())
-        if error < tol:
-            converged = True
-            break
-    if not converged:
+    code_arrays, share_arrays = [], []
+    for column, share in targets.items():
+        position = {cat: j for j, cat in enumerate(share.index)}
+        code_arrays.append(np.array([position[v] for v in codes[column]], dtype=np.intp))
+        share_arrays.append(share.to_numpy(dtype=float))
+    w, iterations, error = rake_codes(code_arrays, share_arrays, max_iter=max_iter, tol=tol,
+                                      cap=cap)
+    converged = error < tol
+    if not converged and cap is None:
         worst_gap, worst_column, worst_cat = -1.0, None, None
         for c, s in targets.items():
             shares = np.array([w[codes[c] == cat].sum() for cat in s.index]) / w.sum()
@@ -379,5 +392,60 @@ def rake_weights(
                         "population_weight": weight * (total_target / len(data))},
                        index=data.index)
     out.attrs.update({"converged": converged, "iterations": iterations, "max_error": error,
+                      "cap": cap, "n_trimmed": int(np.sum(weight >= cap - 1e-9)) if cap else 0,
                       "kish_effective_n": float(weight.sum() ** 2 / np.sum(weight**2))})
     return out
+
+
+def _trim(w: np.ndarray, cap: float) -> np.ndarray:
+    """Weights of mean 1 with none above ``cap``: the excess is spread over the others."""
+    w = w / w.mean()
+    n = w.size
+    for _ in range(n):
+        over = w > cap
+        if not over.any():
+            break
+        w[over] = cap
+        rest = ~over & (w < cap)
+        if not rest.any():
+            break
+        w[rest] *= (n - w[~rest].sum()) / w[rest].sum()
+    return w
+
+
+def rake_codes(codes: Sequence[np.ndarray], shares: Sequence[np.ndarray], *,
+               max_iter: int = 100, tol: float = 1e-10, cap: float | None = None
+               ) -> tuple[np.ndarray, int, float]:
+    """The raking loop on category codes: weights (mean 1), passes run, largest margin error.
+
+    Parameters
+    ----------
+    codes : list of int arrays
+        Per raking column, each respondent's category as 0..c-1.
+    shares : list of float arrays
+        Per raking column, the target share of each category (summing to 1).
+    max_iter, tol, cap
+        As in :func:`rake_weights`.
+
+    Notes
+    -----
+    The loop of :func:`rake_weights`, on arrays, so that a bootstrap can
+    re-rake every resample quickly.  A category with no respondents keeps
+    its target unmet (the caller checks for it).
+    """
+    n = codes[0].size
+    w = np.ones(n)
+    error, iterations = np.inf, 0
+    for iterations in range(1, max_iter + 1):
+        for code, share in zip(codes, shares):
+            current = np.bincount(code, weights=w, minlength=share.size) / w.sum()
+            factor = np.divide(share, current, out=np.ones_like(share), where=current > 0)
+            w = w * factor[code]
+        if cap is not None:
+            w = _trim(w, cap)
+        total = w.sum()
+        error = max(float(np.max(np.abs(np.bincount(code, weights=w, minlength=share.size) / total
+                                        - share))) for code, share in zip(codes, shares))
+        if error < tol:
+            break
+    return w / w.mean(), iterations, error

@@ -17,9 +17,16 @@ Rules
   cell only when no non-zero cell is left); lines are rechecked until none
   holds exactly one suppressed cell.  For a one-way breakdown with a total
   this reduces to: if exactly one cell is suppressed, suppress the next
-  smallest as well.  One-way tables (a Series) use this rule alone: the
-  hidden cells are then only known through their sum, which is at least as
-  large as any one of them.
+  smallest as well.
+- *Sum (one-way tables)*: the hidden cells of a one-way table are known
+  through their sum (the total minus the shown cells), so that sum must not
+  be small either: while it is below the threshold, the smallest non-zero
+  shown cell is hidden too (groups of 1, 1, 20 and 25 hide 1, 1 and 20: the
+  hidden 22 no longer tells that each small group has one member).  Every
+  hidden cell can then be anything from 0 to that sum, a range at least
+  ``threshold`` wide.  Anything else published beside such a table (a
+  count of respondents below the threshold, of missing answers) must obey
+  the same rule; :mod:`survey_analysis.groups` does.
 - *Audit (two-way tables)*: the line rule is not enough in two dimensions,
   because rows and columns can be combined with the published totals.  Each
   primary-suppressed entry (cell or margin) is therefore audited with linear
@@ -185,6 +192,15 @@ def _audit(aug: np.ndarray, mask: np.ndarray, primary: np.ndarray, threshold: in
             _line_rule(aug, mask)
 
 
+def _sum_rule(values: np.ndarray, hidden: np.ndarray, threshold: int) -> None:
+    """Hide cells (in place) until the hidden cells of a one-way table sum to the threshold."""
+    while hidden.any() and values[hidden].sum() < threshold:
+        shown = np.flatnonzero(~hidden & (values > 0))
+        if shown.size == 0:
+            break
+        hidden[shown[np.argmin(values[shown])]] = True
+
+
 def suppression_mask(
     counts: pd.Series | pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
@@ -209,6 +225,7 @@ def suppression_mask(
     if isinstance(counts, pd.Series):
         values = _counts_array(counts)[:, None]
         mask = _augmented_mask(values, threshold)[:, :1]
+        _sum_rule(values[:, 0], mask[:-1, 0], threshold)
         return pd.DataFrame(mask, index=list(counts.index) + ["Total"], columns=["count"])
     if isinstance(counts, pd.DataFrame):
         values = _counts_array(counts)

@@ -1,10 +1,13 @@
 """The evidence table: one row per strategic direction, ready to cite.
 
 This module owns the assembly of the score stage's results for a loaded
-survey — support with its interval, top-two-box share, consensus,
-reliability, the probability of ranking first and the member categories that
-differ — plus the JSON-able records behind the ``evidence`` command and the
-tables behind the direction-support and stacked-Likert charts.
+survey — the headline support with its interval (weighted to the membership
+when the register is given, :mod:`.headline`), its sub-scores, the top-box
+share, consensus, reliability, the order of the directions with the
+certainty of each step (:mod:`.paired`), the ranking question's orders and
+the member groups that differ (:mod:`.groups`) — plus the JSON-able records
+behind the ``evidence`` command.  The tables behind the charts are in
+:mod:`.score_tables`.
 
 It works on any object following the loaded-survey contract:
 ``survey.responses`` (DataFrame indexed by respondent), ``survey.numeric(items)``
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -26,81 +28,72 @@ import pandas as pd
 
 from .arguments import bad_option, check_int, check_probability, check_random_state
 from .consensus import direction_consensus
-from .coverage import rake_weights, read_register, register_margins, response_rates
+from .coverage import WEIGHT_CAP, read_register, response_rates
 from .disclosure import DEFAULT_THRESHOLD
 from .errors import AnalysisInputError
-from .groups import compare_directions_by_group
+from .groups import compare_groups
+from .inputs import ScoreInputs
+from .headline import ASSUMPTION, member_means, register_weighting
+from .paired import paired_differences
 from .ranking import rank_first_probability, rank_summary
 from .reliability import direction_reliability
-from .scores import direction_scores, respondent_scores
-from .summary import likert_counts
+from .scores import MIN_N, respondent_scores
 
 __all__ = [
+    "SUPPORT_DEFINITION",
     "direction_evidence",
+    "paired_comparisons",
     "group_differences",
     "evidence_records",
     "evidence_command",
-    "direction_support_table",
-    "item_likert_table",
 ]
 
 
-class _Parts:
-    """What the score stage needs from a loaded survey."""
+#: What "support" is, said wherever it is shown.
+SUPPORT_DEFINITION = (
+    "Support is the mean over members of each member's mean answer to the direction's importance "
+    "and agreement items on their 1-5 scales (negatively worded items reversed). The two scales "
+    "do not mean the same at their middle ('moderately important' is not 'neutral'), so the "
+    "importance and agreement sub-scores are shown beside it.")
 
-    def __init__(self, survey: Any) -> None:
-        for attr in ("responses", "numeric", "codebook"):
-            if not hasattr(survey, attr):
-                raise AnalysisInputError(
-                    f"the survey object has no {attr!r}.",
-                    value=type(survey).__name__,
-                    hint="Pass the result of survey_analysis.load_responses().",
-                )
-        self.survey = survey
-        cb = survey.codebook
-        self.codebook = cb
-        # Only the items the export holds: a codebook item missing from this year's form is skipped.
-        present = set(survey.responses.columns)
-        self.directions = {code: [i for i in items if i in present]
-                           for code, items in cb.items_by_direction().items()}
-        self.directions = {code: items for code, items in self.directions.items() if items}
-        self.items = list(dict.fromkeys(i for its in self.directions.values() for i in its))
-        self.values = survey.numeric(self.items)
-        self.reverse = [i for i in self.items if getattr(cb.questions[i], "reverse", False)]
-        self.scale_points = {i: len(cb.scales[cb.questions[i].scale]) for i in self.items}
-        self.ranking_columns: dict[str, str] = {}
-        for q in cb.questions.values():
-            if q.type == "ranking":
-                for opt in q.options:
-                    col = f"{q.id}[{opt.id}]"
-                    if col in survey.responses.columns:
-                        self.ranking_columns[col] = str(opt.id)
-                break
-
-    def name(self, code: str, language: str = "en") -> str:
-        direction = self.codebook.directions.get(code)
-        if direction is None:
-            return code
-        name = direction.name
-        return str(name.get(language, name.get("en", code))) if isinstance(name, dict) \
-            else str(name)
-
-    def role_column(self, role: str) -> str | None:
-        try:
-            column = self.codebook.column_for_role(role)
-        except (KeyError, LookupError, ValueError):
-            return None
-        return column if column in self.survey.responses.columns else None
+_GROUPING_ROLES = ("member_category", "size", "region")
 
 
-def _pooled_top_box(values: pd.DataFrame, items: list[Hashable], points: dict, top_box: int
-                    ) -> tuple[float, int]:
-    top = answered = 0
-    for item in items:
-        x = values[item].dropna()
-        top += int((x > points[item] - top_box).sum())
-        answered += int(x.size)
-    return (top / answered if answered else np.nan), answered
+def _seeded(random_state: int | None, stream: int) -> np.random.Generator:
+    """One generator per use, so that one figure never depends on another's draws."""
+    return np.random.default_rng(None if random_state is None else [random_state, stream])
+
+
+def _order_text(order: list[str], settled: dict[tuple[str, str], Any]) -> str:
+    text = order[0]
+    for a, b in zip(order, order[1:]):
+        text += (" > " if settled.get((a, b)) is True else " ~ ") + b
+    return text
+
+
+def _ranked_text(positions: pd.Series) -> str:
+    groups = positions.groupby(positions).groups
+    return " > ".join(" = ".join(sorted(map(str, groups[p]))) for p in sorted(groups))
+
+
+def _order_note(order: list[str], settled: dict, borda: pd.Series | None,
+                schulze: pd.Series | None) -> str:
+    if borda is None:
+        return ""
+    sentences = []
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            against = [name for name, pos in (("Borda", borda), ("Schulze", schulze))
+                       if a in pos.index and b in pos.index and pos[b] < pos[a]]
+            if against:
+                step = settled.get((a, b))
+                certainty = ("settled" if step is True else "not settled" if step is False
+                             else "not a neighbouring step")
+                sentences.append(f"support puts {a} above {b} ({certainty}), the ranking "
+                                 f"question's {' and '.join(against)} order puts {b} above {a}")
+    if not sentences:
+        return ""
+    return "The orders disagree: " + "; ".join(sentences) + "."
 
 
 def direction_evidence(
@@ -109,6 +102,8 @@ def direction_evidence(
     register: pd.DataFrame | str | Path | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     min_items: int | None = None,
+    min_n: int = MIN_N,
+    weight_cap: float = WEIGHT_CAP,
     n_boot: int = 2000,
     confidence: float = 0.95,
     alpha: float = 0.05,
@@ -122,100 +117,88 @@ def direction_evidence(
     survey : loaded survey
         See the module docstring for the contract.
     register : DataFrame or path, optional
-        Membership register (see :func:`survey_analysis.coverage.read_register`);
-        without it ``coverage`` is "unknown".
+        Membership register (see :func:`survey_analysis.coverage.read_register`).
+        With it the headline figures are weighted to the membership; without
+        it they are plain and coverage is "unknown".
     threshold : int, default 5
-        Disclosure threshold: member categories with fewer respondents are not
+        Disclosure threshold: member groups with fewer respondents are not
         compared.
     min_items : int, optional
         Minimum answered items for a direction score (default: half).
+    min_n : int, default 10
+        Fewest answers for an interval or a consensus; below it the table
+        says "too few answers" (``too_few_answers``) instead of numbers.
+    weight_cap : float, default 5
+        Raking weights are trimmed at this multiple of the mean weight.
     n_boot : int, default 2000
-        Bootstrap resamples for the support interval and ranking probability.
+        Bootstrap resamples (weighted intervals; ranking probability).
     confidence : float, default 0.95
     alpha : float, default 0.05
-        Significance level of the Holm-corrected category comparisons.
+        Family-wise error rate of the group comparisons.
     random_state : int or None, default 0
-        Seed; the same seed gives the same table.
+        Seed; the same seed gives the same table.  Each figure draws from its
+        own generator, so no figure depends on the order of the directions.
     language : {"en", "ro"}, default "en"
         Language of the direction names.
 
     Returns
     -------
     DataFrame
-        One row per direction (index ``direction``) with
+        One row per direction (index ``direction``, codebook order):
 
-        - ``name``; ``n_items``; ``n`` (respondents with a score) and
-          ``n_too_few_items``;
-        - ``support`` (mean direction score, 1..k after reverse keying),
-          ``support_low``, ``support_high`` (percentile bootstrap interval);
-        - ``top_box_share``: share of the direction's item answers in the two
-          highest levels (after reverse keying) and ``n_answers``;
-        - ``consensus`` (Tastle-Wierman, pooled answers) and ``polarised``;
-        - ``alpha`` (raw Cronbach's alpha), ``alpha_low``, ``alpha_high``
-          (Feldt);
-        - ``p_first`` (bootstrap probability of the top Borda score in the
-          ranking question), ``mean_rank``, ``schulze_position``, ``n_ranked``,
-          ``n_no_ranks`` (NaN / <NA> when the survey has no ranking question);
-        - ``category_p_value`` (Kruskal-Wallis across member categories),
-          ``categories_differ`` (pairs of member categories that differ after
-          Holm's correction, higher first; "" when none) and
-          ``categories_compared``;
-        - ``coverage``: "known" with a register, else "unknown".
-        - ``support_weighted``, ``n_effective``: with a register, support
-          weighted to the membership by raking on member category and size
-          (:func:`survey_analysis.coverage.rake_weights`), and Kish's
-          effective number of respondents under those weights; else NaN.
+        - ``name``, ``n_items``, ``n`` (members with a score),
+          ``n_too_few_items``, ``too_few_answers`` (``n`` below ``min_n``);
+        - the headline ``support`` (see :data:`SUPPORT_DEFINITION`; weighted
+          to the register when given), ``support_low``, ``support_high``,
+          ``weighted``, ``support_plain`` (unweighted), ``n_effective``
+          (Kish), ``response_rate``, ``population``, ``fpc``, ``coverage``;
+        - sub-scores ``importance``, ``importance_low``, ``importance_high``,
+          ``agreement``, ``agreement_low``, ``agreement_high``;
+        - ``top_box_share``, ``top_box_low``, ``top_box_high``: mean over
+          members of each member's share of answers in the two highest levels;
+        - ``consensus``, ``polarised``, ``n_polarised_items``
+          (:func:`survey_analysis.consensus.direction_consensus`: agreement
+          between members, item by item);
+        - ``alpha``, ``alpha_low``, ``alpha_high`` (Cronbach, Feldt);
+        - ``position`` (headline order by support), ``step_to_next``,
+          ``step_low``, ``step_high``, ``step_settled`` (the paired
+          comparison with the next direction down,
+          :func:`survey_analysis.paired.paired_differences`);
+        - ``mean_rank``, ``borda_position``, ``schulze_position``,
+          ``p_first``, ``n_ranked``, ``n_no_ranks`` (ranking question);
+        - ``category_p_value``, ``category_p_holm``, ``categories_differ``,
+          ``categories_compared`` (member categories; Holm over every
+          direction x grouping, see :func:`group_differences`).
 
-        ``attrs`` hold the options and the coverage table (``"response_rates"``).
-
-    Notes
-    -----
-    Each component is computed by its own module: :mod:`.scores`,
-    :mod:`.consensus`, :mod:`.reliability`, :mod:`.ranking`, :mod:`.groups`,
-    :mod:`.coverage`; see those for formulas and references.  The random
-    generator seeded with ``random_state`` feeds the support intervals first,
-    then the ranking bootstrap.
+        ``attrs``: ``order_text`` (e.g. "SD1 > SD3 ~ SD2 > SD5 > SD4", ">"
+        settled, "~" not), ``borda_order``, ``schulze_order``, ``order_note``
+        ("" when the orders agree), ``paired`` (every pair,
+        :func:`paired_comparisons`), ``support_definition``, ``assumption``,
+        ``response_rate``, ``weight_cap``, ``weighting`` (statistic ->
+        weighted or not), ``notes``, ``min_n``, ``correction``, the options
+        and, with a register, ``response_rates``.
     """
     threshold = check_int("threshold", threshold, minimum=1)
+    min_n = check_int("min_n", min_n, minimum=1)
     n_boot = check_int("n_boot", n_boot, minimum=1)
     confidence = check_probability("confidence", confidence)
     alpha = check_probability("alpha", alpha)
     if language not in ("en", "ro"):
         raise bad_option("language", "'en' or 'ro'", language)
-    rng = check_random_state(random_state)
-    parts = _Parts(survey)
+    if random_state is not None:
+        check_random_state(random_state)
+    parts = ScoreInputs(survey)
     if not parts.directions:
         raise AnalysisInputError("the codebook assigns no Likert item to any direction.",
                                  hint="Give the Likert questions a direction: in the codebook.")
     values, directions = parts.values, parts.directions
+    codes = list(directions)
     common = {"directions": directions, "reverse": parts.reverse,
               "scale_points": parts.scale_points}
-    support = direction_scores(values, **common, min_items=min_items, n_boot=n_boot,
-                               confidence=confidence, random_state=rng)
-    consensus = direction_consensus(values, **common)
-    reliability = direction_reliability(values, **common, confidence=confidence)
-    keyed = values.copy()
-    for item in parts.reverse:
-        keyed[item] = parts.scale_points[item] + 1 - keyed[item]
+    scores = respondent_scores(values, **common, min_items=min_items)
+    member, bounds = parts.member_figures(scores)
 
-    ranking = None
-    if parts.ranking_columns:
-        ranks = survey.responses[list(parts.ranking_columns)]
-        summary = rank_summary(ranks, options=parts.ranking_columns)
-        first = rank_first_probability(ranks, options=parts.ranking_columns, n_boot=n_boot,
-                                       random_state=rng) if summary["n"].iloc[0] > 0 else None
-        ranking = (summary, first)
-
-    category_col = parts.role_column("member_category")
-    comparison = None
-    if category_col is not None:
-        scores = respondent_scores(values, **common, min_items=min_items)
-        scores[category_col] = survey.responses[category_col]
-        comparison = compare_directions_by_group(scores, directions=list(directions),
-                                                 group=category_col, threshold=threshold,
-                                                 alpha=alpha)
-
-    rates = None
+    rates, weighting, notes = None, None, []
     if register is not None:
         if not isinstance(register, pd.DataFrame):
             register = read_register(register)
@@ -223,74 +206,177 @@ def direction_evidence(
               if (col := parts.role_column(role)) is not None and role in register.columns}
         if by:
             rates = response_rates(survey.responses, register, by=by, threshold=threshold)
+            weighting = register_weighting(survey.responses, register, by, cap=weight_cap)
+            notes += weighting.notes
     coverage = "known" if rates is not None else "unknown"
+    means = member_means(member, bounds=bounds, weighting=weighting, confidence=confidence,
+                         min_n=min_n, n_boot=n_boot, rng=_seeded(random_state, 1))
+    consensus = direction_consensus(values, **common, min_n=min_n)
+    reliability = direction_reliability(values, **common, confidence=confidence)
 
-    # With a register, support is also weighted to the membership (raking on category and size),
-    # so that groups that answered less count as much as they weigh among the members.
-    weighted = None
-    if rates is not None:
-        raking = survey.responses[list(by)].astype(object).astype("string")
-        complete = raking.notna().all(axis=1)
-        margins = register_margins(register, columns=list(by.values()))
-        weights = rake_weights(raking[complete], margins={col: margins[role] for col, role in by.items()})
-        scores = respondent_scores(values, **common, min_items=min_items).loc[complete[complete].index]
-        weighted = {}
-        for code in directions:
-            answered = scores[code].notna()
-            w = weights.loc[answered[answered].index, "weight"]
-            weighted[code] = (float((scores.loc[w.index, code] * w).sum() / w.sum()) if len(w) else np.nan,
-                              float(w.sum() ** 2 / (w ** 2).sum()) if len(w) else np.nan)
+    order = sorted(codes, key=lambda c: (-np.nan_to_num(means.loc[c, "mean"], nan=-np.inf),
+                                         codes.index(c)))
+    paired = paired_differences(scores[codes], order=order, confidence=confidence, min_n=min_n,
+                                weights=None if weighting is None else weighting.weights,
+                                population=None if weighting is None else weighting.population)
+    steps = paired[paired["family"] == "step"].set_index("direction_a")
+    settled = {(r.direction_a, r.direction_b): (None if pd.isna(r.settled) else bool(r.settled))
+               for r in paired.itertuples()}
+
+    ranking = None
+    if parts.ranking_columns:
+        ranks = survey.responses[list(parts.ranking_columns)]
+        summary = rank_summary(ranks, options=parts.ranking_columns)
+        first = rank_first_probability(ranks, options=parts.ranking_columns, n_boot=n_boot,
+                                       random_state=_seeded(random_state, 2)) \
+            if summary["n"].iloc[0] > 0 else None
+        ranking = (summary, first)
+
+    groupings = parts.groupings(_GROUPING_ROLES)
+    comparison = None
+    if groupings:
+        comparison = compare_groups(scores.join(survey.responses[list(groupings.values())]),
+                                    directions=codes, groupings=list(groupings.values()),
+                                    threshold=threshold, alpha=alpha)
+    category = None
+    if comparison is not None and "member_category" in groupings:
+        category = comparison[comparison["grouping"] == groupings["member_category"]]
+        category = category.set_index("direction")
 
     rows = []
     for code, items in directions.items():
-        top, n_answers = _pooled_top_box(keyed, items, parts.scale_points, 2)
+        m = means.loc[code]
         row = {
             "direction": code, "name": parts.name(code, language), "n_items": len(items),
-            "n": int(support.loc[code, "n"]),
-            "n_too_few_items": int(support.loc[code, "n_too_few_items"]),
-            "support": support.loc[code, "mean"], "support_low": support.loc[code, "ci_low"],
-            "support_high": support.loc[code, "ci_high"],
-            "top_box_share": top, "n_answers": n_answers,
-            "consensus": consensus.loc[code, "consensus"],
-            "polarised": bool(consensus.loc[code, "polarised"]),
-            "alpha": reliability.loc[code, "raw_alpha"],
-            "alpha_low": reliability.loc[code, "ci_low"],
-            "alpha_high": reliability.loc[code, "ci_high"],
-            "support_weighted": weighted[code][0] if weighted else np.nan,
-            "n_effective": weighted[code][1] if weighted else np.nan,
-            "p_first": np.nan, "mean_rank": np.nan, "schulze_position": pd.NA,
-            "n_ranked": pd.NA, "n_no_ranks": pd.NA,
-            "category_p_value": np.nan, "categories_differ": "", "categories_compared": 0,
-            "coverage": coverage,
+            "n": int(m["n"]), "n_too_few_items": int(scores[code].isna().sum()),
+            "too_few_answers": bool(m["too_few_answers"]),
+            "support": m["mean"], "support_low": m["low"], "support_high": m["high"],
+            "weighted": bool(m["weighted"]),
+            "support_plain": float(scores[code].mean()) if scores[code].notna().any() else np.nan,
+            "n_effective": m["n_effective"],
+            "response_rate": weighting.response_rate if weighting else np.nan,
+            "population": weighting.population if weighting else pd.NA,
+            "fpc": m["fpc"], "coverage": coverage,
         }
+        for figure in ("importance", "agreement"):
+            f = means.loc[f"{code}:{figure}"]
+            row.update({figure: f["mean"], f"{figure}_low": f["low"], f"{figure}_high": f["high"]})
+        t = means.loc[f"{code}:top_box"]
+        row.update({"top_box_share": t["mean"], "top_box_low": t["low"], "top_box_high": t["high"],
+                    "consensus": consensus.loc[code, "consensus"],
+                    "polarised": consensus.loc[code, "polarised"],
+                    "n_polarised_items": int(consensus.loc[code, "n_polarised_items"]),
+                    "alpha": reliability.loc[code, "raw_alpha"],
+                    "alpha_low": reliability.loc[code, "ci_low"],
+                    "alpha_high": reliability.loc[code, "ci_high"],
+                    "position": order.index(code) + 1,
+                    "step_to_next": np.nan, "step_low": np.nan, "step_high": np.nan,
+                    "step_settled": pd.NA,
+                    "mean_rank": np.nan, "borda_position": pd.NA, "schulze_position": pd.NA,
+                    "p_first": np.nan, "n_ranked": pd.NA, "n_no_ranks": pd.NA,
+                    "category_p_value": np.nan, "category_p_holm": np.nan,
+                    "categories_differ": "", "categories_compared": 0})
+        if code in steps.index:
+            st = steps.loc[code]
+            row.update({"step_to_next": st["difference"], "step_low": st["low"],
+                        "step_high": st["high"], "step_settled": st["settled"]})
         if ranking is not None and code in ranking[0].index:
             summary, first = ranking
             row.update({"mean_rank": summary.loc[code, "mean_rank"],
+                        "borda_position": int(summary.loc[code, "borda_position"]),
                         "schulze_position": int(summary.loc[code, "schulze_position"]),
                         "n_ranked": int(summary.loc[code, "n"]),
                         "n_no_ranks": int(summary.loc[code, "n_no_ranks"])})
             if first is not None:
                 row["p_first"] = first.loc[code, "p_first"]
-        if comparison is not None:
-            row.update({"category_p_value": comparison.loc[code, "p_value"],
-                        "categories_differ": comparison.loc[code, "significant_pairs"],
-                        "categories_compared": int(comparison.loc[code, "n_groups"])})
+        if category is not None:
+            row.update({"category_p_value": category.loc[code, "p_value"],
+                        "category_p_holm": category.loc[code, "p_holm"],
+                        "categories_differ": category.loc[code, "significant_pairs"],
+                        "categories_compared": int(category.loc[code, "n_groups"])})
         rows.append(row)
     out = pd.DataFrame(rows).set_index("direction")
-    for col in ("schulze_position", "n_ranked", "n_no_ranks"):
+    for col in ("population", "borda_position", "schulze_position", "n_ranked", "n_no_ranks"):
         out[col] = out[col].astype("Int64")
-    out.attrs.update({"threshold": threshold, "n_boot": n_boot, "confidence": confidence,
-                      "alpha": alpha, "random_state": random_state, "coverage": coverage,
-                      "n_respondents": int(len(survey.responses))})
+    for col in ("polarised", "step_settled"):
+        out[col] = out[col].astype("boolean")
+    borda = schulze = None
+    if ranking is not None:
+        borda = ranking[0]["borda_position"]
+        schulze = ranking[0]["schulze_position"]
+    weighted = weighting is not None
+    out.attrs.update({
+        "threshold": threshold, "n_boot": n_boot, "confidence": confidence, "alpha": alpha,
+        "random_state": random_state, "coverage": coverage, "min_n": min_n,
+        "n_respondents": int(len(survey.responses)),
+        "order_text": _order_text(order, settled),
+        "borda_order": "" if borda is None else _ranked_text(borda),
+        "schulze_order": "" if schulze is None else _ranked_text(schulze),
+        "order_note": _order_note(order, settled, borda, schulze),
+        "paired": paired,
+        "support_definition": SUPPORT_DEFINITION,
+        "assumption": ASSUMPTION if weighted else "",
+        "response_rate": weighting.response_rate if weighted else np.nan,
+        "weight_cap": weight_cap,
+        "weighting": {"support": weighted, "importance": weighted, "agreement": weighted,
+                      "top_box_share": weighted, "paired": weighted, "consensus": False,
+                      "alpha": False, "ranking": False, "groups": False},
+        "notes": notes,
+        "correction": "" if comparison is None else comparison.attrs["correction"],
+    })
+    if weighted:
+        out.attrs["kish_effective_n"] = weighting.kish_effective_n
     if rates is not None:
         out.attrs["response_rates"] = rates
     return out
 
 
+def paired_comparisons(
+    survey: Any,
+    *,
+    register: pd.DataFrame | str | Path | None = None,
+    min_items: int | None = None,
+    min_n: int = MIN_N,
+    weight_cap: float = WEIGHT_CAP,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Every pair of directions compared through the members' own differences.
+
+    The headline order is by support (weighted to the register when given);
+    see :func:`survey_analysis.paired.paired_differences` for the columns
+    and the method.  Every "above" in a report comes from a row with
+    ``settled`` True.
+    """
+    min_n = check_int("min_n", min_n, minimum=1)
+    confidence = check_probability("confidence", confidence)
+    parts = ScoreInputs(survey)
+    scores = respondent_scores(parts.values, directions=parts.directions, reverse=parts.reverse,
+                               scale_points=parts.scale_points, min_items=min_items)
+    codes = list(parts.directions)
+    weighting = None
+    if register is not None:
+        if not isinstance(register, pd.DataFrame):
+            register = read_register(register)
+        by = {col: role for role in ("member_category", "size")
+              if (col := parts.role_column(role)) is not None and role in register.columns}
+        if by:
+            weighting = register_weighting(survey.responses, register, by, cap=weight_cap)
+    if weighting is None:
+        support = scores[codes].mean()
+    else:
+        w = weighting.weights
+        block = scores[codes].reindex(w.index)
+        support = (block.mul(w, axis=0).sum() / block.notna().mul(w, axis=0).sum())
+    order = sorted(codes, key=lambda c: (-np.nan_to_num(support[c], nan=-np.inf), codes.index(c)))
+    return paired_differences(scores[codes], order=order, confidence=confidence, min_n=min_n,
+                              weights=None if weighting is None else weighting.weights,
+                              population=None if weighting is None else weighting.population)
+
+
 def group_differences(
     survey: Any,
     *,
-    roles: tuple[str, ...] = ("member_category", "size", "region"),
+    roles: tuple[str, ...] = _GROUPING_ROLES,
     threshold: int = DEFAULT_THRESHOLD,
     min_items: int | None = None,
     alpha: float = 0.05,
@@ -311,32 +397,39 @@ def group_differences(
     DataFrame
         One row per grouping and direction: ``grouping`` (the role),
         ``column``, ``direction`` and the columns of
-        :func:`survey_analysis.groups.compare_directions_by_group`
-        (Kruskal-Wallis ``H``, ``p_value``, ``epsilon_squared``, the
-        Holm-significant pairs, groups left out below the threshold).
+        :func:`survey_analysis.groups.compare_groups`: Kruskal-Wallis ``H``,
+        ``p_value``, ``p_holm`` (Holm over every direction x grouping of the
+        table), ``differ``, ``significant_pairs`` (only after a significant
+        omnibus test; Holm over those follow-ups), the groups left out by
+        disclosure control.  ``attrs["correction"]`` names the method.
     """
     threshold = check_int("threshold", threshold, minimum=1)
     alpha = check_probability("alpha", alpha)
     if isinstance(roles, str) or not all(isinstance(r, str) for r in roles):
         raise bad_option("roles", "a tuple of codebook roles", roles)
-    parts = _Parts(survey)
+    parts = ScoreInputs(survey)
     scores = respondent_scores(parts.values, directions=parts.directions, reverse=parts.reverse,
                                scale_points=parts.scale_points, min_items=min_items)
+    groupings = parts.groupings(roles)
     frames = []
+    correction = ""
+    if groupings:
+        table = compare_groups(scores.join(survey.responses[list(groupings.values())]),
+                               directions=list(parts.directions),
+                               groupings=list(groupings.values()), threshold=threshold,
+                               alpha=alpha)
+        correction = table.attrs["correction"]
+        role_of = {column: role for role, column in groupings.items()}
+        table.insert(0, "column", table["grouping"])
+        table["grouping"] = table["column"].map(role_of)
+        frames.append(table)
     for role in roles:
-        column = parts.role_column(role)
-        if column is None:
+        if role not in groupings:
             frames.append(pd.DataFrame([{"grouping": role, "column": None, "direction": None,
                                          "note": "no question with this role in the data"}]))
-            continue
-        table = compare_directions_by_group(scores.assign(**{column: survey.responses[column]}),
-                                            directions=list(parts.directions), group=column,
-                                            threshold=threshold, alpha=alpha)
-        table = table.reset_index()
-        table.insert(0, "column", column)
-        table.insert(0, "grouping", role)
-        frames.append(table.drop(columns=["group_by"]))
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["correction"] = correction
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -379,79 +472,34 @@ def evidence_command(
     Loads the export with :func:`survey_analysis.load_responses`, builds
     :func:`direction_evidence` and returns either a JSON document
     (``{"file", "n_respondents", "coverage", "directions": [records]}``) or a
-    plain-text table.
+    plain-text table.  The JSON document also holds ``order``,
+    ``order_note``, ``support_definition``, ``assumption``,
+    ``response_rate``, ``weighting``, ``notes``, ``correction`` and
+    ``paired`` (every pair of directions, see :func:`paired_comparisons`).
     """
     from .survey import load_responses  # the earlier stage; imported when used
 
     survey = load_responses(path, codebook, sheet=sheet)
     table = direction_evidence(survey, register=register, random_state=random_state)
+    attrs = table.attrs
     if as_json:
-        doc = {"file": str(path), "n_respondents": table.attrs["n_respondents"],
-               "coverage": table.attrs["coverage"], "directions": evidence_records(table)}
+        paired = attrs["paired"]
+        doc = {"file": str(path), "n_respondents": attrs["n_respondents"],
+               "coverage": attrs["coverage"], "order": attrs["order_text"],
+               "borda_order": attrs["borda_order"], "schulze_order": attrs["schulze_order"],
+               "order_note": attrs["order_note"],
+               "support_definition": attrs["support_definition"],
+               "assumption": attrs["assumption"], "response_rate": _plain(attrs["response_rate"]),
+               "weighting": attrs["weighting"], "notes": attrs["notes"],
+               "correction": attrs["correction"], "directions": evidence_records(table),
+               "paired": [{str(k): _plain(v) for k, v in row.items()}
+                          for row in paired.to_dict(orient="records")]}
         return json.dumps(doc, ensure_ascii=False, indent=2)
-    shown = table[["name", "n", "support", "support_low", "support_high", "top_box_share",
-                   "consensus", "alpha", "p_first", "categories_differ"]].copy()
-    return (f"{path}: {table.attrs['n_respondents']} respondents, coverage "
-            f"{table.attrs['coverage']}\n" + shown.round(3).to_string())
-
-
-def direction_support_table(
-    survey: Any,
-    *,
-    min_items: int | None = None,
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    random_state: int | None = 0,
-    language: str = "en",
-) -> pd.DataFrame:
-    """Table behind the direction-support chart: mean score with its interval.
-
-    Returns
-    -------
-    DataFrame
-        One row per direction in codebook order: ``direction``, ``name``,
-        ``n``, ``mean``, ``ci_low``, ``ci_high``, ``scale_min`` (1) and
-        ``scale_max`` (k), ready for a point-and-interval plot.
-    """
-    if language not in ("en", "ro"):
-        raise bad_option("language", "'en' or 'ro'", language)
-    parts = _Parts(survey)
-    scores = direction_scores(parts.values, directions=parts.directions,
-                              reverse=parts.reverse, scale_points=parts.scale_points,
-                              min_items=min_items, n_boot=n_boot, confidence=confidence,
-                              random_state=random_state)
-    out = scores.reset_index()[["direction", "n", "mean", "ci_low", "ci_high"]]
-    out.insert(1, "name", [parts.name(c, language) for c in out["direction"]])
-    out["scale_min"] = 1
-    out["scale_max"] = [max(parts.scale_points[i] for i in parts.directions[c])
-                        for c in out["direction"]]
-    return out
-
-
-def item_likert_table(survey: Any, *, language: str = "en") -> pd.DataFrame:
-    """Table behind the stacked Likert chart: answer counts per item and level.
-
-    Returns
-    -------
-    DataFrame
-        The columns of :func:`survey_analysis.summary.likert_counts`
-        (``item``, ``level``, ``label``, ``count``, ``percent``, ``n``) plus
-        ``direction``, ``item_text``, ``reversed`` and ``scale`` (the
-        codebook's scale name, so items on different scales can be drawn
-        apart) — raw answers, not reverse-keyed, so the labels read as the
-        respondents saw them.
-    """
-    if language not in ("en", "ro"):
-        raise bad_option("language", "'en' or 'ro'", language)
-    parts = _Parts(survey)
-    cb = parts.codebook
-    labels = {i: [getattr(level, language) for level in cb.scales[cb.questions[i].scale]]
-              for i in parts.items}
-    table = likert_counts(parts.values, items=parts.items, scale_points=parts.scale_points,
-                          labels=labels)
-    direction_of = {i: code for code, items in parts.directions.items() for i in items}
-    table["direction"] = table["item"].map(direction_of)
-    table["item_text"] = [cb.questions[i].text.get(language, "") for i in table["item"]]
-    table["reversed"] = table["item"].isin(parts.reverse)
-    table["scale"] = [cb.questions[i].scale for i in table["item"]]
-    return table
+    shown = table[["name", "n", "support", "support_low", "support_high", "weighted",
+                   "top_box_share", "consensus", "alpha", "p_first", "categories_differ"]].copy()
+    text = (f"{path}: {attrs['n_respondents']} respondents, coverage {attrs['coverage']}\n"
+            + shown.round(3).to_string() + f"\nOrder by support: {attrs['order_text']} "
+            "('>' settled, '~' not)")
+    if attrs["order_note"]:
+        text += "\n" + attrs["order_note"]
+    return text

@@ -2,22 +2,35 @@
 
 This module owns the group tests: Kruskal-Wallis with epsilon squared,
 pairwise Mann-Whitney U with the rank-biserial correlation and Holm's
-correction, crosstabs with a chi-square or Fisher's exact test, and the
-per-direction comparison used by the evidence table.  Every breakdown goes
+correction, and the comparison of every direction across every grouping used
+by the evidence table.  Crosstabs of two groupings and their association
+tests live in :mod:`survey_analysis.crosstabs` (re-exported here).  Every breakdown goes
 through :mod:`survey_analysis.disclosure`: groups with fewer respondents
 than the threshold are suppressed in the descriptive tables and left out of
 the tests (listed, never dropped silently).
 
-One suppression mask per grouping (and value) is computed from the group
-sizes with :func:`survey_analysis.disclosure.suppression_mask` (the one-way
-rule: a single small group hides the next smallest with it) and shared by
+One suppression mask per grouping is computed from the group sizes (every
+respondent with an answer to the grouping question, whatever the value
+compared) with :func:`survey_analysis.disclosure.suppression_mask` (one-way
+rules: a single small group hides the next smallest with it, and the hidden
+groups together hold at least ``threshold`` respondents) and shared by
 :func:`group_summary`, :func:`kruskal_wallis`, :func:`pairwise_mann_whitney`
-and :func:`compare_directions_by_group`.  A hidden group -- below the
-threshold or hidden with one -- has no count shown anywhere, is left out of
-every test, and no published total lets its size be worked out: the ``n`` of
-a test is the sum of the groups tested (all of them shown elsewhere), and the
-respondents of groups below the threshold are only totalled when that total
-covers at least two hidden groups and nothing else.
+and :func:`compare_groups` for every direction alike, so that a member who
+skipped one direction's items cannot reveal which group they are in.  A
+hidden group -- below the threshold or hidden with one -- has no count shown
+anywhere, is left out of every test, and no published total lets its size be
+worked out: the ``n`` of a test is the sum of the groups tested, and a
+total from which the hidden groups' respondents follow (``n_total``,
+``n_missing``, ``n_below_threshold``) is only published when those
+respondents number zero or at least ``threshold``.
+
+Multiple comparisons: :func:`compare_groups` treats every omnibus test it
+runs (every direction x every grouping) as one family and controls the
+family-wise error with Holm's procedure; pairs of groups are compared only
+after a significant omnibus test, and those follow-up pairs form a second
+family, again corrected with Holm's procedure.  Holm rather than
+Benjamini-Hochberg: the working group reads every "differs" as a finding,
+so the chance of even one false finding is what must stay below ``alpha``.
 """
 
 from __future__ import annotations
@@ -28,18 +41,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from .arguments import (
-    bad_option,
-    check_choice,
     check_column,
     check_columns,
     check_frame,
     check_int,
     check_probability,
 )
-from .disclosure import DEFAULT_THRESHOLD, suppress_counts, suppression_mask
+from .crosstabs import association_test, crosstab
+from .disclosure import DEFAULT_THRESHOLD, suppression_mask
 from .errors import AnalysisInputError
 
 __all__ = [
@@ -49,6 +61,7 @@ __all__ = [
     "pairwise_mann_whitney",
     "crosstab",
     "association_test",
+    "compare_groups",
     "compare_directions_by_group",
 ]
 
@@ -83,11 +96,9 @@ def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-def _grouped(data: pd.DataFrame, value: Any, group: Any
-             ) -> tuple[dict[str, np.ndarray], int, int, list[str]]:
-    data = check_frame(data)
-    check_column(data, "value", value)
-    check_column(data, "group", group)
+def _numeric(data: pd.DataFrame, value: Any) -> pd.Series:
+    if data[value].dtype == np.float64:
+        return data[value]
     x = pd.to_numeric(data[value], errors="coerce").astype("float64")
     bad = x.isna() & data[value].notna()
     if bad.any():
@@ -96,6 +107,15 @@ def _grouped(data: pd.DataFrame, value: Any, group: Any
             column=str(value), value=data[value][bad].iloc[0],
             hint="Compare numeric scores (e.g. direction scores) between groups.",
         )
+    return x
+
+
+def _grouped(data: pd.DataFrame, value: Any, group: Any
+             ) -> tuple[dict[str, np.ndarray], int, int, list[str]]:
+    data = check_frame(data)
+    check_column(data, "value", value)
+    check_column(data, "group", group)
+    x = _numeric(data, value)
     g = data[group]
     if isinstance(g.dtype, pd.CategoricalDtype):
         order = [str(c) for c in g.cat.categories]
@@ -112,10 +132,14 @@ def _grouped(data: pd.DataFrame, value: Any, group: Any
 
 
 class _Hidden:
-    """The disclosure mask of one grouping: which groups are hidden, and why."""
+    """The disclosure mask of one grouping: which groups are hidden, and why.
 
-    def __init__(self, groups: dict[str, np.ndarray], threshold: int) -> None:
-        sizes = pd.Series({name: int(v.size) for name, v in groups.items()}, dtype="int64")
+    ``sizes`` are the grouping's group sizes (every respondent with a group),
+    so one mask serves every value compared across the grouping.
+    """
+
+    def __init__(self, sizes: pd.Series, threshold: int) -> None:
+        sizes = sizes.astype("int64")
         mask = suppression_mask(sizes.reset_index(drop=True), threshold=threshold)["count"]
         flags = mask.to_numpy()
         self.threshold = threshold
@@ -123,20 +147,38 @@ class _Hidden:
         self.hidden = [name for name, f in zip(sizes.index, flags[:-1]) if f]
         self.total_hidden = bool(flags[-1])
         self.small = [name for name in self.hidden if 0 < sizes[name] < threshold]
-        self.tested = [name for name in sizes.index
-                       if name not in self.hidden and sizes[name] >= threshold]
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, group: Hashable, order: list[str], threshold: int
+           ) -> "_Hidden":
+        labels = data[group].astype(object).where(data[group].notna(), None)
+        counts = labels.dropna().astype(str).value_counts()
+        return cls(pd.Series({name: int(counts.get(name, 0)) for name in order}, dtype="int64"),
+                   threshold)
 
     def is_hidden(self, name: str) -> bool:
         return name in self.hidden
 
-    def n_below_threshold(self) -> Any:
-        """Respondents in groups below the threshold, when that reveals no group."""
+    def tested(self, groups: dict[str, np.ndarray]) -> list[str]:
+        """Shown groups with at least ``threshold`` values."""
+        return [name for name, v in groups.items()
+                if name not in self.hidden and v.size >= self.threshold]
+
+    def safe(self, hidden_respondents: int) -> bool:
+        """Whether a total from which ``hidden_respondents`` follows may be published."""
+        return hidden_respondents == 0 or hidden_respondents >= self.threshold
+
+    def hidden_count(self, groups: dict[str, np.ndarray]) -> int:
+        return int(sum(groups[name].size for name in self.hidden))
+
+    def n_below_threshold(self, groups: dict[str, np.ndarray]) -> Any:
+        """Respondents (with a value) in groups below the threshold, when that reveals no group."""
         if not self.small:
             return 0
-        # only then is it the total minus the shown groups, nothing new
+        below = int(sum(groups[name].size for name in self.small))
         if (len(self.small) >= 2 and set(self.small) == set(self.hidden)
-                and not self.total_hidden):
-            return int(self.sizes[self.small].sum())
+                and not self.total_hidden and self.safe(below)):
+            return below
         return pd.NA
 
 
@@ -161,7 +203,7 @@ def group_summary(
     """
     threshold = check_int("threshold", threshold, minimum=1)
     groups, miss_g, miss_v, order = _grouped(data, value, group)
-    hidden = _Hidden(groups, threshold)
+    hidden = _Hidden.of(data, group, order, threshold)
     rows = [{"group": name, "n": int(v.size),
              "mean": float(v.mean()) if v.size else np.nan,
              "median": float(np.median(v)) if v.size else np.nan,
@@ -172,7 +214,8 @@ def group_summary(
     for c in ("mean", "median", "sd"):
         out[c] = out[c].mask(hide)
     out["suppressed"] = hide
-    out.attrs.update({"n_total": pd.NA if hidden.total_hidden
+    unsafe = hidden.total_hidden or not hidden.safe(hidden.hidden_count(groups))
+    out.attrs.update({"n_total": pd.NA if unsafe
                       else int(sum(v.size for v in groups.values())),
                       "n_missing_group": miss_g, "n_missing_value": miss_v,
                       "threshold": threshold})
@@ -219,7 +262,7 @@ def kruskal_wallis(
     Notes
     -----
     ``H`` and the p-value are those of :func:`scipy.stats.kruskal` (tie
-    corrected).  Effect size :math:`\\varepsilon^2 = H / ((n^2-1)/(n+1)) = H/(n-1)`.
+    corrected; computed here directly, the tests compare the two).  Effect size :math:`\\varepsilon^2 = H / ((n^2-1)/(n+1)) = H/(n-1)`.
 
     References
     ----------
@@ -227,16 +270,49 @@ def kruskal_wallis(
     estimates revisited. Trends in Sport Sciences 21(1), 19-25.
     """
     threshold = check_int("threshold", threshold, minimum=1)
-    groups, miss_g, miss_v, _ = _grouped(data, value, group)
-    hidden = _Hidden(groups, threshold)
-    kept = {name: groups[name] for name in hidden.tested}
+    groups, miss_g, miss_v, order = _grouped(data, value, group)
+    hidden = _Hidden.of(data, group, order, threshold)
+    out = pd.DataFrame([_kruskal_row(groups, hidden, miss_g + miss_v, value, group)])
+    for column in ("n_below_threshold", "n_missing", "df"):
+        out[column] = out[column].astype("Int64")
+    return out
+
+
+def _kruskal(samples: list[np.ndarray]) -> tuple[float, float]:
+    """Tie-corrected Kruskal-Wallis H and its chi-square p-value (as scipy.stats.kruskal).
+
+    Written out because the group comparisons run it for every direction x
+    grouping, where scipy's per-call overhead dominated.
+    """
+    pooled = np.concatenate(samples)
+    n = pooled.size
+    distinct, inverse, counts = np.unique(pooled, return_inverse=True, return_counts=True)
+    upper = np.cumsum(counts)
+    average_rank = upper - (counts - 1) / 2.0  # mean of the ranks a tied run occupies
+    ranks = average_rank[inverse.ravel()]
+    h, start = 0.0, 0
+    for sample in samples:
+        stop = start + sample.size
+        h += ranks[start:stop].sum() ** 2 / sample.size
+        start = stop
+    h = 12.0 / (n * (n + 1)) * h - 3.0 * (n + 1)
+    h /= 1.0 - float(np.sum(counts**3 - counts)) / (n**3 - n)
+    return float(h), float(special.chdtrc(len(samples) - 1, h))
+
+
+def _kruskal_row(groups: dict[str, np.ndarray], hidden: _Hidden, n_missing: int, value: Any,
+                 group: Any) -> dict[str, Any]:
+    threshold = hidden.threshold
+    kept = {name: groups[name] for name in hidden.tested(groups)}
     n = int(sum(v.size for v in kept.values()))
     row = {"value": str(value), "group_by": str(group), "n": n, "n_groups": len(kept),
            # Naming only the small groups would tell which hidden group is small: all are listed.
            "groups_below_threshold": ";".join(hidden.hidden),
            "groups_suppressed": ";".join(hidden.hidden),
-           "n_below_threshold": hidden.n_below_threshold(),
-           "n_missing": miss_g + miss_v, "H": np.nan,
+           "n_below_threshold": hidden.n_below_threshold(groups),
+           # with the total of respondents known, n_missing would give the hidden groups away
+           "n_missing": n_missing if hidden.safe(hidden.hidden_count(groups)) else pd.NA,
+           "H": np.nan,
            "df": len(kept) - 1 if len(kept) >= 2 else pd.NA,
            "p_value": np.nan, "epsilon_squared": np.nan, "note": ""}
     pooled = np.concatenate(list(kept.values())) if kept else np.array([])
@@ -246,12 +322,9 @@ def kruskal_wallis(
         row["note"] = "all values are equal"
         row.update({"H": 0.0, "p_value": 1.0, "epsilon_squared": 0.0})
     else:
-        h, p = stats.kruskal(*kept.values())
+        h, p = _kruskal(list(kept.values()))
         row.update({"H": float(h), "p_value": float(p), "epsilon_squared": float(h / (n - 1))})
-    out = pd.DataFrame([row])
-    out["n_below_threshold"] = out["n_below_threshold"].astype("Int64")
-    out["df"] = out["df"].astype("Int64")
-    return out
+    return row
 
 
 def pairwise_mann_whitney(
@@ -298,7 +371,22 @@ def pairwise_mann_whitney(
     threshold = check_int("threshold", threshold, minimum=1)
     alpha = check_probability("alpha", alpha)
     groups, _, _, order = _grouped(data, value, group)
-    hidden = _Hidden(groups, threshold)
+    hidden = _Hidden.of(data, group, order, threshold)
+    out = _pairwise_rows(groups, order, hidden)
+    out["p_holm"] = holm_adjust(out["p_value"].to_numpy(dtype=float))
+    out["significant"] = out["tested"] & (out["p_holm"] < alpha)
+    out.attrs.update({"value": str(value), "group_by": str(group), "alpha": alpha,
+                      "threshold": threshold, "correction": "Holm"})
+    return out[_PAIR_COLUMNS]
+
+
+_PAIR_COLUMNS = ["group_a", "group_b", "n_a", "n_b", "U", "p_value", "p_holm", "rank_biserial",
+                 "significant", "tested", "note"]
+
+
+def _pairwise_rows(groups: dict[str, np.ndarray], order: list[str], hidden: _Hidden
+                   ) -> pd.DataFrame:
+    threshold = hidden.threshold
     rows = []
     for a, b in combinations(order, 2):
         xa, xb = groups[a], groups[b]
@@ -319,120 +407,135 @@ def pairwise_mann_whitney(
             row.update({"U": u, "p_value": float(res.pvalue),
                         "rank_biserial": 2 * u / (xa.size * xb.size) - 1, "tested": True})
         rows.append(row)
-    cols = ["group_a", "group_b", "n_a", "n_b", "U", "p_value", "p_holm", "rank_biserial",
-            "significant", "tested", "note"]
-    out = pd.DataFrame(rows, columns=[c for c in cols if c not in ("p_holm", "significant")])
+    out = pd.DataFrame(rows, columns=[c for c in _PAIR_COLUMNS
+                                      if c not in ("p_holm", "significant")])
     out["n_a"] = out["n_a"].astype("Int64")
     out["n_b"] = out["n_b"].astype("Int64")
-    out["p_holm"] = holm_adjust(out["p_value"].to_numpy(dtype=float))
-    out["significant"] = out["tested"] & (out["p_holm"] < alpha)
-    out.attrs.update({"value": str(value), "group_by": str(group), "alpha": alpha,
-                      "threshold": threshold, "correction": "Holm"})
-    return out[cols]
-
-
-def crosstab(
-    data: pd.DataFrame,
-    *,
-    row: Hashable,
-    column: Hashable,
-    threshold: int = DEFAULT_THRESHOLD,
-) -> pd.DataFrame:
-    """Counts of respondents by two groupings, with margins and suppression.
-
-    Returns
-    -------
-    DataFrame
-        ``Int64`` counts with ``Total`` row and column, small cells blank
-        (see :func:`survey_analysis.disclosure.suppress_counts`).
-        ``attrs["n_missing"]``: respondents without a value in ``row`` or
-        ``column`` (not in the table).
-    """
-    data = check_frame(data)
-    check_column(data, "row", row)
-    check_column(data, "column", column)
-    both = data[row].notna() & data[column].notna()
-    table = pd.crosstab(data.loc[both, row], data.loc[both, column], dropna=False)
-    out = suppress_counts(table, threshold=threshold)
-    out.attrs["n_missing"] = int((~both).sum())
     return out
 
 
-def association_test(
-    data: pd.DataFrame,
+def compare_groups(
+    scores: pd.DataFrame,
     *,
-    row: Hashable,
-    column: Hashable,
-    method: str = "auto",
+    directions: Sequence[Hashable],
+    groupings: Sequence[Hashable],
+    threshold: int = DEFAULT_THRESHOLD,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Test of association between two groupings: chi-square or Fisher's exact.
+    """Every direction compared across every grouping, with the family-wise error controlled.
 
     Parameters
     ----------
-    data : DataFrame
-    row, column : column names
-    method : {"auto", "chi-square", "fisher"}, default "auto"
-        ``"auto"`` uses Fisher's exact test for a 2 x 2 table with any
-        expected count below 5, else the chi-square test.  ``"fisher"`` is
-        only available for 2 x 2 tables.
+    scores : DataFrame
+        One row per respondent with a score column per direction (e.g. from
+        :func:`survey_analysis.scores.respondent_scores`) and the grouping
+        columns.
+    directions : list of column names
+    groupings : list of column names
+        E.g. member category, size, region.
+    threshold : int, default 5
+        Disclosure threshold (see the module notes).
+    alpha : float, default 0.05
+        Family-wise error rate of each of the two families below.
 
     Returns
     -------
     DataFrame
-        One row: ``row``, ``column``, ``test``, ``n``, ``n_missing``,
-        ``table_shape``, ``statistic`` (chi-square, or the odds ratio for
-        Fisher), ``df``, ``p_value``, ``min_expected``,
-        ``share_expected_below_5``, ``cramers_v``, ``reliable`` and ``note``.
+        One row per grouping and direction (columns ``grouping`` and
+        ``direction`` first) with the columns of :func:`kruskal_wallis`, then
+        ``p_holm`` (Holm-adjusted over every omnibus test of the table),
+        ``differ`` (``p_holm < alpha``), ``significant_pairs`` ("a > b"
+        texts of the pairs that differ, the higher group first,
+        ";"-joined; only when ``differ``), ``n_significant_pairs`` and
+        ``groups_differing``.  ``attrs["correction"]`` names the method and
+        the sizes of both families; ``attrs["pairs"]`` holds every follow-up
+        pair with its ``p_holm``.
 
     Notes
     -----
-    Chi-square is :func:`scipy.stats.chi2_contingency` (with Yates'
-    continuity correction for 2 x 2 tables, scipy's default); Fisher is
-    :func:`scipy.stats.fisher_exact` (two-sided).  Rows or columns with no
-    respondents are dropped before testing.  A chi-square result is marked
-    ``reliable=False`` when more than 20 % of expected counts are below 5 or
-    any is below 1 (Cochran's rule).  Cramér's V is
-    :math:`\\sqrt{\\chi^2 / (n (\\min(r, c) - 1))}` from the uncorrected
-    chi-square.
+    1. Kruskal-Wallis for each direction x grouping; the p-values of all of
+       them are adjusted together with Holm's procedure (family 1), so that
+       under no difference at all the chance of any "differ" is at most
+       ``alpha``.
+    2. Only where the adjusted omnibus test is significant, Mann-Whitney U
+       for each pair of tested groups; the p-values of all these follow-up
+       pairs (across directions and groupings) are adjusted together with
+       Holm's procedure (family 2), and a pair is listed when its adjusted
+       p-value is below ``alpha``.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    Scandinavian Journal of Statistics 6, 65-70.
     """
-    data = check_frame(data)
-    check_column(data, "row", row)
-    check_column(data, "column", column)
-    method = check_choice("method", method, ("auto", "chi-square", "fisher"))
-    both = data[row].notna() & data[column].notna()
-    table = pd.crosstab(data.loc[both, row], data.loc[both, column])
-    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    out = {"row": str(row), "column": str(column), "test": "", "n": int(table.to_numpy().sum()),
-           "n_missing": int((~both).sum()), "table_shape": f"{table.shape[0]}x{table.shape[1]}",
-           "statistic": np.nan, "df": np.nan, "p_value": np.nan, "min_expected": np.nan,
-           "share_expected_below_5": np.nan, "cramers_v": np.nan, "reliable": False, "note": ""}
-    if min(table.shape) < 2:
-        out["note"] = "needs at least 2 rows and 2 columns with respondents"
-        return pd.DataFrame([out])
-    counts = table.to_numpy()
-    expected = stats.contingency.expected_freq(counts)
-    out["min_expected"] = float(expected.min())
-    out["share_expected_below_5"] = float((expected < 5).mean())
-    is_2x2 = table.shape == (2, 2)
-    if method == "fisher" and not is_2x2:
-        raise bad_option("method", "'fisher' only for a 2 x 2 table (use 'auto' or "
-                         "'chi-square')", method)
-    use_fisher = method == "fisher" or (method == "auto" and is_2x2 and expected.min() < 5)
-    chi2_plain = stats.chi2_contingency(counts, correction=False)[0]
-    out["cramers_v"] = float(np.sqrt(chi2_plain / (out["n"] * (min(table.shape) - 1))))
-    if use_fisher:
-        res = stats.fisher_exact(counts)
-        out.update({"test": "fisher", "statistic": float(res.statistic),
-                    "p_value": float(res.pvalue), "reliable": True})
-    else:
-        res = stats.chi2_contingency(counts)
-        out.update({"test": "chi-square", "statistic": float(res.statistic),
-                    "df": int(res.dof), "p_value": float(res.pvalue),
-                    "reliable": bool(out["share_expected_below_5"] <= 0.2
-                                     and out["min_expected"] >= 1)})
-        if not out["reliable"]:
-            out["note"] = "many expected counts below 5: read the p-value with caution"
-    return pd.DataFrame([out])
+    scores = check_frame(scores, "scores")
+    threshold = check_int("threshold", threshold, minimum=1)
+    alpha = check_probability("alpha", alpha)
+    directions = check_columns(scores, "directions", directions)
+    groupings = check_columns(scores, "groupings", groupings)
+    values = {code: _numeric(scores, code).to_numpy(dtype=float) for code in directions}
+    rows, follow_ups = [], []
+    for grouping in groupings:
+        column = scores[grouping]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            order = [str(c) for c in column.cat.categories]
+        else:
+            order = sorted({str(v) for v in column.dropna()})
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+        else:
+            codes = pd.Categorical(column.astype(object).map(str, na_action="ignore"),
+                                   categories=order).codes
+        # decided once per grouping, from its group sizes, for every direction
+        hidden = _Hidden(pd.Series(np.bincount(codes[codes >= 0], minlength=len(order)),
+                                   index=order), threshold)
+        for code in directions:
+            x = values[code]
+            answered = ~np.isnan(x)
+            groups = {name: x[answered & (codes == j)] for j, name in enumerate(order)}
+            n_missing = int((codes < 0).sum() + ((codes >= 0) & ~answered).sum())
+            kw = _kruskal_row(groups, hidden, n_missing, code, grouping)
+            rows.append({"grouping": str(grouping), "direction": str(code), **kw})
+            follow_ups.append((groups, order, hidden))
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm_adjust(out["p_value"].to_numpy(dtype=float))
+    out["differ"] = out["p_holm"] < alpha
+    pair_frames = []
+    for position, (groups, order, hidden) in enumerate(follow_ups):
+        if not out.loc[position, "differ"]:
+            continue
+        pairs = _pairwise_rows(groups, order, hidden)
+        pairs.insert(0, "direction", out.loc[position, "direction"])
+        pairs.insert(0, "grouping", out.loc[position, "grouping"])
+        pairs["row"] = position
+        pair_frames.append(pairs)
+    pairs = (pd.concat(pair_frames, ignore_index=True) if pair_frames
+             else pd.DataFrame(columns=["grouping", "direction", *_PAIR_COLUMNS, "row"]))
+    pairs["p_holm"] = holm_adjust(pairs["p_value"].to_numpy(dtype=float))
+    pairs["significant"] = pairs["tested"].astype(bool) & (pairs["p_holm"] < alpha)
+    texts: dict[int, list[str]] = {}
+    members: dict[int, list[str]] = {}
+    for _, pr in pairs[pairs["significant"]].iterrows():
+        hi, lo = ((pr["group_a"], pr["group_b"]) if pr["rank_biserial"] > 0
+                  else (pr["group_b"], pr["group_a"]))
+        texts.setdefault(int(pr["row"]), []).append(f"{hi} > {lo}")
+        members.setdefault(int(pr["row"]), []).extend([hi, lo])
+    out["significant_pairs"] = ["; ".join(texts.get(i, [])) for i in range(len(out))]
+    out["n_significant_pairs"] = [len(texts.get(i, [])) for i in range(len(out))]
+    out["groups_differing"] = ["; ".join(dict.fromkeys(members.get(i, [])))
+                               for i in range(len(out))]
+    out = out.drop(columns=["value", "group_by"])
+    for c in ("n_below_threshold", "n_missing", "df"):
+        out[c] = out[c].astype("Int64")
+    n_pairs = int(pairs["tested"].astype(bool).sum())
+    out.attrs.update({
+        "alpha": alpha, "threshold": threshold,
+        "correction": (f"Holm over the {int(out['p_value'].notna().sum())} omnibus tests "
+                       f"(Kruskal-Wallis, every direction x grouping); pairs compared only after "
+                       f"a significant omnibus test, Holm over those {n_pairs} pairs"),
+        "pairs": pairs.drop(columns=["row"]),
+    })
+    return out
 
 
 def compare_directions_by_group(
@@ -443,49 +546,14 @@ def compare_directions_by_group(
     threshold: int = DEFAULT_THRESHOLD,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Kruskal-Wallis and Holm-corrected pairwise tests of each direction across groups.
+    """Each direction compared across the groups of one grouping.
 
-    Parameters
-    ----------
-    scores : DataFrame
-        One row per respondent with a score column per direction (e.g. from
-        :func:`survey_analysis.scores.respondent_scores`) and the ``group``
-        column.
-    directions : list of column names
-    group : column name
-    threshold, alpha
-        As in :func:`pairwise_mann_whitney`.
-
-    Returns
-    -------
-    DataFrame
-        One row per direction (index ``direction``) with the columns of
-        :func:`kruskal_wallis` (suppression decided per direction, from the
-        group sizes among respondents with that direction's score, and shared
-        by the Kruskal-Wallis and pairwise tests) and ``significant_pairs`` ("a > b" texts of the
-        pairs that differ after Holm's correction within the direction,
-        ";"-joined, the higher group first), ``n_significant_pairs`` and
-        ``groups_differing`` (the groups in those pairs, ";"-joined).
+    :func:`compare_groups` with a single grouping (the family is then that
+    grouping's directions), indexed by ``direction``.
     """
-    scores = check_frame(scores, "scores")
-    directions = check_columns(scores, "directions", directions)
-    rows = []
-    for code in directions:
-        kw = kruskal_wallis(scores, value=code, group=group, threshold=threshold).iloc[0]
-        pairs = pairwise_mann_whitney(scores, value=code, group=group, threshold=threshold,
-                                      alpha=alpha)
-        sig = pairs[pairs["significant"]]
-        texts, members = [], []
-        for _, pr in sig.iterrows():
-            hi, lo = ((pr["group_a"], pr["group_b"]) if pr["rank_biserial"] > 0
-                      else (pr["group_b"], pr["group_a"]))
-            texts.append(f"{hi} > {lo}")
-            members += [hi, lo]
-        rows.append({"direction": str(code), **kw.to_dict(),
-                     "significant_pairs": "; ".join(texts), "n_significant_pairs": len(texts),
-                     "groups_differing": "; ".join(dict.fromkeys(members))})
-    out = pd.DataFrame(rows).set_index("direction").drop(columns=["value"])
-    for c in ("n_below_threshold", "df"):
-        out[c] = out[c].astype("Int64")
+    out = compare_groups(scores, directions=directions, groupings=[group],
+                         threshold=threshold, alpha=alpha)
+    attrs = dict(out.attrs)
+    out = out.drop(columns=["grouping"]).set_index("direction")
+    out.attrs.update(attrs)
     return out
-

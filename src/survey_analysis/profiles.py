@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AnalysisInputError
+from .ranking import clean_rankings
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -89,8 +90,11 @@ def profiles_from_items(
         Items that are negatively worded; they are scored ``k + 1 - x``.
     ranks : DataFrame, optional
         One row per respondent (same index as ``items``), one column per
-        direction code holding the rank (1 = highest priority) out of ``m``
-        ranked directions.  ``None`` means no ranking evidence.
+        direction code holding the rank given (1 = highest priority), read
+        by the rules of :func:`survey_analysis.ranking.clean_rankings`: ties
+        share the average rank, gaps are closed up, unranked directions tie
+        below the ranked ones, and a respondent who ranked nothing gives no
+        ranking evidence.  ``None`` means no ranking evidence.
     components : mapping, optional
         Item -> component name (e.g. ``"importance"`` / ``"agreement"``).  Items
         not listed belong to the component ``"items"``.  Default: all items in
@@ -117,16 +121,20 @@ def profiles_from_items(
     Raises
     ------
     AnalysisInputError
-        An item value lies outside 1..k, a rank outside 1..m, a weight is
-        negative, or the frames do not share their index.
+        An item value lies outside 1..k, a weight is negative, or the frames
+        do not share their index (a rank that is not a whole number >= 1
+        raises :class:`~survey_analysis.errors.RankingError`).
 
     Notes
     -----
     For item :math:`i` with :math:`k` points and answer :math:`x`, the rescaled
     score is :math:`s = (x' - 1) / (k - 1)` where :math:`x' = k + 1 - x` for
-    reverse-keyed items and :math:`x' = x` otherwise.  For a rank :math:`r` out
-    of :math:`m` directions, :math:`s = (m - r) / (m - 1)` (rank 1 -> 1, rank
-    m -> 0).  For respondent :math:`j` and direction :math:`d`, each component
+    reverse-keyed items and :math:`x' = x` otherwise.  For a clean rank
+    :math:`r` out of :math:`m` directions, :math:`s = (m - r) / (m - 1)` (rank
+    1 -> 1, rank m -> 0): two directions tied first (clean rank 1.5 of 5)
+    get 0.875 each, ranks 1, 3, 4, 5 are read as 1, 2, 3, 4, and a direction
+    left unranked by a member who ranked only one gets the average of places
+    2-5 (3.5, i.e. 0.375).  For respondent :math:`j` and direction :math:`d`, each component
     :math:`c` gives the mean :math:`\\bar s_{jdc}` of its answered items, and
 
     .. math:: p_{jd} = \\frac{\\sum_c w_c \\bar s_{jdc}}{\\sum_c w_c [\\bar s_{jdc}\\ \\text{present}]}
@@ -210,22 +218,16 @@ def profiles_from_items(
 
     if ranks is not None:
         m = ranks.shape[1]
-        rank_values = ranks.apply(pd.to_numeric, errors="coerce").astype(float)
-        bad = rank_values.notna() & ((rank_values < 1) | (rank_values > m))
-        if bad.to_numpy().any():
-            row, col = np.argwhere(bad.to_numpy())[0]
-            raise AnalysisInputError(
-                f"rank outside 1..{m}",
-                column=str(rank_values.columns[col]),
-                value=rank_values.iat[row, col],
-                hint=f"ranks must run from 1 (highest priority) to {m} (respondent {rank_values.index[row]!r}).",
-            )
+        # the ranking module's rules: ties share the average rank, gaps are closed up, unranked
+        # options tie below the ranked ones, a respondent who ranked nothing gives no evidence
+        clean = clean_rankings(ranks, options={c: str(c) for c in ranks.columns})
+        clean = clean[[str(c) for c in ranks.columns]]
         w = weights.get("ranking", 1.0)
-        rank_score = (m - rank_values) / (m - 1.0) if m > 1 else rank_values * 0.0 + 1.0
+        rank_score = (m - clean) / (m - 1.0)
         for code in rank_score.columns:
             present = rank_score[code].notna()
-            numerator[str(code)] = numerator[str(code)] + w * rank_score[code].fillna(0.0)
-            denominator[str(code)] = denominator[str(code)] + w * present.astype(float)
+            numerator[code] = numerator[code] + w * rank_score[code].fillna(0.0)
+            denominator[code] = denominator[code] + w * present.astype(float)
 
     profile = numerator / denominator.where(denominator > 0)
     if centre:

@@ -228,17 +228,31 @@ def schulze_ranking(pairwise: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per option, best first: ``option``, ``wins`` (number of
-        options it beats by strongest path, ``p[i, j] > p[j, i]``) and
-        ``position`` (1 = winner; options the method cannot separate share a
-        position).
+        One row per option, best first: ``option``, ``beaten_by`` (options
+        that beat it in the Schulze relation, ``p[j, i] > p[i, j]``), ``wins``
+        (options it beats), ``position`` (1 + ``beaten_by``: the winners, beaten
+        by no one, share position 1; options the method cannot separate share
+        a position) and ``winner`` (bool).
+
+    Notes
+    -----
+    The Schulze relation (``i`` beats ``j`` when the strongest path from
+    ``i`` to ``j`` is stronger than the one back) is transitive, so an
+    option's position is one more than the number of options above it.
+    Counting the options it beats instead would place an option that no
+    one beats below another: with two voters ranking A > B > C and
+    C > A > B, A and C are both unbeaten (position 1) and B, beaten by A
+    only, is second.
     """
     paths = strongest_paths(pairwise)
     p = paths.to_numpy()
-    wins = (p > p.T).sum(axis=1)
-    out = pd.DataFrame({"option": list(paths.index), "wins": wins})
-    out = out.sort_values(["wins", "option"], ascending=[False, True], kind="stable")
-    out["position"] = out["wins"].rank(method="min", ascending=False).astype(int)
+    beats = p > p.T
+    out = pd.DataFrame({"option": list(paths.index), "beaten_by": beats.sum(axis=0),
+                        "wins": beats.sum(axis=1)})
+    out["position"] = out["beaten_by"] + 1
+    out["winner"] = out["beaten_by"] == 0
+    out = out.sort_values(["position", "wins", "option"], ascending=[True, False, True],
+                          kind="stable")
     return out.reset_index(drop=True)
 
 
@@ -272,7 +286,9 @@ def rank_summary(data: pd.DataFrame, *, options: Mapping[Hashable, str] | None =
         (respondents who ranked this option themselves), ``mean_rank``,
         ``sd_rank``, ``first_share`` (share placing it first; a tie for first
         among ``t`` options gives each ``1/t``), ``borda`` (sum of ``k - rank``
-        points), ``borda_mean``, ``schulze_position`` and ``condorcet_winner``
+        points), ``borda_mean``, ``borda_position`` (1 = most points, equal
+        scores share a position), ``schulze_position`` (see
+        :func:`schulze_ranking`), ``schulze_winner`` and ``condorcet_winner``
         (bool).  Sorted by Borda score, best first.
 
     Notes
@@ -293,7 +309,7 @@ def rank_summary(data: pd.DataFrame, *, options: Mapping[Hashable, str] | None =
     first = (at_top / at_top.sum(axis=1, keepdims=True)).sum(axis=0) if len(ranks) else 0
     n = int(kept.sum())
     pairwise = pd.DataFrame(_pairwise(ranks), index=opts, columns=opts)
-    schulze = schulze_ranking(pairwise).set_index("option")["position"]
+    schulze = schulze_ranking(pairwise).set_index("option")
     winner = condorcet_winner(pairwise)
     out = pd.DataFrame({
         "option": opts, "n": n, "n_no_ranks": int((~kept).sum()),
@@ -303,9 +319,13 @@ def rank_summary(data: pd.DataFrame, *, options: Mapping[Hashable, str] | None =
         "first_share": np.asarray(first, dtype=float) / n if n else np.nan,
         "borda": (k - ranks).sum(axis=0),
         "borda_mean": (k - ranks).mean(axis=0) if n else np.nan,
-        "schulze_position": [int(schulze[o]) for o in opts],
+        "schulze_position": [int(schulze.loc[o, "position"]) for o in opts],
+        "schulze_winner": [bool(schulze.loc[o, "winner"]) for o in opts],
         "condorcet_winner": [o == winner for o in opts],
     }).set_index("option")
+    borda = out["borda"].round(9)
+    out.insert(out.columns.get_loc("borda_mean") + 1, "borda_position",
+               borda.rank(method="min", ascending=False).astype(int))
     return out.sort_values("borda", ascending=False, kind="stable")
 
 

@@ -121,7 +121,7 @@ def cronbach_alpha(
     scale_points: int | Mapping[Hashable, int] | None = None,
     missing: str = "pairwise",
     confidence: float = 0.95,
-    feldt_n: str = "respondents",
+    feldt_n: str | None = None,
 ) -> pd.DataFrame:
     """Cronbach's alpha of a set of items, as R ``psych::alpha`` reports it.
 
@@ -143,12 +143,14 @@ def cronbach_alpha(
         ``impute = "median"``).
     confidence : float, default 0.95
         Coverage of the Feldt interval.
-    feldt_n : {"respondents", "complete"}, default "respondents"
+    feldt_n : {"respondents", "complete"}, optional
         Sample size of the Feldt interval: every respondent who answered at
-        least one item (as ``psych::alpha``, also under listwise deletion) or
-        only the respondents who answered every item (as pingouin >= 0.5.5
-        does after listwise deletion).  The two agree when nobody skipped an
-        item.
+        least one item (as ``psych::alpha``) or only the respondents who
+        answered every item (as pingouin >= 0.5.5 does after listwise
+        deletion).  Default: the respondents alpha was computed from --
+        ``"complete"`` under listwise deletion, else ``"respondents"`` -- so
+        an interval never claims more respondents than its alpha used.  The
+        two agree when nobody skipped an item.
 
     Returns
     -------
@@ -184,6 +186,8 @@ def cronbach_alpha(
     """
     missing = check_choice("missing", missing, _MISSING)
     confidence = check_probability("confidence", confidence)
+    if feldt_n is None:
+        feldt_n = "complete" if missing == "listwise" else "respondents"
     feldt_n = check_choice("feldt_n", feldt_n, ("respondents", "complete"))
     values = _items_frame(data, items, reverse, scale_points)
     cov, n, n_complete = _covariance(values, missing)

@@ -3,7 +3,8 @@
 ``survey-analysis sample --out data/sample`` writes the same responses twice, as
 a Google Forms xlsx and as a Microsoft Forms xlsx, following the questionnaire in
 ``data/codebook.yml``, plus ``truth.csv`` with what was planted: each
-respondent's segment and each free-text answer's direction (or ``outside``).
+respondent's segment and each free-text answer's direction (or ``outside``) and
+project idea (``SD1-2``: the second idea of SD1).
 Later stages are measured against that truth.
 
 What is planted
@@ -16,6 +17,9 @@ What is planted
   public providers to policy, private providers and "other" to networking).
 * About 40% answer in Romanian; a few type the Romanian labels with the
   legacy cedilla letters (ş, ţ) or with stray spaces and other capitalisation.
+* Free-text proposals: 28 ideas (four to six per direction, four outside
+  all five), each written three ways in English and three in Romanian, so that
+  the same idea comes in varied words and in both languages.
 * Quirks of real exports: one member submits twice (the later submission is
   the one to keep), one response is incomplete, blank rows follow the data,
   free text in both languages, and identifying answers (organisation name,
@@ -58,101 +62,191 @@ _CATEGORY_BY_SEGMENT = {
 _SIZE = {"micro": 0.2, "small": 0.35, "medium": 0.3, "large": 0.15}
 _REGION = {"north_east": 0.45, "bucharest": 0.25, "north_west": 0.2, "other": 0.1}
 
-# Free-text proposals the sample draws from, by true direction.  Written for the
-# sample only; the labelled evaluation set of proposals lives in data/proposals/.
-_PROPOSALS: dict[str, dict[str, list[str]]] = {
-    "SD1": {
-        "en": [
-            "a joint project on AI-assisted reading of chest CT scans",
-            "a shared database of anonymised MRI studies for algorithm development",
-            "a consortium application to Horizon Europe on molecular imaging",
-            "developing a low-cost ultrasound prototype with the university",
-            "validation studies of new PET tracers across member hospitals",
-            "a common service offering image analysis to smaller clinics",
-        ],
-        "ro": [
-            "un proiect comun de cercetare privind analiza automată a imaginilor CT",
-            "o bază de date comună cu imagini RMN anonimizate pentru dezvoltarea de algoritmi",
-            "depunerea unei cereri de finanțare în consorțiu pentru imagistica moleculară",
-            "dezvoltarea unui prototip de ecograf ieftin împreună cu universitatea",
-            "studii de validare a noilor trasori PET în spitalele membre",
-            "un serviciu comun de analiză a imaginilor pentru clinicile mici",
-        ],
-    },
-    "SD2": {
-        "en": [
-            "bring more private clinics from Moldova region into the cluster",
-            "regular meetings where members present what they can offer each other",
-            "a directory of members with their equipment and expertise",
-            "invite medical device start-ups to join",
-            "better internal communication between member organisations",
-        ],
-        "ro": [
-            "atragerea mai multor clinici private din regiunea Moldovei în cluster",
-            "întâlniri regulate în care membrii își prezintă ofertele unii altora",
-            "un catalog al membrilor cu echipamentele și expertiza lor",
-            "invitarea start-up-urilor de dispozitive medicale să adere",
-            "o comunicare internă mai bună între organizațiile membre",
-        ],
-    },
-    "SD3": {
-        "en": [
-            "hands-on courses in cardiac MRI for radiographers",
-            "exchange visits to imaging departments in other EU countries",
-            "monthly webinars on new imaging techniques for residents",
-            "training on radiation dose optimisation for technicians",
-            "a summer school on medical image processing",
-        ],
-        "ro": [
-            "cursuri practice de RMN cardiac pentru tehnicienii radiologi",
-            "vizite de schimb de experiență la departamente de imagistică din alte țări UE",
-            "webinarii lunare despre tehnici noi de imagistică pentru rezidenți",
-            "instruire privind optimizarea dozei de radiații pentru personal",
-            "o școală de vară de procesare a imaginilor medicale",
-        ],
-    },
-    "SD4": {
-        "en": [
-            "push the ministry to update reimbursement of PET-CT examinations",
-            "a position paper on the national cancer screening programme",
-            "represent members in the public consultation on medical device regulation",
-            "advocate for faster approval of new imaging equipment purchases in public hospitals",
-        ],
-        "ro": [
-            "demersuri la minister pentru actualizarea decontării investigațiilor PET-CT",
-            "un document de poziție privind programul național de screening oncologic",
-            "reprezentarea membrilor în consultarea publică privind reglementarea dispozitivelor medicale",
-            "susținerea unor proceduri mai rapide de achiziție a echipamentelor în spitalele publice",
-        ],
-    },
-    "SD5": {
-        "en": [
-            "a common stand at the MEDICA fair in Düsseldorf",
-            "a professional website and newsletter for the cluster",
-            "a recognisable cluster logo that members can use",
-            "press releases about members' achievements",
-        ],
-        "ro": [
-            "un stand comun la târgul MEDICA de la Düsseldorf",
-            "un site profesionist și un newsletter al clusterului",
-            "un logo al clusterului recunoscut pe care membrii să îl poată folosi",
-            "comunicate de presă despre realizările membrilor",
-        ],
-    },
-    "outside": {
-        "en": [
-            "reducing the energy consumption of our hospital buildings",
-            "more parking places near the county hospital",
-            "imaging services for veterinary clinics",
-            "salary increases for young doctors",
-        ],
-        "ro": [
-            "reducerea consumului de energie al clădirilor spitalului",
-            "mai multe locuri de parcare lângă spitalul județean",
-            "servicii de imagistică pentru clinicile veterinare",
-            "creșterea salariilor medicilor tineri",
-        ],
-    },
+# Free-text proposals the sample draws from, by true direction: each direction holds a few
+# project ideas, and each idea is written in several ways in each language (paraphrases, not
+# translations), so that grouping is shown on varied wording.  Written for the sample only; the
+# labelled proposals used to measure the text stage live in data/proposals/ and data/portfolio/.
+_PROPOSALS: dict[str, list[dict[str, list[str]]]] = {
+    "SD1": [
+        {"en": ["a joint project on AI-assisted reading of chest CT scans",
+                "machine learning software that flags lung nodules on chest CT",
+                "an artificial intelligence tool to help radiologists read thoracic CT"],
+         "ro": ["un proiect comun de cercetare privind analiza automată a imaginilor CT",
+                "un algoritm de inteligență artificială care semnalează nodulii pe CT toracic",
+                "software cu IA care ajută radiologii la citirea CT-urilor pulmonare"]},
+        {"en": ["a shared database of anonymised MRI studies for algorithm development",
+                "an image bank of de-identified scans from member hospitals for research",
+                "pooling anonymised imaging data from our archives into one research repository"],
+         "ro": ["o bază de date comună cu imagini RMN anonimizate pentru dezvoltarea de algoritmi",
+                "o bancă de imagini anonimizate din spitalele membre, pentru cercetare",
+                "o arhivă comună de examinări anonimizate pe care să lucreze cercetătorii"]},
+        {"en": ["a consortium application to Horizon 2020 on molecular imaging",
+                "help to prepare joint grant applications for H2020 and Interreg calls",
+                "a grants office that writes EU funding applications for the members"],
+         "ro": ["depunerea unei cereri de finanțare în consorțiu pentru imagistica moleculară",
+                "un birou comun care să scrie proiecte pe fonduri europene (H2020, Interreg)",
+                "consorții ale membrilor pentru apelurile de finanțare Orizont 2020"]},
+        {"en": ["developing a low-cost ultrasound prototype with the university",
+                "a prototyping lab with 3D printing where start-ups build medical devices",
+                "an incubator for medtech start-ups and university spin-offs"],
+         "ro": ["dezvoltarea unui prototip de ecograf ieftin împreună cu universitatea",
+                "un laborator de prototipare cu imprimare 3D pentru firmele mici de dispozitive medicale",
+                "un incubator pentru start-up-uri și spin-off-uri de tehnologie medicală"]},
+        {"en": ["validation studies of new PET tracers across member hospitals",
+                "a shared cyclotron producing PET tracers for the region",
+                "local production of radiopharmaceuticals for nuclear medicine"],
+         "ro": ["studii de validare a noilor trasori PET în spitalele membre",
+                "un ciclotron comun care să producă radiotrasori pentru regiune",
+                "producția locală de radiofarmaceutice pentru medicina nucleară"]},
+        {"en": ["a common service offering image analysis to smaller clinics",
+                "teleradiology so that small hospitals get their scans reported remotely",
+                "a remote reading network for night shifts in county hospitals"],
+         "ro": ["un serviciu comun de analiză a imaginilor pentru clinicile mici",
+                "o rețea de teleradiologie pentru spitalele mici din județ",
+                "citire la distanță a examinărilor pentru spitalele fără radiolog de gardă noaptea"]},
+    ],
+    "SD2": [
+        {"en": ["bring more private clinics from Moldova region into the cluster",
+                "recruit new members among private imaging centres",
+                "attract more private providers to join the cluster"],
+         "ro": ["atragerea mai multor clinici private din regiunea Moldovei în cluster",
+                "recrutarea de membri noi dintre centrele private de imagistică",
+                "aderarea mai multor furnizori privați la cluster"]},
+        {"en": ["regular meetings where members present what they can offer each other",
+                "matchmaking meetings between members twice a year",
+                "networking events where members meet and find partners"],
+         "ro": ["întâlniri regulate în care membrii își prezintă ofertele unii altora",
+                "întâlniri de tip matchmaking între membri de două ori pe an",
+                "evenimente de relaționare în care membrii își găsesc parteneri"]},
+        {"en": ["a directory of members with their equipment and expertise",
+                "an online catalogue of what each member can do",
+                "a database of members' skills and infrastructure"],
+         "ro": ["un catalog al membrilor cu echipamentele și expertiza lor",
+                "o bază de date a membrilor cu competențele și infrastructura lor",
+                "un catalog online cu ce poate face fiecare membru"]},
+        {"en": ["invite medical device start-ups to join",
+                "open the cluster to medtech companies from other regions",
+                "attract more medical technology firms as members"],
+         "ro": ["invitarea start-up-urilor de dispozitive medicale să adere",
+                "atragerea companiilor de tehnologie medicală din alte regiuni",
+                "mai multe firme de tehnologie medicală ca membri"]},
+        {"en": ["better internal communication between member organisations",
+                "a monthly internal newsletter so members know what the others do",
+                "clearer communication from the secretariat to the members"],
+         "ro": ["o comunicare internă mai bună între organizațiile membre",
+                "o informare lunară a membrilor despre ce fac ceilalți",
+                "o comunicare mai clară a secretariatului cu membrii"]},
+    ],
+    "SD3": [
+        {"en": ["hands-on courses in cardiac MRI for radiographers",
+                "practical MRI training for technicians with CME credits",
+                "accredited hands-on CT and MRI courses for radiology staff"],
+         "ro": ["cursuri practice de RMN cardiac pentru tehnicienii radiologi",
+                "instruire practică în RMN pentru asistenții de radiologie, cu credite EMC",
+                "cursuri acreditate de CT și RMN pentru personalul de radiologie"]},
+        {"en": ["exchange visits to imaging departments in other EU countries",
+                "a scheme for our radiographers to spend a week in a university department",
+                "experience exchange visits between member hospitals"],
+         "ro": ["vizite de schimb de experiență la departamente de imagistică din alte țări UE",
+                "stagii de o săptămână pentru tehnicieni într-un departament universitar",
+                "vizite de schimb de experiență între spitalele membre"]},
+        {"en": ["monthly webinars on new imaging techniques for residents",
+                "online seminars for residents on new protocols",
+                "a webinar series for young radiologists"],
+         "ro": ["webinarii lunare despre tehnici noi de imagistică pentru rezidenți",
+                "seminarii online pentru rezidenți despre protocoale noi",
+                "o serie de webinarii pentru medicii rezidenți"]},
+        {"en": ["training on radiation dose optimisation for technicians",
+                "radiation protection courses for staff in interventional radiology",
+                "teaching technicians how to lower patient doses on CT"],
+         "ro": ["instruire privind optimizarea dozei de radiații pentru personal",
+                "cursuri de radioprotecție pentru personalul din radiologia intervențională",
+                "instruirea tehnicienilor pentru reducerea dozei la CT"]},
+        {"en": ["a summer school on medical image processing",
+                "an ultrasound simulator lab for residents",
+                "simulation training for residents before they scan patients"],
+         "ro": ["o școală de vară de procesare a imaginilor medicale",
+                "un laborator de simulare ecografică pentru rezidenți",
+                "instruire pe simulatoare pentru rezidenți înainte de lucrul cu pacienții"]},
+    ],
+    "SD4": [
+        {"en": ["push the ministry to update reimbursement of PET-CT examinations",
+                "lobby the health insurance house for better tariffs for MRI",
+                "ask the authorities to reimburse more imaging investigations"],
+         "ro": ["demersuri la minister pentru actualizarea decontării investigațiilor PET-CT",
+                "lobby la casa de asigurări pentru tarife mai bune la RMN",
+                "solicitarea către autorități a decontării mai multor investigații imagistice"]},
+        {"en": ["a position paper on the national cancer screening programme",
+                "a joint position on the national screening programme for breast cancer",
+                "policy proposals for a population screening programme"],
+         "ro": ["un document de poziție privind programul național de screening oncologic",
+                "o poziție comună despre programul național de screening pentru cancerul de sân",
+                "propuneri de politici pentru un program de screening populațional"]},
+        {"en": ["represent members in the public consultation on medical device regulation",
+                "a common voice in consultations on new legislation",
+                "comments from the cluster on draft laws about medical devices"],
+         "ro": ["reprezentarea membrilor în consultarea publică privind reglementarea dispozitivelor medicale",
+                "o voce comună în consultările despre legislația nouă",
+                "observații ale clusterului la proiectele de lege despre dispozitive medicale"]},
+        {"en": ["advocate for faster approval of new imaging equipment purchases in public hospitals",
+                "lobby for simpler public procurement rules for scanners",
+                "ask the government to speed up equipment procurement in public hospitals"],
+         "ro": ["susținerea unor proceduri mai rapide de achiziție a echipamentelor în spitalele publice",
+                "lobby pentru reguli mai simple de achiziție publică a aparaturii",
+                "demersuri la guvern pentru achiziții mai rapide de echipamente în spitalele publice"]},
+    ],
+    "SD5": [
+        {"en": ["a common stand at the MEDICA fair in Düsseldorf",
+                "joint participation in international medical fairs",
+                "a shared booth at trade fairs abroad"],
+         "ro": ["un stand comun la târgul MEDICA de la Düsseldorf",
+                "participarea comună la târguri medicale internaționale",
+                "un stand comun la expoziții din străinătate"]},
+        {"en": ["a professional website and newsletter for the cluster",
+                "a better website with news about the cluster",
+                "an active website and social media pages"],
+         "ro": ["un site profesionist și un newsletter al clusterului",
+                "un site mai bun cu noutăți despre cluster",
+                "un site activ și pagini pe rețelele sociale"]},
+        {"en": ["a recognisable cluster logo that members can use",
+                "a common brand members can put on their materials",
+                "a clear visual identity for the cluster"],
+         "ro": ["un logo al clusterului recunoscut pe care membrii să îl poată folosi",
+                "un brand comun pe care membrii să-l folosească în materialele lor",
+                "o identitate vizuală clară a clusterului"]},
+        {"en": ["press releases about members' achievements",
+                "media coverage of successful projects",
+                "articles in the press about what members do"],
+         "ro": ["comunicate de presă despre realizările membrilor",
+                "apariții în presă despre proiectele reușite",
+                "articole în media despre activitatea membrilor"]},
+    ],
+    "outside": [
+        {"en": ["reducing the energy consumption of our hospital buildings",
+                "solar panels on hospital roofs to cut the energy bill",
+                "lower electricity costs for the imaging departments"],
+         "ro": ["reducerea consumului de energie al clădirilor spitalului",
+                "panouri solare pe acoperișul spitalului pentru o factură mai mică",
+                "costuri mai mici cu electricitatea în secțiile de imagistică"]},
+        {"en": ["more parking places near the county hospital",
+                "parking for patients who come for scans",
+                "a car park for staff and visitors"],
+         "ro": ["mai multe locuri de parcare lângă spitalul județean",
+                "parcare pentru pacienții care vin la investigații",
+                "o parcare pentru personal și vizitatori"]},
+        {"en": ["imaging services for veterinary clinics",
+                "MRI scans for animals from veterinary practices",
+                "offering CT to vets for horses and pets"],
+         "ro": ["servicii de imagistică pentru clinicile veterinare",
+                "examinări RMN pentru animale de la cabinetele veterinare",
+                "CT pentru medicii veterinari, pentru cai și animale de companie"]},
+        {"en": ["salary increases for young doctors",
+                "better pay for radiographers",
+                "higher wages for imaging staff"],
+         "ro": ["creșterea salariilor medicilor tineri",
+                "salarii mai bune pentru tehnicienii radiologi",
+                "salarii mai mari pentru personalul din imagistică"]},
+    ],
 }
 
 _PREFIX = {
@@ -212,6 +306,7 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
     """
     cb = read_codebook(codebook)
     rng = np.random.default_rng(seed)
+    wording_rng = np.random.default_rng([seed, 1])
     q = cb.questions
     likert_ids = cb.likert_items()
     item_offset = {item: float(rng.normal(0, 0.15)) for item in likert_ids}
@@ -280,7 +375,7 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
         texts = {}
         for qid, p_answer in (("G1", 0.7), ("G2", 0.5)):
             if rng.random() >= p_answer:
-                texts[qid] = ("", "")
+                texts[qid] = ("", "", "")
                 continue
             if rng.random() < 0.15:
                 direction = "outside"
@@ -288,13 +383,16 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
                 direction = max(latent, key=latent.get)
             else:
                 direction = list(cb.directions)[int(rng.integers(5))]
-            bank = _PROPOSALS[direction][lang]
-            phrase = bank[int(rng.integers(len(bank)))]
+            bank = _PROPOSALS[direction]
+            idea = int(rng.integers(len(bank)))
             prefix = _PREFIX[lang][int(rng.integers(len(_PREFIX[lang])))]
+            # the wording is drawn apart, so that the rest of the sample stays as it was
+            wordings = bank[idea][lang]
+            phrase = wordings[int(wording_rng.integers(len(wordings)))]
             text = prefix + phrase if prefix else phrase[0].upper() + phrase[1:]
             if cedilla:
                 text = _to_cedilla(text)
-            texts[qid] = (text, direction)
+            texts[qid] = (text, direction, f"{direction}-{idea + 1}")
         row["G1"], row["G2"] = texts["G1"][0], texts["G2"][0]
         row["H"] = "Da" if lang == "ro" else "Yes"
         row["_time"] = start + dt.timedelta(minutes=int(37 * i + rng.integers(0, 30)))
@@ -306,6 +404,8 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
             "language": lang,
             "G1_direction": texts["G1"][1],
             "G2_direction": texts["G2"][1],
+            "G1_idea": texts["G1"][2],
+            "G2_idea": texts["G2"][2],
         })
 
     # One member submits twice: an earlier, different submission, which the
@@ -315,7 +415,8 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
     first["_time"] = answers[dup_of]["_time"] - dt.timedelta(hours=2)
     first["B1"], first["G1"], first["G2"] = answers[dup_of]["B3"], "", ""
     answers.insert(dup_of, first)
-    truth.insert(dup_of, {**truth[dup_of], "status": "duplicate", "G1_direction": "", "G2_direction": ""})
+    truth.insert(dup_of, {**truth[dup_of], "status": "duplicate", "G1_direction": "", "G2_direction": "",
+                           "G1_idea": "", "G2_idea": ""})
 
     # One member stops after the profile questions.
     stop = dict(answers[-1])
@@ -325,7 +426,8 @@ def make_sample(n_members: int = 150, *, seed: int = 2018, codebook: Codebook | 
         stop[item] = ""
     stop["D"], stop["E"], stop["F"], stop["G1"], stop["G2"], stop["H"] = {}, [], [], "", "", ""
     answers.append(stop)
-    truth.append({**truth[-1], "segment": "", "status": "incomplete", "G1_direction": "", "G2_direction": ""})
+    truth.append({**truth[-1], "segment": "", "status": "incomplete", "G1_direction": "", "G2_direction": "",
+                  "G1_idea": "", "G2_idea": ""})
 
     for number, record in enumerate(truth, start=1):
         record["submission"] = number
@@ -494,7 +596,7 @@ def write_sample(out: str | Path, *, n_members: int = 150, seed: int = 2018, cod
     def truth(path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as handle:
             fields = ["respondent_id", "submission", "status", "segment", "language", "G1_direction",
-                      "G2_direction"]
+                      "G2_direction", "G1_idea", "G2_idea"]
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             for record in sample.truth:

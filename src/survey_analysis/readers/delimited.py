@@ -10,6 +10,7 @@ field that never closes is refused with its line.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gc
 import io
@@ -162,7 +163,7 @@ def _mixed_lines(data: bytes) -> tuple[str, str, list[str], list[dict]] | None:
     else:
         few, odd, usual = utf8, "UTF-8", _CODEC_NAMES[codec]
     problems = [{
-        "kind": "mixed_encoding", "sheet": None, "row": number + 1, "column": None, "value": None,
+        "kind": "mixed_encoding", "sheet": None, "row": number + 1, "line": number + 1, "column": None, "value": None,
         "message": (f"line {number + 1} is written in {odd} while most of the file is {usual} (the file was "
                     f"pieced together from two sources); it was decoded as {odd}. Check its letters, and "
                     "export the responses again as UTF-8 if any look wrong."),
@@ -277,20 +278,31 @@ def read_text(path: Path, size: int, sheet: str | int | None) -> RawTable:
     if sheet is not None:
         notes.append(f"A text file has no sheets; sheet={sheet!r} was ignored.")
 
-    rows, row_numbers, consumed = _records(path, text, delimiter, first_line)
+    rows, line_numbers, consumed = _records(path, text, delimiter, first_line)
     if rows:
-        _check_last_record_closed(path, text, delimiter, row_numbers[-1] - first_line + 1, consumed,
-                                  row_numbers[-1])
+        _check_last_record_closed(path, text, delimiter, line_numbers[-1] - first_line + 1, consumed,
+                                  line_numbers[-1])
     if not rows or not any(row.count(None) != len(row) for row in rows):
         raise EmptyFileError("the text file holds no values", path=path, hint=_EMPTY_CSV_HINT)
+    # A record is numbered as a spreadsheet program shows it (one row per record, a 'sep=' line
+    # hidden); where it starts in the file is kept beside, for a text editor.
     raw = RawTable(path=path, format="tsv" if delimiter == "\t" else "csv", sheet=None, sheets=[],
-                   rows=rows, row_numbers=row_numbers, encoding=encoding, delimiter=delimiter, notes=notes,
-                   problems=problems)
+                   rows=rows, row_numbers=list(range(1, len(rows) + 1)), line_numbers=line_numbers,
+                   encoding=encoding, delimiter=delimiter, notes=notes, problems=_by_record(problems, line_numbers))
     _even_out_fields(raw)
     if "\ufffd" in text:
         note_replacement_characters(raw)
     finish_table(raw)
     return raw
+
+
+def _by_record(problems: list[dict], line_numbers: list[int]) -> list[dict]:
+    """Number the problems found by line (encodings, NUL bytes) by the record holding the line, as others are."""
+    for problem in problems:
+        line = problem.get("line")
+        if line is not None and line_numbers:
+            problem["row"] = max(bisect.bisect_right(line_numbers, line), 1)
+    return problems
 
 
 def _drop_nul_characters(text: str, notes: list[str], problems: list[dict]) -> str:
@@ -304,7 +316,7 @@ def _drop_nul_characters(text: str, notes: list[str], problems: list[dict]) -> s
         position = -1 if following == -1 else text.find("\x00", following)
     for line in listed:
         problems.append({
-            "kind": "nul_character", "sheet": None, "row": line, "column": None, "value": None,
+            "kind": "nul_character", "sheet": None, "row": line, "line": line, "column": None, "value": None,
             "message": (f"line {line} holds NUL characters (byte 0), which no answer contains; they were "
                         "removed. The file was probably damaged or joined from a binary file; check the line."),
         })
@@ -348,7 +360,7 @@ class _LineFeed:
 def _records(path: Path, text: str, delimiter: str, first_line: int) -> tuple[list[list[Any]], list[int], int]:
     """Split the text into records under the limits; returns the rows, their first lines, the lines read."""
     rows: list[list[Any]] = []
-    row_numbers: list[int] = []
+    line_numbers: list[int] = []
     feed = _LineFeed(text, delimiter)
     reader = csv.reader(feed, delimiter=delimiter)
     most_records, most_cells = limits.get("MAX_RECORDS"), limits.get("MAX_SHEET_CELLS")
@@ -359,7 +371,7 @@ def _records(path: Path, text: str, delimiter: str, first_line: int) -> tuple[li
     gc.disable()  # many small lists that cannot form cycles; see _convert
     try:
         for record in reader:
-            row_numbers.append(first_line + consumed)
+            line_numbers.append(first_line + consumed)
             consumed = reader.line_num
             feed.separators = 0
             cells += len(record)
@@ -408,7 +420,7 @@ def _records(path: Path, text: str, delimiter: str, first_line: int) -> tuple[li
         csv.field_size_limit(previous_limit)
         if collecting:
             gc.enable()
-    return rows, row_numbers, consumed
+    return rows, line_numbers, consumed
 
 
 def _quote_left_open(text: str, lines_before: int) -> bool:
@@ -466,7 +478,7 @@ def _even_out_fields(raw: RawTable) -> None:
     expected = lengths.most_common(1)[0][0]
     header = next((row for row in raw.rows if row.count(None) != len(row)), [])
     short = long = 0
-    for row, line in zip(raw.rows, raw.row_numbers):
+    for row, record, line in zip(raw.rows, raw.row_numbers, raw.line_numbers):
         n = len(row)
         if n == 0 or n == expected or row.count(None) == n:
             continue  # a blank line or a record of empty fields is a blank row, not a short one
@@ -474,9 +486,10 @@ def _even_out_fields(raw: RawTable) -> None:
             short += 1
             columns = f"{column_letter(n)}-{column_letter(expected - 1)}" if expected - n > 1 else column_letter(n)
             raw.problems.append({
-                "kind": "missing_fields", "sheet": None, "row": line, "column": columns, "value": None,
-                "message": (f"line {line} has {n} field(s) where most records have {expected}; the missing "
-                            f"{expected - n} (columns {columns}) were left empty. Check that the record was "
+                "kind": "missing_fields", "sheet": None, "row": record, "line": line, "column": columns,
+                "value": None,
+                "message": (f"record {record} (line {line}) has {n} field(s) where most records have {expected}; "
+                            f"the missing {expected - n} (columns {columns}) were left empty. Check that the record was "
                             "not split or cut short."),
             })
         else:
@@ -486,9 +499,9 @@ def _even_out_fields(raw: RawTable) -> None:
             long += 1
             columns = f"{column_letter(expected)}-{column_letter(n - 1)}"
             raw.problems.append({
-                "kind": "extra_fields", "sheet": None, "row": line, "column": columns,
+                "kind": "extra_fields", "sheet": None, "row": record, "line": line, "column": columns,
                 "value": [v for v in extra if v is not None],
-                "message": (f"line {line} has {n} fields where most records have {expected} (header: "
+                "message": (f"record {record} (line {line}) has {n} fields where most records have {expected} (header: "
                             f"{len([h for h in header if h is not None])} named); the extra values were kept "
                             f"in columns {columns}. A separator inside an unquoted answer usually causes this."),
             })

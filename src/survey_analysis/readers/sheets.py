@@ -3,12 +3,18 @@
 A sheet asked for by name or position is read (with a close match when the
 name differs only in case or spaces); otherwise, among the visible
 worksheets, the one that looks most like a table of responses, and the
-notes say why.  Hidden and very hidden sheets are never chosen on their own.
+notes say why.  Hidden and very hidden sheets are never chosen on their own,
+nor are child tables: sheets whose rows each belong to a row of another
+sheet through a ``_parent_index`` column, as KoboToolbox writes its repeat
+groups (a household's members, one row each, under the submission).  A
+child table may hold more rows than the responses themselves, so choosing
+by size alone would read it instead of them.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +92,54 @@ def _score(rows: list[list[Any]]) -> tuple[float, int, int]:
     return score, data_rows, len(values)
 
 
+def child_table(rows: list[list[Any]]) -> dict[str, Any] | None:
+    """Describe a sheet whose rows belong to rows of another sheet, else ``None``.
+
+    Such a sheet has a ``_parent_index`` column (the ``_index`` of the row it
+    belongs to) and ``_parent_table_name`` or ``_submission__...`` columns, as
+    KoboToolbox writes a repeat group.  Returns ``parent_sheet`` (the name
+    most rows give), ``rows`` (rows with data), ``submissions`` (distinct
+    parents) and ``per_submission`` (parent ``_index`` -> rows).
+    """
+    at = next((i for i, row in enumerate(rows) if row.count(None) != len(row)), None)
+    if at is None:
+        return None
+    names = [str(v).strip().casefold() if v is not None else "" for v in rows[at]]
+    if "_parent_index" not in names or not (
+            "_parent_table_name" in names or any(n.startswith("_submission__") for n in names)):
+        return None
+    parent_at = names.index("_parent_index")
+    table_at = names.index("_parent_table_name") if "_parent_table_name" in names else None
+    parents: Counter = Counter()
+    tables: Counter = Counter()
+    for row in rows[at + 1:]:
+        if row.count(None) == len(row):
+            continue
+        value = row[parent_at]
+        parents[str(value).strip() if value is not None else ""] += 1
+        if table_at is not None and row[table_at] is not None:
+            tables[str(row[table_at]).strip()] += 1
+    return {"parent_sheet": tables.most_common(1)[0][0] if tables else None, "rows": sum(parents.values()),
+            "submissions": len(parents), "per_submission": dict(parents)}
+
+
+def describe_child_table(name: str, child: dict[str, Any]) -> str:
+    """The note of the load report on one child table (repeat group)."""
+    counts = list(child["per_submission"].values())
+    spread = f"{min(counts)}-{max(counts)} per submission" if counts else "none"
+    parent = f" of sheet '{child['parent_sheet']}'" if child["parent_sheet"] else ""
+    return (f"Sheet '{name}' holds a repeat group{parent} (KoboToolbox): {child['rows']} rows for "
+            f"{child['submissions']} submissions ({spread}), each linked to its submission by _parent_index; "
+            "it is not read as the responses.")
+
+
 def choose_sheet(path: Path, metas, candidates: list[int], sheets: list[dict[str, Any]], notes: list[str],
                  load):
-    """Choose among the visible worksheets ``candidates``; ``load(name)`` reads one sheet's rows."""
+    """Choose among the visible worksheets ``candidates``; ``load(name)`` reads one sheet's rows.
+
+    Child tables (:func:`child_table`) are described in ``sheets`` and chosen
+    only when every visible worksheet is one.
+    """
     if len(candidates) == 1:
         index = candidates[0]
         table = load(metas[index].name)
@@ -99,19 +150,34 @@ def choose_sheet(path: Path, metas, candidates: list[int], sheets: list[dict[str
             )
         sheets[index]["reason"] = "the only visible worksheet"
         notes.append(f"Read sheet '{metas[index].name}', the only visible worksheet.")
+        note_child_table(metas[index].name, table.rows, sheets[index], notes)
         return index, table
     best = None
+    children = []
     for index in candidates:
         table = load(metas[index].name)
         score, data_rows, header_columns = _score(table.rows)
         sheets[index]["rows"] = len(table.rows)
         sheets[index]["columns"] = table.width
+        child = child_table(table.rows)
+        if child is not None:
+            sheets[index]["repeat_group"] = child
+            sheets[index]["reason"] = ("a repeat group: rows linked by _parent_index to the submissions"
+                                       + (f" of sheet '{child['parent_sheet']}'" if child["parent_sheet"] else ""))
+            children.append((score, index, table, data_rows, header_columns))
+            continue
         if score == 0:
             sheets[index]["reason"] = "no table (fewer than two filled cells in every row)"
         else:
             sheets[index]["reason"] = f"{data_rows} rows with data, {header_columns} header columns"
         if score > 0 and (best is None or score > best[0]):
             best = (score, index, table, data_rows, header_columns)
+    for _, index, _, _, _ in children:
+        notes.append(describe_child_table(metas[index].name, sheets[index]["repeat_group"]))
+    if best is None and children:
+        best = max(children, key=lambda c: c[0])
+        notes.append(f"Every visible worksheet is a repeat group; read '{metas[best[1]].name}', the largest. "
+                     "Its rows are members of submissions, not submissions.")
     if best is None:
         raise EmptyFileError(
             "none of the visible sheets holds a table: " + ", ".join(f"'{metas[i].name}'" for i in candidates),
@@ -119,10 +185,10 @@ def choose_sheet(path: Path, metas, candidates: list[int], sheets: list[dict[str
             hint=hidden_hint(metas, sheets) or "Export the responses again from the survey tool.",
         )
     _, index, table, data_rows, header_columns = best
-    sheets[index]["reason"] = (
-        f"largest table among {len(candidates)} visible worksheets: {data_rows} rows with data, "
-        f"{header_columns} header columns"
-    )
+    among = f"{len(candidates)} visible worksheets"
+    if children and "repeat_group" not in sheets[index]:
+        among = f"the {len(candidates) - len(children)} visible worksheet(s) that are not repeat groups"
+    sheets[index]["reason"] = f"largest table among {among}: {data_rows} rows with data, {header_columns} header columns"
     others = "; ".join(
         f"'{sheets[i]['name']}': {sheets[i]['reason']}" for i in candidates if i != index
     )
@@ -132,6 +198,16 @@ def choose_sheet(path: Path, metas, candidates: list[int], sheets: list[dict[str
         f"sheets: {others}. Pass sheet='...' to read another one."
     )
     return index, table
+
+
+def note_child_table(name: str, rows: list[list[Any]], entry: dict[str, Any], notes: list[str]) -> None:
+    """A sheet read although it is a child table (asked for, or the only one): say so."""
+    child = child_table(rows)
+    if child is not None:
+        entry["repeat_group"] = child
+        notes.append(f"Sheet '{name}' is a repeat group (KoboToolbox): its {child['rows']} rows belong to "
+                     f"{child['submissions']} submissions through _parent_index; each row is a member of a "
+                     "submission, not a submission.")
 
 
 def hidden_hint(metas, sheets) -> str | None:

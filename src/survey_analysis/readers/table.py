@@ -39,8 +39,13 @@ class RawTable:
         ``date``, ``time`` or ``None``; all rows have the same width; empty
         strings are ``None``; fully empty trailing rows are removed.
     row_numbers : list of int
-        For each row, its 1-based row in the spreadsheet, or for text files
-        the physical line on which the record starts.
+        For each row, its 1-based row as a spreadsheet program shows it: the
+        sheet row of a workbook, the record number of a text file (the first
+        record is row 1; a ``sep=`` line, which Excel hides, is not counted).
+    line_numbers : list of int or None
+        Text files only: for each record, the physical line of the file on
+        which it starts (a record whose answers hold line breaks spans several
+        lines, so lines and rows part ways).  ``None`` for workbooks.
     encoding, delimiter : str or None
         The text encoding and field separator of a text file.
     notes : list of str
@@ -53,6 +58,8 @@ class RawTable:
         ``kind``, ``sheet``, ``row``, ``column``, ``value``, ``message``.
     trailing_blank_rows : int
         How many fully empty rows were removed from the end.
+    trailing_blank_lines : list of int
+        Text files only: the line on which each of those removed rows starts.
     date1904 : bool
         Whether the workbook counts dates from 1904 (Mac Excel).  Dates with
         a date format are already converted; a bare serial number in such a
@@ -65,11 +72,13 @@ class RawTable:
     sheets: list[dict[str, Any]]
     rows: list[list[Any]]
     row_numbers: list[int]
+    line_numbers: list[int] | None = None
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
     trailing_blank_rows: int = 0
+    trailing_blank_lines: list[int] = field(default_factory=list)
     date1904: bool = False
 
     @property
@@ -123,9 +132,12 @@ def finish_table(raw: RawTable) -> None:
     if raw.trailing_blank_rows:
         del rows[end:]
         del raw.row_numbers[end:]
+        if raw.line_numbers is not None:
+            raw.trailing_blank_lines = raw.line_numbers[end:]
+            del raw.line_numbers[end:]
         raw.notes.append(
             f"{raw.trailing_blank_rows} empty row(s) at the end were removed "
-            f"(after {'row' if raw.sheet is not None else 'line'} {raw.row_numbers[-1] if raw.row_numbers else 0})."
+            f"(after {where(raw, len(rows) - 1) if rows else 'the start'})."
         )
     width = max((len(r) for r in rows), default=0)
     used = 0
@@ -147,22 +159,31 @@ def finish_table(raw: RawTable) -> None:
             entry["rows"], entry["columns"] = len(rows), used
 
 
+def where(raw: RawTable, index: int) -> str:
+    """The row at ``index`` in words: 'row 7', or for a text file 'record 7 (line 9)'."""
+    if raw.line_numbers is None:
+        return f"row {raw.row_numbers[index]}"
+    return f"record {raw.row_numbers[index]} (line {raw.line_numbers[index]})"
+
+
 def note_replacement_characters(raw: RawTable) -> None:
     """Record values that already hold U+FFFD (letters lost before the file reached us)."""
     found = []
-    for row, line in zip(raw.rows, raw.row_numbers):
+    for i, row in enumerate(raw.rows):
         for j, value in enumerate(row):
             if value.__class__ is str and "\ufffd" in value:
-                found.append((line, j, value))
-    where = "line" if raw.sheet is None else "row"
-    for line, j, value in found[:100]:
-        raw.problems.append({
-            "kind": "replacement_character", "sheet": raw.sheet, "row": line, "column": column_label(raw, j),
-            "value": value,
-            "message": (f"{where} {line}, column {column_letter(j)} holds the replacement character U+FFFD: "
+                found.append((i, j, value))
+    for i, j, value in found[:100]:
+        problem = {
+            "kind": "replacement_character", "sheet": raw.sheet, "row": raw.row_numbers[i],
+            "column": column_label(raw, j), "value": value,
+            "message": (f"{where(raw, i)}, column {column_letter(j)} holds the replacement character U+FFFD: "
                         "letters were lost when the file was made. The value was kept; export the responses "
                         "again (as UTF-8 for text files) to recover them."),
-        })
+        }
+        if raw.line_numbers is not None:
+            problem["line"] = raw.line_numbers[i]
+        raw.problems.append(problem)
     if found:
         raw.notes.append(
             f"{len(found)} value(s) contain U+FFFD replacement characters written into the file itself "

@@ -38,7 +38,8 @@ from .guard import SheetGuard, check_extent, check_xlsx_parts
 from .isolated import ISOLATION_AVAILABLE, IsolatedWorkbook, native_errors_silenced, open_in_process
 from .ods_scan import ods_scan
 from .ole2 import OleFile, scan_xls
-from .sheets import choose_sheet, enum_name, has_data, is_worksheet, resolve_sheet, sheet_state
+from .sheets import (choose_sheet, enum_name, has_data, is_worksheet, note_child_table, resolve_sheet,
+                     sheet_state)
 from .table import CellProblem, RawTable, column_label, column_letter, finish_table, note_replacement_characters
 from .zipcheck import inspect_zip, xlsx_layout
 
@@ -269,6 +270,7 @@ def _read_workbook(path: Path, fmt: str, sheet: str | int | None, guard: SheetGu
             sheets[index]["reason"] = "asked for by name" if isinstance(sheet, str) else f"asked for by position {sheet}"
             if state != "visible":
                 notes.append(f"Sheet '{name}' is {state.replace('veryhidden', 'very hidden')} in the workbook; it was read because it was asked for.")
+            note_child_table(name, table.rows, sheets[index], notes)
             if not has_data(table.rows):
                 raise EmptyFileError(
                     "the sheet holds no data", path=path, sheet=name,

@@ -1,11 +1,12 @@
 """The questionnaire model: an export's columns mapped onto the codebook, every row accounted for.
 
 This package owns everything between the raw rows of :mod:`survey_analysis.readers`
-and the analysis: the survey tools' header layouts (:mod:`.tools`), the
+and the analysis: the survey tools' header layouts (:mod:`.tools`, with the
+tools' own headers in their interface languages in :mod:`.signatures`), the
 column-to-question plan (:mod:`.plan`), answer coding (:mod:`.coding`,
 :mod:`.rankings`, :mod:`.dates`), the rules that set responses aside
 (:mod:`.setaside`), privacy (:mod:`.privacy`), codebook drafting
-(:mod:`.draft`), and the result, :class:`Survey` with its :class:`LoadReport`
+(:mod:`.draft`, with the ordered scales it recognises in :mod:`.scales`), and the result, :class:`Survey` with its :class:`LoadReport`
 (:mod:`.model`, :mod:`.loadreport`).  :func:`load_responses` (:mod:`.load`)
 runs them in order.
 """

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Level, Question, fold_diacritics, normalise_text
+from ..errors import CodebookError
 from .dates import parse_dates
 from .loadreport import LoadReport, jsonable
 
@@ -29,6 +30,22 @@ NUMBER_PREFIX = re.compile(r"^\s*(\d{1,2})\s*[.):=-]\s*(.+)$")
 
 
 UNCODED = object()
+
+
+def declared_missing(q: Question):
+    """A test for the answers the codebook declares as "no answer" for ``q`` (its ``missing`` list)."""
+    if not q.missing:
+        return None
+    texts = {normalise_text(m) for m in q.missing}
+    numbers = {n for n in (as_number(m) for m in q.missing) if n is not None}
+
+    def test(raw: Any, text: str) -> bool:
+        if normalise_text(text) in texts:
+            return True
+        number = as_number(raw)
+        return number is not None and number in numbers
+
+    return test
 
 
 
@@ -114,7 +131,7 @@ class AnswerCoder:
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{lv.en}'" for lv in levels),
-                                 dtype=pd.CategoricalDtype([lv.en for lv in levels], ordered=True))
+                                 dtype=self._categories([lv.en for lv in levels], q, column, ordered=True))
 
     def code_single(self, values: list, rows: list[int], column: str, q: Question, *,
                     column_index: int | None = None) -> pd.Series:
@@ -126,7 +143,18 @@ class AnswerCoder:
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{o.en}'" for o in q.options),
-                                 dtype=pd.CategoricalDtype([o.en for o in q.options], ordered=q.ordered))
+                                 dtype=self._categories([o.en for o in q.options], q, column, ordered=q.ordered))
+
+    def _categories(self, labels: list[str], q: Question, column: str, *, ordered: bool) -> pd.CategoricalDtype:
+        """The answer categories of a question; two levels or options under one label are a codebook error."""
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise CodebookError(
+                f"question {q.id}: two {'levels' if q.type == 'likert' else 'options'} have the same label "
+                f"'{repeated[0]}', so its answers cannot be told apart", path=self.report.path, sheet=self.sheet,
+                column=column, value=repeated,
+                hint="give every level and option of the question a label of its own in the codebook.")
+        return pd.CategoricalDtype(labels, ordered=ordered)
 
     def shared_codes(self, column_index: int | None) -> tuple[np.ndarray, np.ndarray] | None:
         """This column's answers as positions into the distinct answers of the whole sheet, if known."""
@@ -152,9 +180,12 @@ class AnswerCoder:
         target = np.full(len(distinct) + 1, -1, dtype=np.int16)  # the last slot serves the missing answers
         bad: list[int] = []
         warned: dict[int, str] = {}
+        missing = declared_missing(q)
         for k in present:
             raw = distinct[k]
             text = cell_text(raw) if not isinstance(raw, (dt.datetime, dt.date, dt.time)) else raw.isoformat()
+            if missing is not None and missing(raw, text):
+                continue  # a code the codebook declares as "no answer" (99, -99, ...)
             label, warning = code(raw, text)
             if label is UNCODED and normalise_text(text) in MISSING_ANSWERS:
                 continue  # a placeholder such as "N/A", unless the question has it as an option
@@ -179,8 +210,9 @@ class AnswerCoder:
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         parsed: dict[Any, Any] = {}
+        missing = declared_missing(q)
         for raw, text in self.uniques(values).items():
-            if normalise_text(text) in MISSING_ANSWERS:
+            if normalise_text(text) in MISSING_ANSWERS or (missing is not None and missing(raw, text)):
                 parsed[raw] = np.nan
                 continue
             number = as_number(raw)
@@ -229,9 +261,10 @@ class AnswerCoder:
         blank = np.zeros(len(distinct) + 1, dtype=bool)
         blank[-1] = True  # the slot of missing answers
         leftovers: list[str | None] = [None] * (len(distinct) + 1)
+        missing = declared_missing(q)
         for k, raw in enumerate(distinct):
             text = cell_text(raw)
-            if not text.strip():
+            if not text.strip() or (missing is not None and missing(raw, text)):
                 blank[k] = True
                 continue
             found, leftover = split_multi(text, forms, max_span)

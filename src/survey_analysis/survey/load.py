@@ -41,7 +41,7 @@ from .loadreport import LoadReport, jsonable
 from .model import Survey
 from .plan import ColumnPlan, plan_columns
 from .setaside import mark_duplicates, mark_incomplete, mark_tool_status
-from .tools import ID_COLUMNS, HeaderLayout, read_header_layout
+from .tools import ID_COLUMNS, HeaderLayout, link_repeat_groups, read_header_layout
 
 
 # From this many cells on, the sheet's distinct answers are found in one pass (see _columns_of).
@@ -116,16 +116,23 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
                          notes=report.notes)
     responses, ident, meta, extra = coded.frames(len(body.rows))
     ids = _respondent_ids(meta, body, report)
+    if layout.source == "kobo":
+        index_column = next((c for c in meta.columns if normalise_text(c) == "_index"), None)
+        report.notes += link_repeat_groups(report.sheets, None if index_column is None else list(meta[index_column]),
+                                           ids)
     for frame in (responses, ident, meta, extra):
         frame.index = pd.Index(ids, name="respondent_id", dtype="string")
     kept, dropped_ids = _set_aside(responses, ident, meta, cb, layout.source, dict(zip(ids, body.row_numbers)),
                                    report, min_answered=min_answered, keep_duplicates=keep_duplicates)
+    if raw.line_numbers is not None:
+        _add_lines(report, raw)
     # Problem tables end up in reports: values that may identify someone are withheld there.
     withhold_identifying(report.problems, IdentityTerms().add_identifiers(ident, cb))
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
     return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
                   metadata=meta.loc[kept], report=report, columns=coded.question_columns,
-                  dropped_responses=responses.loc[dropped_ids], extra=extra.loc[kept])
+                  dropped_responses=responses.loc[dropped_ids], extra=extra.loc[kept],
+                  row_numbers=pd.Series(body.row_numbers, index=responses.index, name="row").loc[kept])
 
 
 @dataclass
@@ -142,12 +149,23 @@ def _start_report(raw: RawTable, layout: HeaderLayout) -> LoadReport:
     report = LoadReport(path=str(raw.path), source=layout.source, sheet=raw.sheet, header_rows=layout.header_rows,
                         notes=list(raw.notes) + layout.notes, sheets=list(raw.sheets or []), encoding=raw.encoding)
     for p in raw.problems or []:
-        report.problems.append({
+        problem = {
             "sheet": p.get("sheet", raw.sheet), "row": p.get("row"), "column": p.get("column"), "question": None,
             "value": jsonable(p.get("value")), "kind": p.get("kind", "cell"), "severity": "error",
             "message": p.get("message", ""),
-        })
+        }
+        if "line" in p:
+            problem["line"] = p["line"]
+        report.problems.append(problem)
     return report
+
+
+def _add_lines(report: LoadReport, raw: RawTable) -> None:
+    """Text files: every row the report names also gets the line where its record starts."""
+    line_of = dict(zip(raw.row_numbers, raw.line_numbers))
+    last = raw.row_numbers[-1] if raw.row_numbers else 0
+    line_of.update({last + k + 1: line for k, line in enumerate(raw.trailing_blank_lines)})
+    report.add_lines(line_of)
 
 
 def _data_rows(raw: RawTable, layout: HeaderLayout, report: LoadReport) -> _Body:

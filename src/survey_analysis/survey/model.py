@@ -40,6 +40,10 @@ class Survey:
     columns: dict[str, list[str]]
     dropped_responses: pd.DataFrame | None = None
     extra: pd.DataFrame | None = None
+    #: Where each kept respondent's answers are in the file: the row as the
+    #: spreadsheet numbers it, or the CSV record (index ``respondent_id``).
+    #: For the analyst only (``--rows``); never shown in a report.
+    row_numbers: pd.Series | None = None
 
     @property
     def source(self) -> str:
@@ -125,8 +129,12 @@ class Survey:
                         "columns": self.columns.get(q.id, [])})
         return out
 
-    def to_json(self) -> str:
-        return json.dumps(self.report.to_dict(self.question_records()), ensure_ascii=False, indent=2)
+    def to_json(self, *, cells: bool = False) -> str:
+        """The load report and the questions as JSON (what ``inspect --json`` prints).
+
+        ``cells=True`` adds every problem cell by cell (``problem_cells``).
+        """
+        return json.dumps(self.report.to_dict(self.question_records(), cells=cells), ensure_ascii=False, indent=2)
 
     def pseudonyms(self, key: str | bytes) -> pd.Series:
         """A stable, non-reversible key per respondent (HMAC-SHA256 of the e-mail).

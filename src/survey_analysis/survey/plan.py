@@ -52,7 +52,7 @@ def plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Code
         qid, how = cb.match_header(header, fuzzy=None)
         if qid is None and fid != header:
             qid, how = cb.match_header(fid, fuzzy=None)
-        is_meta = norm in meta or nid in meta or is_tool_extra(norm, source)
+        is_meta = norm in meta or nid in meta or is_tool_extra(norm, source) or is_tool_extra(nid, source)
         if qid is None and not is_meta:
             qid, option, slot, how = _match_option_column(header, cb)
             if qid is None and fid != header:

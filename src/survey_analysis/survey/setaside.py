@@ -16,7 +16,7 @@ import pandas as pd
 from ..codebook import Codebook, normalise_text
 from .coding import cell_text
 from .privacy import contact_key
-from .tools import TIME_COLUMNS
+from .tools import START_TIMES, SUBMIT_DATES, TIME_COLUMNS
 
 
 def mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
@@ -36,7 +36,7 @@ def mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
             if normalise_text(cell_text(v)) in {"0", "false", "no"}:
                 drop.setdefault(rid, ("incomplete", "Finished is false"))
     if source == "limesurvey":
-        for key in ("submitdate", "date submitted"):
+        for key in sorted(SUBMIT_DATES & set(norm_cols)):
             if key in norm_cols:
                 for rid, v in meta[norm_cols[key]].items():
                     if v is None or pd.isna(v) or (isinstance(v, str) and not v.strip()):
@@ -80,7 +80,7 @@ def mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.DataF
     candidates["when"] = 0
     for col in meta.columns:
         name = normalise_text(col)
-        if name in TIME_COLUMNS and name not in {"start time", "startdate", "start date", "start", "date started"} \
+        if name in TIME_COLUMNS and name not in START_TIMES \
                 and pd.api.types.is_datetime64_any_dtype(meta[col]):
             # NaT is the smallest int64, so responses without a time sort first.
             candidates["when"] = meta[col].reindex(candidates.index).to_numpy(dtype="datetime64[ns]").astype(np.int64)

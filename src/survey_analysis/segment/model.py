@@ -1,15 +1,9 @@
-"""Segments of members by their priority profile.
+"""The segmentation estimator: priority profiles clustered into segments.
 
-This module owns the grouping of respondents into segments that want similar
-things: :class:`Segmentation` clusters the priority profiles of
+:class:`Segmentation` clusters the priority profiles of
 :mod:`survey_analysis.profiles` (k-means, Ward or a Gaussian mixture), chooses
-the number of segments by the silhouette, reports how stable each choice is
-under bootstrap resampling, and names each segment by the directions that set
-it apart.  Helper functions give the tables behind the charts (segment profile
-heatmap) and the breakdowns by member category and size.  Every table meant
-to be shown passes through :mod:`survey_analysis.disclosure`: a segment smaller
-than the disclosure threshold has its size, share and profile hidden (and so
-has the next smallest segment, so that the total cannot give it away).
+the number of segments, reports how stable each choice is under bootstrap
+resampling, and names each segment by the directions that set it apart.
 """
 
 from __future__ import annotations
@@ -20,25 +14,28 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from .disclosure import suppress_counts, suppress_group_rows
-from .errors import AnalysisInputError
+from ..disclosure import suppress_group_rows
+from ..errors import AnalysisInputError
+from .choice import (
+    MIN_STABILITY,
+    NO_SEGMENTS_NAME,
+    QUICK_KMEANS_MAX,
+    REFERENCE_QUANTILE,
+    choose_k,
+    is_centred,
+    pairwise_distances,
+    quick_kmeans,
+    reference_profiles,
+    silhouette_from_distances,
+)
+from .tables import segment_sizes
 
-__all__ = [
-    "METHODS",
-    "WARD_MAX",
-    "BALANCED_MARGIN",
-    "BALANCED_NAME",
-    "Segmentation",
-    "segment_profile_table",
-    "segment_sizes",
-    "segment_crosstab",
-    "segments_result",
-]
+__all__ = ["METHODS", "WARD_MAX", "BALANCED_MARGIN", "BALANCED_NAME", "Segmentation"]
 
 #: Clustering methods :class:`Segmentation` understands.
 METHODS = ("kmeans", "ward", "gmm")
@@ -107,15 +104,22 @@ class Segmentation:
         k-means (Lloyd; mini-batch beyond ``max_exact`` respondents), Ward's
         hierarchical clustering, or a Gaussian mixture (full covariances).
     n_segments : int or None, default None
-        Number of segments; ``None`` chooses it in ``k_range`` by the highest
-        mean silhouette (ties go to the smaller k).
+        Number of segments; 1 puts every member in one segment; ``None``
+        chooses it in ``k_range`` against a reference without segments (see
+        :mod:`survey_analysis.segment.choice`), and may choose 1: no distinct
+        segments.
     k_range : tuple of int, default (2, 8)
         Smallest and largest k tried when ``n_segments`` is None.
-    n_bootstrap : int, default 20
-        Bootstrap resamples for the stability of each k (0 to skip).
-    sample_size : int, default 2000
+    n_bootstrap : int, default 50
+        Resamples for the stability of each k (at least 50 for the choice
+        of k; 0 skips stability when ``n_segments`` is given).
+    n_reference : int, default 20
+        Reference data sets without structure per k (at least 20 for the
+        choice of k; 0 skips the reference when ``n_segments`` is given).
+    sample_size : int, default 1000
         Silhouettes are computed on a seeded random sample of at most this
-        many respondents; bootstrap resamples have at most this many points.
+        many respondents, reference data sets and resamples have this many
+        points at most.
     max_exact : int, default 20000
         Above this many respondents, k-means switches to mini-batch k-means and
         Ward / the mixture are fitted on a seeded sample of this size (Ward:
@@ -142,7 +146,16 @@ class Segmentation:
     stability_ : DataFrame
         One row per k: ``k``, ``stability`` (mean adjusted Rand index between
         the fit on each resample and the full fit, on the resampled points),
-        ``stability_sd``, ``n_bootstrap``.
+        ``stability_sd``, ``n_bootstrap``, ``chosen``.
+    choice_ : DataFrame
+        One row per k tried: ``k``, ``silhouette``, ``reference_mean``,
+        ``reference_p95`` (95th percentile of the reference silhouettes),
+        ``excess`` (silhouette - reference_p95), ``stability``, ``qualifies``
+        and ``chosen``.
+    no_distinct_segments_ : bool
+        True when k = 1: no k qualified (or one segment was asked for).
+    near_tie_ : tuple or None
+        ``(k, runner_up, margin)`` when two qualifying k are a near tie.
     centres_ : DataFrame
         Segment x direction mean profile (index ``segment`` 1..k).
     profiles_ : DataFrame
@@ -162,6 +175,8 @@ class Segmentation:
     :math:`L(I_b)` are the labels of a fit on :math:`I_b` and :math:`\\hat L`
     the full-data labels [2]_, [3]_.  Values near 1 mean the segmentation is
     reproduced by resampling; below about 0.6 it should not be interpreted.
+    The choice of k (and "no distinct segments") follows
+    :mod:`survey_analysis.segment.choice`.
 
     Segment names list the directions whose segment mean exceeds the overall
     mean the most: the top one, plus any other whose excess is at least half
@@ -194,8 +209,9 @@ class Segmentation:
         n_segments: int | None = None,
         *,
         k_range: tuple[int, int] = (2, 8),
-        n_bootstrap: int = 20,
-        sample_size: int = 2000,
+        n_bootstrap: int = 50,
+        n_reference: int = 20,
+        sample_size: int = 1000,
         max_exact: int = 20000,
         direction_names: Mapping[str, str] | None = None,
         random_state: Any = 0,
@@ -204,6 +220,7 @@ class Segmentation:
         self.n_segments = n_segments
         self.k_range = k_range
         self.n_bootstrap = n_bootstrap
+        self.n_reference = n_reference
         self.sample_size = sample_size
         self.max_exact = max_exact
         self.direction_names = direction_names
@@ -217,13 +234,19 @@ class Segmentation:
                 value=self.method,
                 hint="use method='kmeans', 'ward' or 'gmm'.",
             )
-        for name in ("n_bootstrap", "sample_size", "max_exact"):
+        least = {"n_bootstrap": 0, "n_reference": 0, "sample_size": 10, "max_exact": 10}
+        if self.n_segments is None:
+            least.update({"n_bootstrap": 50, "n_reference": 20})
+        for name, minimum in least.items():
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < (0 if name == "n_bootstrap" else 10):
+            if not isinstance(value, (int, np.integer)) or value < minimum:
                 raise AnalysisInputError(
-                    f"{name} must be an integer of at least {0 if name == 'n_bootstrap' else 10}, got {value!r}",
+                    f"{name} must be an integer of at least {minimum}"
+                    + (" to choose the number of segments" if minimum in (20, 50) else "")
+                    + f", got {value!r}",
                     value=value,
-                    hint=f"pass a whole number for {name}.",
+                    hint=f"pass a whole number for {name}"
+                    + (", or give n_segments." if minimum in (20, 50) else "."),
                 )
         if n < 3:
             raise AnalysisInputError(
@@ -233,9 +256,9 @@ class Segmentation:
             )
         if self.n_segments is not None:
             k = self.n_segments
-            if not isinstance(k, (int, np.integer)) or k < 2 or k > n - 1:
+            if not isinstance(k, (int, np.integer)) or k < 1 or k > n - 1:
                 raise AnalysisInputError(
-                    f"n_segments must be a whole number from 2 to {n - 1} (respondents - 1), got {k!r}",
+                    f"n_segments must be a whole number from 1 to {n - 1} (respondents - 1), got {k!r}",
                     value=k,
                     hint="pass n_segments=None to choose it by the silhouette.",
                 )
@@ -262,12 +285,14 @@ class Segmentation:
         n = X.shape[0]
         seed = int(rng.randint(0, 2**31 - 1))
         if self.method == "kmeans":
+            if not full and n <= QUICK_KMEANS_MAX:
+                return quick_kmeans(X, k, rng)
             if n > self.max_exact:
                 model = MiniBatchKMeans(
                     n_clusters=k, n_init=3, batch_size=4096, random_state=seed, max_no_improvement=10
                 )
             else:
-                model = KMeans(n_clusters=k, n_init=4 if full else 2, random_state=seed)
+                model = KMeans(n_clusters=k, n_init=4 if full else 1, random_state=seed)
             return model.fit_predict(X)
         cap = min(self.max_exact, WARD_MAX) if self.method == "ward" else self.max_exact
         if n > cap:
@@ -288,7 +313,11 @@ class Segmentation:
         model.fit(fit_points)
         return model.predict(X)
 
-    def _ward_all_k(self, X: np.ndarray, ks: list[int], rng: np.random.RandomState) -> dict[int, np.ndarray]:
+    def _labels_all_k(self, X: np.ndarray, ks: list[int], rng: np.random.RandomState, *,
+                      full: bool) -> dict[int, np.ndarray]:
+        """Labels of X for every k (Ward: one tree cut at each k)."""
+        if self.method != "ward":
+            return {k: self._cluster(X, k, rng, full=full) for k in ks}
         n = X.shape[0]
         cap = min(self.max_exact, WARD_MAX)
         pick = rng.choice(n, size=cap, replace=False) if n > cap else None
@@ -303,6 +332,35 @@ class Segmentation:
                 labels = found[_nearest(X, centres)]
             out[k] = labels
         return out
+
+    def _reference(self, points: np.ndarray, ks: list[int], rng: np.random.RandomState
+                   ) -> dict[int, np.ndarray]:
+        """Silhouettes of each k on reference data sets without structure."""
+        if not ks or self.n_reference == 0:
+            return {}
+        centred = is_centred(points)
+        found: dict[int, list[float]] = {k: [] for k in ks}
+        for _ in range(self.n_reference):
+            ref = reference_profiles(points, rng, centred=centred)
+            distances = pairwise_distances(ref)
+            for k, labels in self._labels_all_k(ref, ks, rng, full=False).items():
+                found[k].append(silhouette_from_distances(distances, labels))
+        return {k: np.array([v for v in sil if np.isfinite(v)]) for k, sil in found.items()}
+
+    def _stability(self, values: np.ndarray, labels: np.ndarray, k: int,
+                   rng: np.random.RandomState) -> tuple[float, float, int]:
+        """Mean and SD of the adjusted Rand index over resamples, and resamples used."""
+        n = values.shape[0]
+        size = min(n, self.sample_size)
+        aris = []
+        for _ in range(self.n_bootstrap):
+            boot = rng.choice(n, size=size, replace=True)
+            if len(np.unique(values[boot], axis=0)) < k:
+                continue
+            boot_labels = self._cluster(values[boot], k, rng, full=False)
+            aris.append(adjusted_rand_score(labels[boot], boot_labels))
+        return (float(np.mean(aris)) if aris else float("nan"),
+                float(np.std(aris, ddof=1)) if len(aris) > 1 else float("nan"), len(aris))
 
     # ---- fitting ------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> "Segmentation":
@@ -331,6 +389,8 @@ class Segmentation:
         distinct = len(np.unique(values, axis=0)) if n <= 200000 else n
         most = distinct - (0 if distinct < n else 1)
         ks_ok = [k for k in ks if k <= most]
+        if not ks_ok and self.n_segments is None and distinct == 1:
+            ks_ok = [1]  # identical profiles: no distinct segments
         if not ks_ok:
             if self.n_segments is not None:
                 raise AnalysisInputError(
@@ -351,47 +411,46 @@ class Segmentation:
         sample = None
         if n > self.sample_size:
             sample = rng.choice(n, size=self.sample_size, replace=False)
+        sil_points = values if sample is None else values[sample]
+        sil_distances = pairwise_distances(sil_points)
 
-        fits: dict[int, np.ndarray] = {}
-        ward_cuts = self._ward_all_k(values, ks_ok, rng) if self.method == "ward" else {}
-        sil_rows, stab_rows = [], []
-        for k in ks_ok:
-            labels = ward_cuts[k] if self.method == "ward" else self._cluster(values, k, rng, full=True)
-            fits[k] = labels
-            sil_points = values if sample is None else values[sample]
+        fits: dict[int, np.ndarray] = {1: np.zeros(n, dtype=int)}
+        ks_tried = [k for k in ks_ok if k >= 2]
+        fits.update(self._labels_all_k(values, ks_tried, rng, full=True))
+        reference = self._reference(sil_points, ks_tried, rng)
+        rows = []
+        for k in ks_tried:
+            labels = fits[k]
             sil_labels = labels if sample is None else labels[sample]
-            n_found = len(np.unique(sil_labels))
-            if 2 <= n_found <= len(sil_labels) - 1:
-                sil = float(silhouette_score(sil_points, sil_labels))
-            else:
-                sil = float("nan")
-            sil_rows.append({"k": k, "silhouette": sil, "n_found": int(len(np.unique(labels)))})
-            aris = []
-            size = min(n, self.sample_size)
-            for _ in range(self.n_bootstrap):
-                boot = rng.choice(n, size=size, replace=True)
-                if len(np.unique(values[boot], axis=0)) <= k:
-                    continue
-                boot_labels = self._cluster(values[boot], k, rng, full=False)
-                aris.append(adjusted_rand_score(labels[boot], boot_labels))
-            stab_rows.append(
-                {
-                    "k": k,
-                    "stability": float(np.mean(aris)) if aris else float("nan"),
-                    "stability_sd": float(np.std(aris, ddof=1)) if len(aris) > 1 else float("nan"),
-                    "n_bootstrap": len(aris),
-                }
-            )
-
-        silhouette = pd.DataFrame(sil_rows)
+            ref = reference.get(k, np.array([]))
+            stability, spread, used = self._stability(values, labels, k, rng)
+            rows.append({
+                "k": k,
+                "silhouette": silhouette_from_distances(sil_distances, sil_labels),
+                "n_found": int(len(np.unique(labels))),
+                "reference_mean": float(ref.mean()) if ref.size else np.nan,
+                "reference_p95": float(np.quantile(ref, REFERENCE_QUANTILE)) if ref.size else np.nan,
+                "stability": stability, "stability_sd": spread, "n_bootstrap": used,
+                "n_reference": int(ref.size),
+            })
+        table = pd.DataFrame(rows, columns=["k", "silhouette", "n_found", "reference_mean",
+                                            "reference_p95", "stability", "stability_sd",
+                                            "n_bootstrap", "n_reference"])
+        table["excess"] = table["silhouette"] - table["reference_p95"]
+        table["qualifies"] = (table["excess"] > 0) & (table["stability"] >= MIN_STABILITY)
+        near_tie = None
         if self.n_segments is not None:
             chosen = int(self.n_segments)
         else:
-            scores = silhouette["silhouette"].fillna(-np.inf).to_numpy()
-            chosen = int(silhouette["k"].iloc[int(np.argmax(scores))])
-        silhouette["chosen"] = silhouette["k"] == chosen
-        stability = pd.DataFrame(stab_rows)
-        stability["chosen"] = stability["k"] == chosen
+            chosen, near_tie = choose_k(table)
+        table["chosen"] = table["k"] == chosen
+        silhouette = table[["k", "silhouette", "n_found", "chosen"]].copy()
+        stability = table[["k", "stability", "stability_sd", "n_bootstrap", "chosen"]].copy()
+        self.choice_ = table[["k", "silhouette", "reference_mean", "reference_p95", "excess",
+                              "stability", "n_reference", "n_bootstrap", "qualifies",
+                              "chosen"]].copy()
+        self.no_distinct_segments_ = chosen == 1
+        self.near_tie_ = near_tie
 
         labels = _relabel_by_size(fits[chosen])
         self.labels_ = labels
@@ -410,7 +469,8 @@ class Segmentation:
         sizes = pd.Series(np.bincount(labels)[1:], index=pd.Index(range(1, self.n_segments_ + 1), name="segment"))
         self.sizes_ = sizes.rename("n")
         self.overall_mean_ = frame.mean()
-        self.segment_names_ = self._names(centres, self.overall_mean_)
+        self.segment_names_ = (self._names(centres, self.overall_mean_) if self.n_segments_ > 1
+                               else {1: NO_SEGMENTS_NAME})
         return self
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
@@ -484,273 +544,3 @@ class Segmentation:
                 "this Segmentation is not fitted yet",
                 hint="call .fit(profiles) first.",
             )
-
-
-# ---- tables for charts and breakdowns --------------------------------------------------
-
-def _check_threshold(threshold: Any) -> int:
-    if not isinstance(threshold, (int, np.integer)) or threshold < 1:
-        raise AnalysisInputError(
-            f"threshold must be a whole number of at least 1, got {threshold!r}",
-            value=threshold,
-            hint="use the disclosure threshold, 5 by default.",
-        )
-    return int(threshold)
-
-
-def segment_sizes(segments: pd.Series, *, threshold: int = 5, suppress: bool = True) -> pd.DataFrame:
-    """Size of each segment, hiding those below the disclosure threshold.
-
-    Parameters
-    ----------
-    segments : Series
-        Segment of each respondent.
-    threshold : int, default 5
-        Disclosure threshold.
-    suppress : bool, default True
-        Apply small-group suppression
-        (:func:`survey_analysis.disclosure.suppress_group_rows`): a segment
-        with fewer than ``threshold`` respondents is hidden, and so is the
-        next smallest segment when only one would be (the total number of
-        respondents being known).  False shows every size (for internal
-        checks only, never for a report).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``segment``, ``n``, ``share`` (of all respondents),
-        ``below_threshold`` (bool), one row per segment in segment order, then
-        ``suppressed`` (bool, when ``suppress``).  For a suppressed segment
-        ``n``, ``share`` and ``below_threshold`` are missing: which of the
-        hidden segments is the small one is not shown, as that would undo
-        the secondary suppression.
-    """
-    threshold = _check_threshold(threshold)
-    counts = segments.value_counts(sort=False).sort_index()
-    table = pd.DataFrame({"segment": counts.index.to_numpy(), "n": counts.to_numpy().astype(int)})
-    table["share"] = table["n"] / max(int(table["n"].sum()), 1)
-    table["below_threshold"] = table["n"] < threshold
-    if not suppress:
-        return table
-    return suppress_group_rows(table, n_column="n", columns=["share", "below_threshold"],
-                               threshold=threshold)
-
-
-def segment_crosstab(
-    segments: pd.Series,
-    groups: pd.Series,
-    *,
-    threshold: int = 5,
-    suppress: bool = True,
-) -> pd.DataFrame:
-    """Counts of respondents by segment and group (member category, size...).
-
-    Parameters
-    ----------
-    segments : Series
-        Segment of each respondent.
-    groups : Series
-        Group of each respondent (same index).  Missing answers form the group
-        ``"(no answer)"`` so that no respondent is dropped silently.
-    threshold : int, default 5
-        Disclosure threshold.
-    suppress : bool, default True
-        Apply small-cell suppression (primary and secondary, see
-        :mod:`survey_analysis.disclosure`): suppressed cells are ``<NA>`` and
-        ``attrs["suppressed"]`` marks every hidden cell, without saying which
-        ones are below the threshold (that would undo the secondary
-        suppression).  False returns every count (for internal checks only,
-        never for a report).
-
-    Returns
-    -------
-    DataFrame
-        Index ``segment`` (plus ``Total``), columns the groups in their
-        category order (plus ``Total``), counts as ``Int64``.  Only when
-        ``suppress`` is False, ``attrs["below_threshold"]`` lists the
-        ``(segment, group)`` cells with ``0 < n < threshold``.
-    """
-    threshold = _check_threshold(threshold)
-    if not segments.index.equals(groups.index):
-        groups = groups.reindex(segments.index)
-    name = groups.name if groups.name is not None else "group"
-    if isinstance(groups.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in groups.cat.categories]
-    else:
-        order = sorted({str(v) for v in groups.dropna()})
-    labels = groups.astype("object").map(lambda v: str(v), na_action="ignore")
-    labels = labels.where(groups.notna(), "(no answer)")
-    if (labels == "(no answer)").any():
-        order.append("(no answer)")
-    counts = pd.crosstab(segments.rename("segment"), labels.rename(name))
-    counts = counts.reindex(columns=order, fill_value=0).astype("int64")
-    counts.columns.name = name
-    if suppress:
-        return suppress_counts(counts, threshold=threshold)
-    table = counts.copy()
-    table["Total"] = table.sum(axis=1)
-    table.loc["Total"] = table.sum(axis=0)
-    table = table.astype("Int64")
-    table.attrs["threshold"] = threshold
-    table.attrs["below_threshold"] = [
-        (seg, grp) for seg in counts.index for grp in counts.columns if 0 < counts.at[seg, grp] < threshold
-    ]
-    return table
-
-
-def segment_profile_table(
-    profiles: pd.DataFrame,
-    segments: pd.Series,
-    *,
-    relative: bool = False,
-    names: Mapping[int, str] | None = None,
-    threshold: int = 5,
-    suppress: bool = True,
-) -> pd.DataFrame:
-    """The table behind the segment profile heatmap.
-
-    Parameters
-    ----------
-    profiles : DataFrame
-        Priority profiles (respondents x directions).
-    segments : Series
-        Segment of each respondent (same index).
-    relative : bool, default False
-        Subtract the overall mean profile, so cells show how much more (or
-        less) a segment wants a direction than the members overall.
-    names : mapping, optional
-        Segment -> label used as the index (e.g. ``segment_names_``).
-    threshold : int, default 5
-        Disclosure threshold.
-    suppress : bool, default True
-        Hide the profile of the segments that :func:`segment_sizes` hides
-        (fewer than ``threshold`` respondents, plus the secondary
-        suppression): their row is all NaN and labelled
-        ``"<segment> (suppressed)"`` instead of its name, which is built from
-        the profile.  False shows every profile (for internal checks only,
-        never for a report).
-
-    Returns
-    -------
-    DataFrame
-        Index segments (or their names), columns directions, mean profile.
-        ``attrs["suppressed"]`` lists the hidden segments.
-    """
-    threshold = _check_threshold(threshold)
-    if not segments.index.equals(profiles.index):
-        segments = segments.reindex(profiles.index)
-    table = profiles.groupby(segments.rename("segment")).mean()
-    if relative:
-        table = table - profiles.mean()
-    hidden: list[Any] = []
-    if suppress:
-        sizes = segment_sizes(segments.dropna(), threshold=threshold)
-        hidden = [seg for seg, off in zip(sizes["segment"], sizes["suppressed"]) if off]
-        table.loc[table.index.isin(hidden)] = np.nan
-    labels = [
-        f"{s} (suppressed)" if s in hidden else (names.get(s, str(s)) if names is not None else s)
-        for s in table.index
-    ]
-    if hidden or names is not None:
-        table.index = pd.Index(labels, name="segment")
-    table.columns.name = "direction"
-    table.attrs["suppressed"] = [int(s) if isinstance(s, (int, np.integer)) else s for s in hidden]
-    return table
-
-
-def _json_float(value: Any) -> float | None:
-    value = float(value)
-    return None if not np.isfinite(value) else round(value, 6)
-
-
-def segments_result(
-    survey: Any,
-    *,
-    method: str = "kmeans",
-    n_segments: int | None = None,
-    weights: Mapping[str, float] | None = None,
-    centre: bool = True,
-    threshold: int = 5,
-    n_bootstrap: int = 20,
-    random_state: int = 0,
-) -> dict[str, Any]:
-    """Segments of a loaded survey as plain data (for ``survey-analysis segments``).
-
-    Returns
-    -------
-    dict
-        ``method``, ``k``, ``silhouette`` and ``stability`` (lists of
-        ``{"k", value}``), ``segments`` (segment, name, n, share,
-        below_threshold, profile per direction, suppressed), ``breakdowns``
-        (segment x member category and segment x size counts, small cells
-        suppressed as ``None``), ``respondents`` (respondent id -> segment),
-        ``excluded`` (respondents without a complete profile and so not
-        segmented), ``threshold``.  Every value is JSON-serialisable.
-
-    Notes
-    -----
-    Segments follow the rule of :meth:`Segmentation.summary`: a segment
-    smaller than ``threshold`` (and the next smallest, when it alone would be
-    hidden) has ``name``, ``n``, ``share``, ``below_threshold`` and every
-    profile value ``None`` and ``suppressed`` true.
-    """
-    from .profiles import priority_profiles
-
-    profiles = priority_profiles(survey, weights=weights, centre=centre)
-    complete = profiles.notna().all(axis=1)
-    excluded = [str(r) for r in profiles.index[~complete]]
-    names = {code: d.name.get("en", code) for code, d in survey.codebook.directions.items()}
-    model = Segmentation(
-        method=method,
-        n_segments=n_segments,
-        n_bootstrap=n_bootstrap,
-        direction_names=names,
-        random_state=random_state,
-    ).fit(profiles[complete])
-    summary = model.summary(threshold=threshold)
-    directions = list(model.feature_names_in_)
-    breakdowns = {}
-    for role in ("member_category", "size"):
-        column = survey.codebook.column_for_role(role)
-        if column is None or column not in survey.responses.columns:
-            continue
-        table = segment_crosstab(
-            model.segments(), survey.responses.loc[model.index_, column], threshold=threshold
-        )
-        breakdowns[role] = {
-            "column": column,
-            "counts": {
-                str(seg): {str(g): (None if pd.isna(v) else int(v)) for g, v in row.items()}
-                for seg, row in table.iterrows()
-            },
-            "suppressed_cells": int(table.attrs["suppressed"].to_numpy().sum()),
-        }
-    return {
-        "method": method,
-        "k": model.n_segments_,
-        "n_respondents": int(complete.sum()),
-        "threshold": threshold,
-        "silhouette": [
-            {"k": int(r.k), "silhouette": _json_float(r.silhouette), "chosen": bool(r.chosen)}
-            for r in model.silhouette_.itertuples()
-        ],
-        "stability": [
-            {"k": int(r.k), "stability": _json_float(r.stability), "n_bootstrap": int(r.n_bootstrap)}
-            for r in model.stability_.itertuples()
-        ],
-        "segments": [
-            {
-                "segment": int(row["segment"]),
-                "name": None if pd.isna(row["name"]) else str(row["name"]),
-                "n": None if pd.isna(row["n"]) else int(row["n"]),
-                "share": None if pd.isna(row["share"]) else _json_float(row["share"]),
-                "below_threshold": None if pd.isna(row["below_threshold"]) else bool(row["below_threshold"]),
-                "profile": {d: (None if pd.isna(row[d]) else _json_float(row[d])) for d in directions},
-                "suppressed": bool(row["suppressed"]),
-            }
-            for _, row in summary.iterrows()
-        ],
-        "breakdowns": breakdowns,
-        "respondents": {str(r): int(s) for r, s in zip(model.index_, model.labels_)},
-        "excluded": excluded,
-    }
