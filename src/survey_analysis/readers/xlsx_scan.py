@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,7 +125,8 @@ def _spaced_attributes(segment: bytes, which: np.ndarray, eq: np.ndarray) -> tup
 _SPACED_ANY = re.compile(rb"\s[rt](?:\s+=\s*|=\s+)[\"']")
 
 
-def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, bool, np.ndarray]:
+def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" = None
+                    ) -> tuple[int, int, int, int, bool, np.ndarray]:
     """Measure a piece of sheet XML (which ends with :data:`_PAD`).
 
     Vectorised with numpy: every ``=`` whose left neighbour is an ``r`` that
@@ -132,7 +135,7 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     are read after the quote, all references at once.  Row elements'
     ``r="7"`` count towards the largest row.  Returns the largest row, the
     largest column, how many references name a cell (have letters), at
-    most how many cell elements the piece holds (see :func:`count_tags`)
+    most how many cell elements the piece holds (see :class:`_Elements`)
     and whether it may hold an error cell (a ``t="e"`` attribute) or a
     formula (an ``f`` element).  A piece with anything unusual (blanks
     around the ``=`` of an ``r`` attribute, a reference that starts with
@@ -141,15 +144,16 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     cells refer to (see :func:`_string_references`).
     """
     a = np.frombuffer(segment, _U8)
-    cells = count_tags(segment, b"c")
+    elements = elements or _Elements(segment, a)
+    cells = elements.count(b"c")
     none = np.zeros(0, np.int64)
-    suspicious = any(mask.any() for mask in _words(a, b"<f")) or count_tags(segment, b"f", prefixed_only=True) > 0
+    suspicious = elements.count(b"f") > 0
     eq = np.flatnonzero(a == 61)
     if not len(eq):
         return 0, 0, 0, cells, suspicious, none
     before = a[eq - 1]
     blank = (before <= 32) | (a[eq + 1] <= 32)
-    strings = _string_references(segment, a, eq, before, bool(blank.any()) or b":v>" in segment)
+    strings = _string_references(segment, a, eq, before, eq[blank], elements.lt)
     if blank.any():
         spaced_ref, spaced_error = _spaced_attributes(segment, np.flatnonzero(blank), eq)
         suspicious = suspicious or spaced_error
@@ -208,27 +212,31 @@ _ANY_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v\s*>")
 
 
 def _string_references(segment: bytes, a: np.ndarray, eq: np.ndarray, before: np.ndarray,
-                       exact: bool) -> np.ndarray:
+                       spaced: np.ndarray, lt: np.ndarray) -> np.ndarray:
     """The shared-string indices that the string cells (``t="s"``) of a piece refer to.
 
     Each such cell's value is the first ``<v>`` after its ``t="s"``.  The
     value reader copies the whole string into every cell that refers to it,
     so one long string referred to by many cells fills memory; the caller
-    adds up the lengths.  ``exact`` (blanks around an ``=``, prefixed value
-    elements) finds the attributes and values with regular expressions.
+    adds up the lengths.  ``spaced`` are the offsets of ``=`` signs next to a
+    blank, where ``t = "s"`` is looked for one at a time; values written with
+    a prefix (``<x:v>``) are found with a regular expression.
     """
-    if exact:
-        typed = np.fromiter((m.start() for m in _SPACED_STRING_TYPE.finditer(segment)), dtype=np.int64)
-        values = np.fromiter((m.end() for m in _ANY_VALUE.finditer(segment)), dtype=np.int64)
-    else:
-        t_eq = eq[before == 116]
-        gap, quote = a[t_eq - 2], a[t_eq + 1]
-        typed = t_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))
-                     & (a[t_eq + 2] == 115) & (a[t_eq + 3] == quote)]
-        if not len(typed):
-            return typed
-        lt = np.flatnonzero(a == 60)
-        values = lt[(a[lt + 1] == 118) & (a[lt + 2] == 62)] + 3
+    t_eq = eq[before == 116]
+    gap, quote = a[t_eq - 2], a[t_eq + 1]
+    typed = t_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))
+                 & (a[t_eq + 2] == 115) & (a[t_eq + 3] == quote)]
+    if len(spaced) > 10_000:  # text full of " = ": one search of the piece instead
+        typed = np.union1d(typed, np.fromiter((m.start() for m in _SPACED_STRING_TYPE.finditer(segment)), np.int64))
+    elif len(spaced):
+        found = [position for position in spaced.tolist()
+                 if _SPACED_STRING_TYPE.search(segment, max(position - 80, 0), position + 80)]
+        typed = np.union1d(typed, np.asarray(found, dtype=np.int64))
+    if not len(typed):
+        return np.zeros(0, np.int64)
+    values = lt[(a[lt + 1] == 118) & (a[lt + 2] == 62)] + 3
+    if b":v" in segment:
+        values = np.union1d(values, np.fromiter((m.end() for m in _ANY_VALUE.finditer(segment)), dtype=np.int64))
     if not len(typed) or not len(values):
         return np.zeros(0, np.int64)
     nxt = np.searchsorted(values, typed)
@@ -244,15 +252,6 @@ def _string_references(segment: bytes, a: np.ndarray, eq: np.ndarray, before: np
     return number[(number < 1 << 31) & (at < len(a))]
 
 
-def _string_item_starts(a: np.ndarray) -> np.ndarray:
-    """Offsets of unprefixed ``<si`` start tags (``<si>``, ``<si ...>``, ``<si/>``) in a padded piece."""
-    even, odd = _words(a, b"<s")
-    at = np.concatenate((np.flatnonzero(even) * 2, np.flatnonzero(odd) * 2 + 1))
-    at = at[a[at + 2] == 105]
-    after = a[at + 3]
-    return np.sort(at[(after <= 32) | (after == 62) | (after == 47)])
-
-
 _SST_COUNTS = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst\b([^<>]*)")
 _COUNT_ATTRIBUTE = re.compile(rb"""(?:count|uniqueCount)\s*=\s*["']\s*\+?0*(\d{1,30})""")
 
@@ -266,34 +265,44 @@ def announced_strings(segment: bytes) -> int:
     return most
 
 
-def _words(a: np.ndarray, word: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Where a two-byte ``word`` is, as two boolean masks: at even and at odd offsets of ``a``.
-
-    Reading the bytes as 16-bit words finds a pair in one comparison per two
-    bytes, without first listing every occurrence of its first byte.
-    """
-    end = (len(a) - 2) // 2 * 2
-    key = np.uint16(word[0] | word[1] << 8)
-    return a[:end].view("<u2") == key, a[1:end + 1].view("<u2") == key
-
-
-_TAG_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
-
-
-def count_tags(segment: bytes, name: bytes, *, prefixed_only: bool = False) -> int:
-    """At most how many elements whose local name is ``name`` a piece holds, under any prefix.
+class _Elements:
+    """Where elements start in a padded piece, found from its ``<`` bytes (and ``:`` bytes, for prefixes).
 
     The value reader matches elements by their local name, whatever their
-    namespace prefix, so ``<c ...>`` and ``<x:c ...>`` are both cells.  Counted
-    with :meth:`bytes.count` (fast); a prefixed end tag ``</x:c>`` counts too,
-    so the figure is an upper bound.
+    namespace prefix, so ``<c ...>`` and ``<x:c ...>`` are both cells.  The
+    positions of ``<`` (and, when the piece holds any, of ``:``) are found
+    once, with the byte after each; each name is then checked at those
+    positions only.  A prefixed end tag ``</x:c>`` is counted too, so
+    prefixed counts are upper bounds.
     """
-    total = 0
-    for end in _TAG_ENDS:
-        if not prefixed_only:
-            total += segment.count(b"<" + name + end)
-        total += segment.count(b":" + name + end)
-    return total
+
+    def __init__(self, segment: bytes, a: np.ndarray) -> None:
+        self.a = a
+        self._sources = []
+        for byte in (b"<", b":"):
+            if byte == b":" and byte not in segment:
+                continue
+            at = np.flatnonzero(a == byte[0])
+            self._sources.append((at, a[at + 1]))
+        self.lt = self._sources[0][0]
+
+    def starts(self, name: bytes, *, prefixed: bool = True) -> np.ndarray:
+        """Offsets of the ``<`` (or ``:``) before ``name`` followed by a blank, ``>`` or ``/``."""
+        found = []
+        for at, first in self._sources[:None if prefixed else 1]:
+            at = at[first == name[0]]
+            for k, byte in enumerate(name[1:], start=2):
+                at = at[self.a[at + k] == byte]
+            after = self.a[at + len(name) + 1]
+            found.append(at[(after <= 32) | (after == 62) | (after == 47)])
+        return np.concatenate(found) if len(found) > 1 else found[0]
+
+    def count(self, name: bytes, *, prefixed: bool = True) -> int:
+        return len(self.starts(name, prefixed=prefixed))
+
+    def prefixed(self, name: bytes) -> bool:
+        """Whether ``name`` appears with a prefix (``:name``)."""
+        return len(self._sources) > 1 and self.count(name) > self.count(name, prefixed=False)
 
 
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row\s*>|<(?:[A-Za-z_][\w.\-]*:)?row\b[^<>]*/>")
@@ -353,6 +362,43 @@ def _segments(stream, row_end: bytes):
         yield segment
 
 
+# Pieces are measured by two threads (numpy releases the interpreter lock) while a third inflates the next.
+_WORKERS = 2
+
+
+@dataclass
+class _Piece:
+    """What :func:`_measure` found in one piece (offsets relative to the piece)."""
+
+    extent: tuple
+    items: np.ndarray
+    items_prefixed: bool
+    sst: bool
+    merged: int
+    rows: int
+
+
+def _measure(segment: bytes, prefix: bytes) -> _Piece:
+    elements = _Elements(segment, np.frombuffer(segment, _U8))
+    items = elements.starts(b"si")
+    return _Piece(extent=_segment_extent(segment, prefix, elements), items=np.sort(items),
+                  items_prefixed=bool(len(items)) and elements.prefixed(b"si"), sst=elements.count(b"sst") > 0,
+                  merged=elements.count(b"mergeCell"), rows=elements.count(b"row"))
+
+
+def _measured(pool: ThreadPoolExecutor, segments, prefix: bytes):
+    """(piece, measurement) in order, measuring up to ``_WORKERS + 1`` pieces ahead."""
+    waiting: deque = deque()
+    for segment in segments:
+        waiting.append((segment, pool.submit(_measure, segment, prefix)))
+        if len(waiting) > _WORKERS:
+            segment, future = waiting.popleft()
+            yield segment, future.result()
+    while waiting:
+        segment, future = waiting.popleft()
+        yield segment, future.result()
+
+
 class PendingBudget:
     """Bytes of sheet pieces kept for the problem pass, shared by every part of one workbook."""
 
@@ -382,24 +428,23 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     refless = False
     pending_limit = limits.get("PENDING_BYTES")
     try:
-        with open_entry(path, archive, part) as stream:
+        with open_entry(path, archive, part) as stream, ThreadPoolExecutor(_WORKERS, "sheet-scan") as pool:
             offset = 0
-            for segment in _segments(stream, b"</" + prefix + b"row>"):
-                max_row, max_column, references, cells, suspicious, strings = _segment_extent(segment, prefix)
+            for segment, piece in _measured(pool, _segments(stream, b"</" + prefix + b"row>"), prefix):
+                max_row, max_column, references, cells, suspicious, strings = piece.extent
                 scan.cell_elements += cells
                 if len(strings):
                     scan.string_references.append(strings)
-                items = count_tags(segment, b"si")
-                if items:
-                    scan.shared_strings += items
-                    scan.strings_prefixed = scan.strings_prefixed or count_tags(segment, b"si", prefixed_only=True) > 0
-                    scan.string_starts.append(_string_item_starts(np.frombuffer(segment, _U8)) + offset)
-                if b"sst" in segment:
+                if len(piece.items):
+                    scan.shared_strings += len(piece.items)
+                    scan.strings_prefixed = scan.strings_prefixed or piece.items_prefixed
+                    scan.string_starts.append(piece.items + offset)
+                if piece.sst:
                     scan.announced_strings = max(scan.announced_strings, announced_strings(segment))
                 offset += len(segment) - len(_PAD)
-                scan.merged_ranges += count_tags(segment, b"mergeCell")
+                scan.merged_ranges += piece.merged
                 # Each row element moves a cell without a reference one row down, at most.
-                row_elements += segment.count(b"<row") + segment.count(b":row")
+                row_elements += piece.rows
                 if cells > references or carried:
                     # Some cells may carry no reference: bound their positions by counting.
                     here, widest, carried = _positional_extent(segment, carried)

@@ -127,7 +127,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     if raw.line_numbers is not None:
         _add_lines(report, raw)
     # Problem tables end up in reports: values that may identify someone are withheld there.
-    withhold_identifying(report.problems, IdentityTerms().add_identifiers(ident, cb))
+    if report.problems:
+        withhold_identifying(report.problems, IdentityTerms().add_identifiers(ident, cb))
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
     return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
                   metadata=meta.loc[kept], report=report, columns=coded.question_columns,

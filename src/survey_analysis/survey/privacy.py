@@ -276,14 +276,16 @@ class IdentityTerms:
     Person names count word by word (a surname alone identifies); e-mail
     addresses count whole, and their local part word by word when it is
     written like a name (``ion.popescu``); organisation names and other
-    identifying answers count whole.  :meth:`reason` also recognises contact
-    details (:func:`mask_text`) and a title before a capitalised name
-    ("Dr. Popescu").
+    identifying answers count whole, as a run of words.  :meth:`reason` also
+    recognises contact details (:func:`mask_text`) and a title before a
+    capitalised name ("Dr. Popescu").  Looking a text up costs a few set
+    lookups per word, however many members there are.
     """
 
     def __init__(self) -> None:
         self.words: set[str] = set()
         self.phrases: set[str] = set()
+        self._longest = 1
 
     def add_people(self, names) -> "IdentityTerms":
         for name in names:
@@ -294,26 +296,28 @@ class IdentityTerms:
     def add_emails(self, addresses) -> "IdentityTerms":
         for address in addresses:
             if isinstance(address, str) and "@" in address:
-                self.phrases.add(fold(address))
                 local = address.split("@", 1)[0]
                 if _LOCAL_PART.search(local):  # first.last: the words are a name
                     self.words.update(_NAME_WORD.findall(fold(_LOCAL_PART.sub(" ", local))))
-        return self
+        return self  # the address itself is a contact detail: mask_text recognises it
 
     def add_phrases(self, values) -> "IdentityTerms":
         for value in values:
             if isinstance(value, str) and len(value.strip()) >= 4:
-                self.phrases.add(fold(value))
+                words = _PHRASE_WORD.findall(fold(value))
+                if words:
+                    self.phrases.add(" ".join(words))
+                    self._longest = max(self._longest, len(words))
         return self
 
     def add_identifiers(self, identifiers: pd.DataFrame, codebook: Codebook | None = None) -> "IdentityTerms":
         """Take the identifying columns of a survey: e-mails, organisation names, person names."""
         for column in identifiers.columns:
-            values = identifiers[column].dropna().astype(str)
+            values = pd.unique(identifiers[column].dropna().astype(str))
             question = codebook.questions.get(column) if codebook is not None else None
             header = fold(" ".join(str(t) for t in (question.text.values() if question is not None and
                                                     isinstance(question.text, dict) else [column])))
-            if len(values) and values.str.contains("@").mean() > 0.5:
+            if len(values) and sum("@" in v for v in values) > 0.5 * len(values):
                 self.add_emails(values)
             elif (question is not None and question.role == "organisation") or _ORGANISATION_HEADER.search(header):
                 self.add_phrases(values)
@@ -332,11 +336,16 @@ class IdentityTerms:
         if mask_text(text) != text:
             return "contact details"
         folded = fold(text)
-        if any(phrase in folded for phrase in self.phrases):
-            return "an identifying answer"
+        words = _PHRASE_WORD.findall(folded)
+        for size in range(1, min(self._longest, len(words)) + 1):
+            if any(" ".join(words[i:i + size]) in self.phrases for i in range(len(words) - size + 1)):
+                return "an identifying answer"
         if self.words.intersection(_NAME_WORD.findall(folded)) or _TITLED_NAME.search(text):
             return "a name"
         return None
+
+
+_PHRASE_WORD = re.compile(r"\w+")
 
 
 def withhold_identifying(problems: list[dict], terms: IdentityTerms) -> int:
