@@ -325,6 +325,9 @@ def _drop_nul_characters(text: str, notes: list[str], problems: list[dict]) -> s
     return text.replace("\x00", "")
 
 
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 class _RecordTooWide(Exception):
     """Raised from the line feed when the record being read already has too many fields."""
 
@@ -337,7 +340,8 @@ class _LineFeed:
     """
 
     def __init__(self, text: str, delimiter: str) -> None:
-        self._lines = io.StringIO(text, newline="")
+        # Lines as slices of the text (io.StringIO would hold a second, wider copy of it).
+        self._lines = (match.group() for match in _PHYSICAL_LINE.finditer(text))
         self._delimiter = delimiter
         self._most = limits.get("MAX_FIELDS_PER_RECORD")
         self.separators = 0
@@ -347,9 +351,7 @@ class _LineFeed:
         return self
 
     def __next__(self) -> str:
-        line = self._lines.readline()
-        if not line:
-            raise StopIteration
+        line = next(self._lines)
         self.lines_read += 1
         self.separators += line.count(self._delimiter)
         if self.separators >= self._most:
