@@ -134,6 +134,11 @@ _XLSX_REFERENCES = {
                       'r="XFD1048576"><x:v>1</x:v></x:c></row>'),
     "four letters": h.far_cell("ZZZZ1000"),
     "cells without references, many rows": "<row/>" * 3000 + '<row><c r="XFD1"/><c/></row>',
+    "cells without references whose values carry one": '<row r="1048576">' + "<c><v r='A1'>1</v></c>" * 20_000
+                                                       + "</row>",
+    "prefixed cells without references under an unprefixed root": (
+        '<row r="1048576" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "<x:c><x:v>1</x:v></x:c>" * 20_000 + "</row>"),
     "dimension that lies small": FAR,
 }
 

@@ -59,7 +59,7 @@ def _digits(draw, number: int) -> str:
 def _xlsx_with_far_cell(draw) -> bytes:
     # At most 3,000 x 120 cells: a check walked around costs a few megabytes, not an abort.
     row = draw(st.one_of(st.just(3000), st.integers(1, 3000)))
-    column = draw(st.one_of(st.just(120), st.integers(1, 120)))
+    column = draw(st.one_of(st.just(120), st.just(1), st.integers(1, 120)))
     letters = column_letter(column - 1)
     letters = letters.lower() if draw(st.booleans()) else letters
     digits = "0" * draw(st.sampled_from([0, 1, 5, 6, 9, 12])) + str(row)
@@ -72,8 +72,9 @@ def _xlsx_with_far_cell(draw) -> bytes:
             + f"><v>1</v></{element}>")
     row_r = draw(st.sampled_from(["", f' r="{digits}"', f" r='{row}'"]))
     extra = f"<row{row_r}>{cell}</row>"
-    if draw(st.booleans()):  # cells without a reference continue the row
-        extra = extra.replace("</row>", "<c><v>2</v></c>" * draw(st.integers(1, 200)) + "</row>")
+    if draw(st.booleans()):  # cells without a reference continue the row (their value may carry one)
+        follower = draw(st.sampled_from(["<c><v>2</v></c>", "<c><v r='A1'>2</v></c>", "<c r=''><v>2</v></c>"]))
+        extra = extra.replace("</row>", follower * draw(st.one_of(st.just(200), st.integers(1, 200))) + "</row>")
     # The part's name and the relationship's target, as a hostile author may write them.
     entry = draw(st.sampled_from(["xl/worksheets/sheet1.xml", "XL/WORKSHEETS/SHEET1.XML", "xl/worksheets/s.bin",
                                   "xl\\worksheets\\sheet1.xml", "data/x", "xl/Worksheets/Sheet1.Xml"]))
@@ -82,10 +83,30 @@ def _xlsx_with_far_cell(draw) -> bytes:
     return h.xlsx_bytes(h.sheet_xml(extra=extra), sheet_entry=entry, target=target)
 
 
+def _row(cells: str, r: str = ' r="3000"') -> bytes:
+    return h.xlsx_bytes(h.sheet_xml(extra=f"<row{r}>{cells}</row>"))
+
+
+# The variants found so far, always tried, besides the drawn ones.
+_KNOWN_XLSX = [
+    _row('<c r="DP0000000000003000"><v>1</v></c>'),  # a row number behind a dozen zeros
+    _row('<c r="A3000"><v>1</v></c>' + "<c><v r='A1'>2</v></c>" * 200),  # references on values, not cells
+    _row('<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="A3000"><x:v>1</x:v></x:c>'
+         + "<x:c><x:v>2</x:v></x:c>" * 200),  # cells under another prefix than the root's
+    _row('<c x="a>b" r="DP3000"><v>1</v></c>'),  # '>' inside an earlier attribute value
+    _row('<c r\n=\t"DP3000"><v>1</v></c>'),  # blanks around '='
+]
+
+
 @_SETTINGS
 @given(data=_xlsx_with_far_cell())
 def test_xlsx_cells_however_written_and_wherever_stored_stay_within_the_limit(tmp_path, data):
     _read_within_limits(tmp_path, data, ".xlsx")
+
+
+def test_the_known_xlsx_variants_stay_within_the_limit(tmp_path):
+    for data in _KNOWN_XLSX:
+        _read_within_limits(tmp_path, data, ".xlsx")
 
 
 @st.composite

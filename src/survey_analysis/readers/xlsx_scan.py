@@ -82,16 +82,16 @@ _ANY_REF = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]*)\s*\$?(\d*)")
 
 
 def _exact_extent(segment: bytes) -> tuple[int, int, int]:
-    """Largest row and column of every ``r`` attribute, one match at a time (the slow path)."""
-    max_row = max_column = cells = 0
+    """Largest row and column of every ``r`` attribute, and how many cells carry one (the slow path)."""
+    max_row = max_column = 0
     for match in _ANY_REF.finditer(segment):
         letters, digits = match.group(1), match.group(2)
         if letters:
-            cells += 1
             max_column = max(max_column, _column_index(letters) + 1 if len(letters) <= 4 else 1 << 40)
         if digits:
             significant = digits.lstrip(b"0")
             max_row = max(max_row, int(significant) if len(significant) <= 12 else 1 << 40)
+    cells = sum(1 for match in _CELL_START.finditer(segment) if _HAS_REF.search(match.group(1)))
     return max_row, max_column, cells
 
 
@@ -204,7 +204,26 @@ def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" 
         for k in range(most):
             value = value * 10 + (a[at + k] - _U8(48))
         max_row = int(value.max())
-    return max_row, max_column, int(np.count_nonzero(l0)), cells, suspicious, strings
+    return max_row, max_column, _cell_references(a, elements, start - 2), cells, suspicious, strings
+
+
+def _cell_references(a: np.ndarray, elements: "_Elements", equals: np.ndarray) -> int:
+    """How many of the ``r`` attributes (their ``=`` at ``equals``) belong to a cell element.
+
+    An ``r`` on another element (a row, or a hostile ``<v r="A1">`` inside a
+    cell without one) places no cell; counting it would hide the cells that
+    the value reader places one after another.
+    """
+    lt = elements.lt
+    tag = lt[np.maximum(np.searchsorted(lt, equals) - 1, 0)]
+    on_cell = (a[tag + 1] == 99) & ((a[tag + 2] <= 32) | (a[tag + 2] == 62) | (a[tag + 2] == 47))
+    prefixed = elements.starts(b"c")
+    prefixed = prefixed[a[prefixed] == 58]  # ':' of a prefixed cell tag
+    if len(prefixed):
+        follow = np.searchsorted(prefixed, tag)
+        inside = follow < len(prefixed)
+        on_cell |= inside & (prefixed[np.minimum(follow, len(prefixed) - 1)] < equals)
+    return int(np.count_nonzero(on_cell))
 
 
 _SPACED_STRING_TYPE = re.compile(rb"""\st\s*=\s*(["'])s\1""")
