@@ -229,6 +229,13 @@ def build_files() -> list[tuple[str, str, list[str]]]:
         _big_text("27_100M_fields.csv", b"A,B\r\n1,", b",", 100_000_000)
         _big_text("27_200MB_field.csv", b"A,B\r\n1,", b"x", 200_000_000)
         _big_text("27_200MB_open_quote.csv", b"A,B\r\n1,\"", b"y", 200_000_000)
+    if not (CACHE / "27_1M_rows.csv").exists():
+        _big_text("27_1M_rows.csv", b"A,B\r\n", b"1,2\r\n", 1_000_000, b"")
+        _big_text("27_padding.csv", b"A,B\r\n1," + b"," * 19_000 + b"\r\n", b"1,2\r\n", 1_000_000, b"")
+        _big_text("27_quotes.csv", b"", b',"', 60_000)
+    inspect("27 csv", "a million short records", CACHE / "27_1M_rows.csv")
+    inspect("27 csv", "one record of 19,000 fields that would pad a million others", CACHE / "27_padding.csv")
+    inspect("27 csv", "a first line of 60,000 ',\"' pairs (separator sniffing)", CACHE / "27_quotes.csv")
     inspect("27 csv", "a line of 100 million fields", CACHE / "27_100M_fields.csv")
     inspect("27 csv", "one field of 200 MB", CACHE / "27_200MB_field.csv")
     inspect("27 csv", "a quote that never closes, 200 MB on", CACHE / "27_200MB_open_quote.csv")

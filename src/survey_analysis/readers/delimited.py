@@ -477,6 +477,15 @@ def _even_out_fields(raw: RawTable) -> None:
     lengths = Counter(len(row) for row in raw.rows if row)
     if not lengths:
         return
+    widest, most = max(lengths), limits.get("MAX_SHEET_CELLS")
+    if widest * len(raw.rows) > most:  # one long record would pad every other one to its width
+        line = next(line for row, line in zip(raw.rows, raw.line_numbers) if len(row) == widest)
+        raise UnsafeFileError(
+            f"the record on line {line} has {widest:,} fields, and padding the file's {len(raw.rows):,} records "
+            f"to that width would make {widest * len(raw.rows):,} cells (limit MAX_SHEET_CELLS = {most:,})",
+            path=raw.path, row=line,
+            hint="Open the file in a text editor at that line: a run of separators there is not an answer. "
+            + limits.raise_hint("MAX_SHEET_CELLS", widest * len(raw.rows)))
     expected = lengths.most_common(1)[0][0]
     header = next((row for row in raw.rows if row.count(None) != len(row)), [])
     short = long = 0
