@@ -164,6 +164,8 @@ def test_shared_strings_that_would_fill_memory_are_refused(tmp_path):
         "announced count beyond u32": h.xlsx_bytes(h.sheet_xml(), strings=h.shared_strings(["x"], count="4294967295")),
         "announced count with leading zeros": h.xlsx_bytes(
             h.sheet_xml(), strings=h.shared_strings(["x"], count="0000000099999999999")),
+        "a shared-strings part dressed as a worksheet": h.xlsx_bytes(h.sheet_xml(extra=cells), strings=(
+            f'<worksheet xmlns="{h.MAIN}"><si><t>{long_string}</t></si></worksheet>'.encode())),
         "many empty strings": h.xlsx_bytes(h.sheet_xml(), strings=(
             f'<sst xmlns="{h.MAIN}">'.encode() + b"<si/>" * 5_000_001 + b"</sst>")),
     }

@@ -45,13 +45,24 @@ def check_xlsx_parts(path: Path, archive: zipfile.ZipFile, summary: ZipSummary,
     budget = PendingBudget()
     all_scans: list[tuple[zipfile.ZipInfo, SheetScan]] = []
     total_cells = 0
-    for info in archive.infolist():
-        if info.is_dir() or not info.file_size:
-            continue
+    # Parts that are not worksheets come first: if none holds shared strings (exports with inline
+    # strings), the sheets need not be searched for references to them.
+    infos = [i for i in archive.infolist() if not i.is_dir() and i.file_size]
+    infos.sort(key=lambda i: summary.root_tags.get(i.filename, b"").endswith(b"worksheet"))
+    strings = False
+    for info in infos:
         part = info.filename
         sheet = sheet_of.get(part)
         root = summary.root_tags.get(part, b"")
-        scan = scan_sheet_extent(path, archive, part, root, problems=sheet is not None, budget=budget)
+        scan = scan_sheet_extent(path, archive, part, root, problems=sheet is not None, budget=budget,
+                                 strings=strings)
+        if scan.shared_strings and not strings:
+            # The parts measured so far were not searched for references to shared strings: search them now.
+            strings = True
+            for earlier, measured in [*all_scans, (info, scan)]:
+                measured.string_references = scan_sheet_extent(
+                    path, archive, earlier.filename, summary.root_tags.get(earlier.filename, b""),
+                    problems=False).string_references
         where = f"the part '{part}'" + (f" (sheet '{sheet}')" if sheet is not None else "")
         check_extent(path, sheet, scan.max_row, scan.max_column, where=where)
         _check_count(path, sheet, where, scan.cell_elements, "MAX_CELL_ELEMENTS", "cell elements")

@@ -383,7 +383,7 @@ def _convert(calamine_sheet, may_have_durations: bool) -> tuple[list[list[Any]],
     left = start[1]
     width = calamine_sheet.end[1] + 1 if calamine_sheet.end else 0
     pad = [None] * left
-    float_type, timedelta_type = float, dt.timedelta
+    float_type, timedelta_type, text_type = float, dt.timedelta, str
     rows: list[list[Any]] = []
     durations = 0
     collecting = gc.isenabled()
@@ -393,7 +393,7 @@ def _convert(calamine_sheet, may_have_durations: bool) -> tuple[list[list[Any]],
     try:
         for values in calamine_sheet.iter_rows():
             row = [
-                None if v == "" else (
+                (v or None) if v.__class__ is text_type else (
                     int(v) if v.__class__ is float_type and v.is_integer() and -9e15 < v < 9e15 else v
                 )
                 for v in values

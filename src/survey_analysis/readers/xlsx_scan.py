@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,8 +123,8 @@ def _spaced_attributes(segment: bytes, which: np.ndarray, eq: np.ndarray) -> tup
 _SPACED_ANY = re.compile(rb"\s[rt](?:\s+=\s*|=\s+)[\"']")
 
 
-def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" = None
-                    ) -> tuple[int, int, int, int, bool, np.ndarray]:
+def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" = None, *,
+                    strings: bool = True) -> tuple[int, int, int, int, bool, np.ndarray]:
     """Measure a piece of sheet XML (which ends with :data:`_PAD`).
 
     Vectorised with numpy: every ``=`` whose left neighbour is an ``r`` that
@@ -153,7 +151,7 @@ def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" 
         return 0, 0, 0, cells, suspicious, none
     before = a[eq - 1]
     blank = (before <= 32) | (a[eq + 1] <= 32)
-    strings = _string_references(segment, a, eq, before, eq[blank], elements.lt)
+    strings = _string_references(segment, a, eq, before, eq[blank], elements.lt) if strings else none
     if blank.any():
         spaced_ref, spaced_error = _spaced_attributes(segment, np.flatnonzero(blank), eq)
         suspicious = suspicious or spaced_error
@@ -214,6 +212,10 @@ def _cell_references(a: np.ndarray, elements: "_Elements", equals: np.ndarray) -
     cell without one) places no cell; counting it would hide the cells that
     the value reader places one after another.
     """
+    # Spreadsheet programs write the reference first: "<c r=". Those are on cells for certain.
+    first = np.count_nonzero((elements.a[equals - 3] == 99) & (elements.a[equals - 4] == 60))
+    if first >= elements.count(b"c"):
+        return int(first)
     lt = elements.lt
     tag = lt[np.maximum(np.searchsorted(lt, equals) - 1, 0)]
     on_cell = (a[tag + 1] == 99) & ((a[tag + 2] <= 32) | (a[tag + 2] == 62) | (a[tag + 2] == 47))
@@ -304,9 +306,16 @@ class _Elements:
             at = np.flatnonzero(a == byte[0])
             self._sources.append((at, a[at + 1]))
         self.lt = self._sources[0][0]
+        self._found: dict[tuple[bytes, bool], np.ndarray] = {}
 
     def starts(self, name: bytes, *, prefixed: bool = True) -> np.ndarray:
         """Offsets of the ``<`` (or ``:``) before ``name`` followed by a blank, ``>`` or ``/``."""
+        key = (name, prefixed)
+        if key not in self._found:
+            self._found[key] = self._starts(name, prefixed)
+        return self._found[key]
+
+    def _starts(self, name: bytes, prefixed: bool) -> np.ndarray:
         found = []
         for at, first in self._sources[:None if prefixed else 1]:
             at = at[first == name[0]]
@@ -381,10 +390,6 @@ def _segments(stream, row_end: bytes):
         yield segment
 
 
-# Pieces are measured by two threads (numpy releases the interpreter lock) while a third inflates the next.
-_WORKERS = 2
-
-
 @dataclass
 class _Piece:
     """What :func:`_measure` found in one piece (offsets relative to the piece)."""
@@ -397,25 +402,12 @@ class _Piece:
     rows: int
 
 
-def _measure(segment: bytes, prefix: bytes) -> _Piece:
+def _measure(segment: bytes, prefix: bytes, strings: bool = True) -> _Piece:
     elements = _Elements(segment, np.frombuffer(segment, _U8))
     items = elements.starts(b"si")
-    return _Piece(extent=_segment_extent(segment, prefix, elements), items=np.sort(items),
+    return _Piece(extent=_segment_extent(segment, prefix, elements, strings=strings), items=np.sort(items),
                   items_prefixed=bool(len(items)) and elements.prefixed(b"si"), sst=elements.count(b"sst") > 0,
                   merged=elements.count(b"mergeCell"), rows=elements.count(b"row"))
-
-
-def _measured(pool: ThreadPoolExecutor, segments, prefix: bytes):
-    """(piece, measurement) in order, measuring up to ``_WORKERS + 1`` pieces ahead."""
-    waiting: deque = deque()
-    for segment in segments:
-        waiting.append((segment, pool.submit(_measure, segment, prefix)))
-        if len(waiting) > _WORKERS:
-            segment, future = waiting.popleft()
-            yield segment, future.result()
-    while waiting:
-        segment, future = waiting.popleft()
-        yield segment, future.result()
 
 
 class PendingBudget:
@@ -426,7 +418,8 @@ class PendingBudget:
 
 
 def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes, *,
-                      problems: bool = True, budget: PendingBudget | None = None) -> SheetScan:
+                      problems: bool = True, budget: PendingBudget | None = None,
+                      strings: bool = True) -> SheetScan:
     """The block of cells a part would fill if the value reader read it as a sheet.
 
     Inflates the part in 4 MiB chunks (the next chunk in a thread while the
@@ -435,7 +428,8 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     whose bounding box would not fit in memory.  Cells written without a
     reference are bounded by counting row ends and cells per row.  The same
     pass counts (as upper bounds) cell elements, shared-string items and
-    merged ranges.  With ``problems``, pieces that may hold error cells or
+    merged ranges, and (with ``strings``) the shared-string indices its cells
+    refer to.  With ``problems``, pieces that may hold error cells or
     formulas are kept in ``scan.pending`` for :func:`sheet_problems` (up to
     ``PENDING_BYTES`` for the whole workbook, counted in ``budget``; past that
     they are examined at once and their findings are in ``scan.problems``).
@@ -447,13 +441,14 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     refless = False
     pending_limit = limits.get("PENDING_BYTES")
     try:
-        with open_entry(path, archive, part) as stream, ThreadPoolExecutor(_WORKERS, "sheet-scan") as pool:
+        with open_entry(path, archive, part) as stream:
             offset = 0
-            for segment, piece in _measured(pool, _segments(stream, b"</" + prefix + b"row>"), prefix):
-                max_row, max_column, references, cells, suspicious, strings = piece.extent
+            for segment in _segments(stream, b"</" + prefix + b"row>"):
+                piece = _measure(segment, prefix, strings)
+                max_row, max_column, references, cells, suspicious, indices = piece.extent
                 scan.cell_elements += cells
-                if len(strings):
-                    scan.string_references.append(strings)
+                if len(indices):
+                    scan.string_references.append(indices)
                 if len(piece.items):
                     scan.shared_strings += len(piece.items)
                     scan.strings_prefixed = scan.strings_prefixed or piece.items_prefixed
