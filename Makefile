@@ -21,7 +21,7 @@ help:
 	@echo "make test    - run the unit tests and execute every notebook under nbval"
 	@echo "make lab     - open JupyterLab on notebooks/"
 	@echo "make sample  - regenerate the bundled sample in data/sample/"
-	@echo "make bench   - run the speed and memory benchmarks"
+	@echo "make bench   - run the speed and memory benchmarks and the wording match"
 	@echo "make browser - install headless Chromium (Debian) for the browser test of the reports"
 
 $(STAMP): pyproject.toml
@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_segment.py
 	$(BIN)/python benchmarks/bench_portfolio.py
+	$(BIN)/python benchmarks/bench_header_matching.py
+	$(BIN)/python benchmarks/match_wordings.py tests/data/wordings/author_a
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

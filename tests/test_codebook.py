@@ -105,6 +105,34 @@ def test_aliases_added_after_a_first_match_are_used():
     assert cb.match_header("Your organisation type")[0] == "A3"
 
 
+@pytest.mark.parametrize("header, qid", [
+    ("b01", "B1"), ("B_1", "B1"), ("importance/b01", "B1"), ("activities/B12", "B12"), ("c05", "C5"), ("G-2", "G2"),
+])
+def test_ids_match_with_zero_padding_or_under_a_group_path(header, qid):
+    assert read_codebook(CODEBOOK).match_header(header) == (qid, "id")
+
+
+def test_ids_do_not_match_inside_words():
+    cb = read_codebook(CODEBOOK)
+    assert cb.match_header("imp_01")[0] is None and cb.match_header("Q1")[0] is None
+
+
+def test_similar_wording_is_no_match_when_two_questions_are_about_as_similar():
+    cb = read_codebook(CODEBOOK)
+    grid = "How important are these activities for your organisation?"
+    # The row text is garbled: the long shared grid title makes every row look about as similar.
+    assert cb.match_header(f"{grid} [Atractng]")[0] is None
+    assert cb.match_header(f"{grid} [Thematic webinar]")[0] == "B9"
+
+
+def test_one_matcher_serves_many_headers_until_the_codebook_changes():
+    cb = read_codebook(CODEBOOK)
+    first = cb.matcher()
+    assert cb.matcher() is first
+    cb.questions["A3"].aliases.append("Type of member")
+    assert cb.matcher() is not first and cb.matcher().match("Type of member") == ("A3", "text")
+
+
 def test_questions_found_by_role():
     cb = read_codebook(CODEBOOK)
     assert cb.question_with_role("project_ideas").id == "G1"

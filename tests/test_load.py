@@ -138,7 +138,10 @@ def test_odd_answers_are_coded_or_reported_never_lost(tmp_path):
     assert set(zip(errors["row"], errors["value"])) == {(4, "Quite important"), (4, "Spaceship")}
     assert set(errors["column"]) == {f"{GRID_B} [Collaborative RDI projects on common topics]", "Member category"}
     warnings = problems[problems["severity"] == "warning"]
-    assert (3, "recoded") in set(zip(warnings["row"], warnings["kind"]))
+    # The number coded as a scale value is reported once for its column, with the mapping used.
+    recoded = [r for r in survey.report.recoded if r["question"] == "B1"]
+    assert len(recoded) == 1 and recoded[0]["mapping"] == {"4": "Very important"}
+    assert recoded[0]["how"] == ["number"] and recoded[0]["cells"] == 1
     # Ties (row 3) and a partial ranking (row 4) are kept as given and reported.
     kinds = set(zip(warnings["row"], warnings["kind"]))
     assert (3, "ranking_not_permutation") in kinds and (4, "ranking_not_permutation") in kinds

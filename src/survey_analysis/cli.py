@@ -4,7 +4,8 @@ Subcommands
 -----------
 sample     write the bundled sample (Google Forms and Microsoft Forms xlsx, truth.csv)
 inspect    what the loader makes of an export: tool, sheet, rows, questions, problems
-codebook   ``codebook draft FILE``: draft a codebook from an export
+codebook   ``codebook draft FILE``: draft a codebook from an export;
+           ``codebook align FILE --codebook CB -o NEW.yml``: align a codebook to an export
 evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
@@ -73,6 +74,12 @@ def _add_general(p: argparse.ArgumentParser, *, top: bool) -> None:
                         "(the names are in survey_analysis/readers/limits.py; a refusal names the one to raise)")
 
 
+def _add_allow_partial(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-partial", action="store_true",
+                   help="run even when the export matches the codebook only in part (the output then says what "
+                        "is missing; without it the command refuses and names the fix)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="survey-analysis",
@@ -102,11 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--sheet", help="sheet name to read")
     d.add_argument("--force", action="store_true", help="replace the file given to -o if it exists")
     _add_general(d, top=False)
+    a = csub.add_parser("align", help="align a codebook to an export of the same questionnaire in other words")
+    a.add_argument("file")
+    a.add_argument("--codebook", metavar="CB", help="the codebook to align (default: the bundled questionnaire)")
+    a.add_argument("-o", "--output", required=True, help="write the aligned codebook here (a new .yml file)")
+    a.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    a.add_argument("--sheet", help="sheet name to read")
+    _add_general(a, top=False)
 
     p = sub.add_parser("evidence", help="evidence per strategic direction")
     p.add_argument("file")
     _add_common(p)
     p.add_argument("--register", help="membership register (CSV/xlsx) for coverage and weights")
+    _add_allow_partial(p)
 
     p = sub.add_parser("segments", help="segments of members by their priority profile")
     p.add_argument("file")
@@ -116,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="number of segments, 1 for none (default: chosen against profiles without structure)")
     p.add_argument("--rows", action="store_true",
                    help="with --json, add each respondent's segment (for the analyst; never for hidden segments)")
+    _add_allow_partial(p)
 
     p = sub.add_parser("map-text", help="map free-text answers onto the strategic directions")
     p.add_argument("input", help="an export, or any CSV/xlsx with a text column")
@@ -125,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     p.add_argument("--unmasked", action="store_true",
                    help="write the answers in --out as typed, contact details included (analysts only)")
+    _add_allow_partial(p)
 
     p = sub.add_parser("portfolio", help="members' project ideas grouped and ordered for the workshops")
     p.add_argument("file")
@@ -143,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", default=None, help="folder of notebooks to run (default: notebooks/)")
     p.add_argument("--force", action="store_true",
                    help="write into a non-empty folder that no previous run of the reports wrote")
+    _add_allow_partial(p)
     for subparser in sub.choices.values():
         if subparser.prog.split()[-1] != "codebook":
             _add_general(subparser, top=False)
@@ -154,6 +172,19 @@ def _codebook(args) -> str:
     from .codebook import DEFAULT_CODEBOOK
 
     return args.codebook or str(DEFAULT_CODEBOOK)
+
+
+def _align_command(export: str, codebook) -> str:
+    source = getattr(codebook, "path", None) or "CB.yml"
+    return f"survey-analysis codebook align {export} --codebook {source} -o {Path(export).stem}_codebook.yml"
+
+
+def _print_missing(fit: dict | None) -> None:
+    """What a partial match leaves out, before the figures (on stderr, so JSON stays clean)."""
+    if not fit:
+        return
+    for line in fit.get("missing", []) + fit.get("left_out", []):
+        print(f"MISSING: {line}", file=sys.stderr)
 
 
 def _print_table(frame) -> None:
@@ -186,6 +217,21 @@ def _cmd_inspect(args) -> int:
         _print_table(groups.drop(columns=["message"]).head(50))
         if len(groups) > 50:
             print(f"... {len(groups) - 50} more groups (use --json for all, --json --cells for every cell)")
+    if report.recoded:
+        print(f"\nColumns coded by other wordings than the codebook's ({len(report.recoded)}):")
+    for entry in report.recoded[:30]:
+        shown = ", ".join(f"{k!r} -> {v!r}" for k, v in list(entry["mapping"].items())[:6])
+        more = " ..." if len(entry["mapping"]) > 6 else ""
+        print(f"coded by {'/'.join(entry['how'])}: column {entry['column'][:60]!r} ({entry['question']}): "
+              f"{shown}{more}")
+    if len(report.recoded) > 30:
+        print(f"... {len(report.recoded) - 30} more (use --json for all)")
+    fit = survey.fit
+    if fit is not None and (fit.partial or fit.left_out):
+        print("\nThe export matches the codebook only in part:")
+        for line in fit.missing + fit.left_out:
+            print(f"  - {line}")
+        print(f"Fix: {fit.fix}")
     for note in report.notes:
         print(f"note: {note}")
     return 0
@@ -197,6 +243,9 @@ def _cmd_codebook(args) -> int:
     import yaml
 
     from .survey import draft_codebook
+
+    if args.codebook_command == "align":
+        return _cmd_codebook_align(args)
 
     from .outputs import write_file
 
@@ -231,11 +280,49 @@ def _refuse_overwrite(path: str, force: bool, what: str) -> None:
                                hint="Give another file name, or add --force to replace it.")
 
 
+def _cmd_codebook_align(args) -> int:
+    from .survey import load_responses
+    from .survey.align import align_codebook
+    from .survey.alignfile import write_aligned_codebook
+
+    _refuse_overwrite(args.output, args.force, "the aligned codebook")
+    codebook = _codebook(args)
+    alignment = align_codebook(args.file, codebook, sheet=args.sheet)
+    placed = alignment.questions_placed()
+    print(f"{alignment.path} ({alignment.source} export, {alignment.n_columns} columns) against {codebook}:")
+    print(f"  {len(alignment.placements)} columns placed on {len(placed)} of {len(alignment.codebook.questions)} "
+          f"questions; {len(alignment.answers)} answer labels given to scale levels and options")
+    unsure = alignment.unsure()
+    if unsure:
+        print(f"\nUnsure ({len(unsure)}), check these in the written file:")
+        for line in unsure:
+            print(f"  - {line}")
+    missing = [q for q in alignment.codebook.questions if q not in placed]
+    if missing:
+        print(f"\nQuestions of the codebook not found in the export: {', '.join(missing)}")
+    if alignment.unplaced:
+        print(f"\nColumns not placed ({len(alignment.unplaced)}); added as new questions without a direction:")
+        for _, header in alignment.unplaced:
+            print(f"  - {header[:100]}")
+    if alignment.unplaced_answers:
+        print("\nAnswers no level or option fits (they stay uncoded):")
+        for qid, label, count in alignment.unplaced_answers:
+            print(f"  - {qid}: {label!r} ({count} answers)")
+    out = write_aligned_codebook(alignment, args.output, source=codebook, force=args.force)
+    survey = load_responses(args.file, out, sheet=args.sheet)
+    fit = survey.fit
+    matched = sum(1 for info in fit.questions.values() if info["matched"])
+    uncoded = sum(info["uncoded"] for info in fit.uncoded.values())
+    print(f"\nwrote {out}. With it: {matched} of {len(fit.questions)} questions matched, "
+          f"{uncoded} answers uncoded" + (f"; still missing: {' '.join(fit.missing)}" if fit.partial else "."))
+    return 0
+
+
 def _cmd_evidence(args) -> int:
     from .evidence import evidence_command
 
     print(evidence_command(args.file, codebook=_codebook(args), as_json=args.json, sheet=args.sheet,
-                           register=args.register))
+                           register=args.register, allow_partial=args.allow_partial))
     return 0
 
 
@@ -244,10 +331,12 @@ def _cmd_segments(args) -> int:
     from .segment import segments_result
 
     survey = load_responses(args.file, _codebook(args), sheet=args.sheet)
-    result = segments_result(survey, method=args.method, n_segments=args.k, rows=args.rows and args.json)
+    result = segments_result(survey, method=args.method, n_segments=args.k, rows=args.rows and args.json,
+                             allow_partial=args.allow_partial)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
+    _print_missing(result.get("fit"))
     print(f"Segments: k = {result.get('k')} ({args.method})")
     print(result["k_rule"])
     for row in result["choice"]:
@@ -264,7 +353,7 @@ def _cmd_map_text(args) -> int:
     from .text import map_text_result, read_text_column
 
     from .errors import HeaderProblemError
-    from .survey import load_responses
+    from .survey import check_fit, load_responses
     from .survey.privacy import IDENTIFYING_HEADER
 
     if args.out:  # refused before the mapping, which takes a while
@@ -273,6 +362,7 @@ def _cmd_map_text(args) -> int:
         _refuse_overwrite(args.out, args.force, "the mapping file")
         check_output_folder(Path(args.out).absolute().parent, what="the mapping file", allow_foreign=True)
     codebook = read_codebook(args.codebook)
+    fit = None
     if args.column is None:
         # Without --column, only the codebook's own free-text questions are mapped: never a column
         # guessed from its content, which could be an identifying one.
@@ -281,7 +371,8 @@ def _cmd_map_text(args) -> int:
         except HeaderProblemError:
             raise HeaderProblemError(
                 "this file does not match the codebook's questionnaire", path=args.input,
-                hint="name the column of free text with --column NAME.") from None
+                hint="name the column of free text with --column NAME, or, if it is the same questionnaire in "
+                     f"other words, align the codebook to it: {_align_command(args.input, codebook)}.") from None
         parts = []
         for qid in survey.codebook.text_questions():
             if qid in survey.responses:
@@ -292,8 +383,10 @@ def _cmd_map_text(args) -> int:
             wanted = ", ".join(survey.codebook.text_questions()) or "none"
             raise HeaderProblemError(
                 f"the codebook's free-text questions ({wanted}) are not in this export", path=args.input,
-                hint="name the column of free text with --column NAME.")
+                hint="name the column of free text with --column NAME, or, if it is the same questionnaire in "
+                     f"other words, align the codebook to it: {_align_command(args.input, codebook)}.")
         texts = pd.concat(parts)
+        fit = check_fit(survey, allow_partial=args.allow_partial, needs=("text",)).to_dict()
     else:
         if IDENTIFYING_HEADER.search(normalise_text(args.column)):
             raise HeaderProblemError(
@@ -301,6 +394,8 @@ def _cmd_map_text(args) -> int:
                 path=args.input, column=args.column, hint="name the column holding the members' proposals.")
         texts = read_text_column(args.input, args.column)
     result = map_text_result(texts, codebook)
+    if fit is not None:
+        result["fit"] = fit
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     frame = pd.DataFrame(result.get("answers", []))
@@ -319,6 +414,7 @@ def _cmd_map_text(args) -> int:
         write_table(frame, args.out, index=False)  # written whole: a temporary file, then renamed
         print(f"wrote {args.out}", file=sys.stderr)
     if not args.json:
+        _print_missing(fit)
         _print_table(frame.drop(columns=["text"], errors="ignore"))
     return 0
 
@@ -359,7 +455,7 @@ def _cmd_report(args) -> int:
     from .report import build_reports
 
     build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks,
-                  force=args.force)
+                  allow_partial=args.allow_partial, force=args.force)
     return 0
 
 
@@ -388,6 +484,10 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status: 0 done, 2 not done (the message says why), 130 interrupted."""
+    import warnings
+
+    from .errors import PartialMatchWarning
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -398,7 +498,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .readers import limits
 
     try:
-        with limits.using(args.limits):
+        with limits.using(args.limits), warnings.catch_warnings():
+            # With --allow-partial the commands print what is missing themselves (and JSON carries "fit").
+            warnings.simplefilter("ignore", PartialMatchWarning)
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         if args.debug:

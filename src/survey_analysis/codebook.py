@@ -29,6 +29,7 @@ from .errors import CodebookError, FileProblemError
 __all__ = [
     "QUESTION_TYPES",
     "QUESTION_ROLES",
+    "HeaderMatcher",
     "Level",
     "Option",
     "Question",
@@ -37,6 +38,7 @@ __all__ = [
     "read_codebook",
     "normalise_text",
     "fold_diacritics",
+    "id_key",
     "DEFAULT_CODEBOOK",
     "project_file",
 ]
@@ -104,6 +106,9 @@ def normalise_text(text: Any) -> str:
     """
     if text is None:
         return ""
+    if text.__class__ is str and text.isascii() and "<" not in text and "&" not in text:
+        # Plain ASCII (most headers and answers): no entity, tag, NFC or ș/ş form to fold.
+        return " ".join(text.split()).casefold()
     value = html.unescape(str(text))
     value = _TAGS.sub(" ", value)
     value = unicodedata.normalize("NFC", value).translate(_CEDILLA_TO_COMMA)
@@ -117,30 +122,51 @@ def fold_diacritics(text: Any) -> str:
     Used as a second, looser match for answers typed without diacritics.
     """
     value = normalise_text(text)
+    if value.isascii():
+        return value  # nothing to fold
     decomposed = unicodedata.normalize("NFD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @dataclass(frozen=True)
 class Level:
-    """One point of an ordered answer scale."""
+    """One point of an ordered answer scale.
+
+    ``aliases`` are other wordings of the same level in some export (another
+    tool's default wording, an XLSForm name, an answer code), coded as this level.
+    """
 
     value: int
     en: str
     ro: str
+    aliases: tuple[str, ...] = ()
+
+    def labels(self) -> tuple[str, ...]:
+        """Every label this level is written as: English, Romanian, aliases."""
+        return (self.en, self.ro, *self.aliases)
 
 
 @dataclass(frozen=True)
 class Option:
-    """One answer option of a single, multi or ranking question."""
+    """One answer option of a single, multi or ranking question.
+
+    ``aliases`` are other labels of the same option in some export (another
+    wording, an XLSForm choice name, an answer code); they also name the option
+    in per-option column headers.
+    """
 
     id: str
     en: str
     ro: str
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return self.en
+
+    def labels(self) -> tuple[str, ...]:
+        """Every label this option is written as: English, Romanian, its id, aliases."""
+        return (self.en, self.ro, self.id, *self.aliases)
 
 
 @dataclass
@@ -274,7 +300,9 @@ class Codebook:
         for q in self.questions.values():
             entry: dict[str, Any] = {"id": q.id, "type": q.type, "text": dict(q.text)}
             if q.options:
-                entry["options"] = [{"id": o.id, "en": o.en, "ro": o.ro} for o in q.options]
+                entry["options"] = [{"id": o.id, "en": o.en, "ro": o.ro, **({"aliases": list(o.aliases)}
+                                                                             if o.aliases else {})}
+                                    for o in q.options]
             for key in ("scale", "direction", "role"):
                 if getattr(q, key):
                     entry[key] = getattr(q, key)
@@ -299,7 +327,8 @@ class Codebook:
             "title": self.title,
             "languages": ["en", "ro"],
             "scales": {
-                name: [{"value": lv.value, "en": lv.en, "ro": lv.ro} for lv in levels]
+                name: [{"value": lv.value, "en": lv.en, "ro": lv.ro,
+                        **({"aliases": list(lv.aliases)} if lv.aliases else {})} for lv in levels]
                 for name, levels in self.scales.items()
             },
             "directions": {
@@ -314,66 +343,116 @@ class Codebook:
         }
 
     # ---- header matching ----------------------------------------------------------------
+    def matcher(self) -> "HeaderMatcher":
+        """The header forms of every question, indexed for matching many headers.
+
+        Built once and reused while the questions' ids, texts and aliases stay
+        the same, so that matching the headers of an export costs time in
+        proportion to its number of columns.
+        """
+        stamp = tuple((q.id, len(q.aliases), *q.text.values(), *q.grid.values()) for q in self.questions.values())
+        cached = getattr(self, "_matcher", None)
+        if cached is None or cached.stamp != stamp:
+            cached = HeaderMatcher(self.questions.values(), stamp=stamp)
+            self._matcher = cached
+        return cached
+
     def match_header(self, header: str, *, fuzzy: float | None = 0.88) -> tuple[str | None, str]:
         """Find the question a header belongs to.
 
         Returns ``(question_id, how)`` where ``how`` is ``"id"``, ``"text"``,
-        ``"fuzzy (0.93)"`` or ``""`` when nothing matched.  Fuzzy matching
-        (difflib ratio at least ``fuzzy``) lets wording that changed between years
-        still match; the load report says when a match was fuzzy.  ``fuzzy=None``
-        asks for exact (normalised) matches only.
+        ``"fuzzy (0.93)"`` or ``""`` when nothing matched.  See
+        :meth:`HeaderMatcher.match`; to match many headers, take
+        :meth:`matcher` once and call its ``match``.
+        """
+        return self.matcher().match(header, fuzzy=fuzzy)
+
+
+_ID_LIKE = re.compile(r"^[a-z]{1,3}[_.\-]?0*\d{1,3}$")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def id_key(text: Any) -> str:
+    """A question id or code in the form ids are compared in.
+
+    The last part of a group path (KoboToolbox ``importance/b01``), lower
+    case, without ``_``, ``-`` or ``.`` separators and without leading zeros
+    (``b01``, ``B_1`` and ``B1`` are the same id).
+    """
+    value = normalise_text(text).rsplit("/", 1)[-1]
+    value = _LEADING_ZEROS.sub("", value)
+    return re.sub(r"[_.\-\s]", "", value)
+
+
+class HeaderMatcher:
+    """Export headers matched onto the questions of a codebook.
+
+    Exact matches (the id, a text, a grid row as the tools write it, an
+    alias; normalised) are dictionary look-ups; ids written with zero padding
+    or under a group path (``b01``, ``importance/b01``) match their question;
+    similar wording (difflib ratio) is tried last, only on request, and only
+    when one question is clearly the most similar.
+    """
+
+    #: A fuzzy match must beat the next question's ratio by this much.
+    FUZZY_MARGIN = 0.03
+
+    def __init__(self, questions: Iterable[Question], *, stamp: Any = None) -> None:
+        self.stamp = stamp
+        self.exact: dict[str, str] = {}
+        self.ids: dict[str, str] = {}
+        for q in questions:
+            self.ids.setdefault(id_key(q.id), q.id)
+            for form in q.header_forms():
+                self.exact.setdefault(form, q.id)
+        self.folded: dict[str, str] = {}
+        for form, qid in self.exact.items():
+            self.folded.setdefault(fold_diacritics(form), qid)
+        # Fuzzy candidates: forms long enough for a ratio to mean something.
+        self.long_forms = [(form, qid) for form, qid in self.exact.items() if len(form) >= 8]
+
+    def match(self, header: str, *, fuzzy: float | None = 0.88) -> tuple[str | None, str]:
+        """``(question_id, how)``; ``how`` is ``"id"``, ``"text"``, ``"fuzzy (0.93)"`` or ``""``.
+
+        Fuzzy matching (difflib ratio at least ``fuzzy``) lets wording that
+        changed slightly between years still match; the load report says when a
+        match was fuzzy.  ``fuzzy=None`` asks for exact (normalised) matches only.
         """
         norm = normalise_text(header)
         if not norm:
             return None, ""
-        index = self._header_index()
-        if norm in index:
-            qid = index[norm]
+        qid = self.exact.get(norm)
+        if qid is not None:
             return qid, "id" if norm == normalise_text(qid) else "text"
-        folded = fold_diacritics(header)
-        folded_index = self._folded_index()
-        if folded in folded_index:
-            return folded_index[folded], "text"
+        qid = self.folded.get(fold_diacritics(header))
+        if qid is not None:
+            return qid, "text"
+        key = norm.rsplit("/", 1)[-1]
+        if _ID_LIKE.match(key):
+            qid = self.ids.get(id_key(key))
+            if qid is not None:
+                return qid, "id"
         if fuzzy is None:
             return None, ""
-        best, best_ratio = None, 0.0
+        ratios: dict[str, float] = {}
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(norm)
-        for form, qid in index.items():
-            if len(form) < 8:
-                continue
+        floor = fuzzy - self.FUZZY_MARGIN
+        for form, qid in self.long_forms:
             matcher.set_seq1(form)
             # The quick upper bounds skip most forms without the full comparison.
-            if matcher.real_quick_ratio() < fuzzy or matcher.quick_ratio() < fuzzy:
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
                 continue
             ratio = matcher.ratio()
-            if ratio > best_ratio:
-                best, best_ratio = qid, ratio
-        if best is not None and best_ratio >= fuzzy:
-            return best, f"fuzzy ({best_ratio:.2f})"
-        return None, ""
-
-    def _header_index(self) -> dict[str, str]:
-        cached = getattr(self, "_index_cache", None)
-        signature = tuple((q.id, tuple(q.aliases), tuple(q.text.values())) for q in self.questions.values())
-        if cached is None or getattr(self, "_index_signature", None) != signature:
-            self._index_signature = signature
-            self._folded_cache = None
-            cached = {}
-            for q in self.questions.values():
-                for form in q.header_forms():
-                    cached.setdefault(form, q.id)
-            self._index_cache = cached
-        return cached
-
-    def _folded_index(self) -> dict[str, str]:
-        cached = getattr(self, "_folded_cache", None)
-        if cached is None:
-            cached = {}
-            for form, qid in self._header_index().items():
-                cached.setdefault(fold_diacritics(form), qid)
-            self._folded_cache = cached
-        return cached
+            if ratio > ratios.get(qid, 0.0):
+                ratios[qid] = ratio
+        ranked = sorted(ratios.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < fuzzy:
+            return None, ""
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < self.FUZZY_MARGIN:
+            # Two questions look alike (grid rows share their long title): guessing could swap them.
+            return None, ""
+        return ranked[0][0], f"fuzzy ({ranked[0][1]:.2f})"
 
 
 # ---- reading ---------------------------------------------------------------------------
@@ -408,6 +487,33 @@ def _bilingual(value: Any, *, where: str, path: Path | None) -> dict[str, str]:
     )
 
 
+def _aliases(raw: Any, *, where: str, path: Path | None) -> tuple[str, ...]:
+    """Other labels of a level, an option or a question: a list of texts."""
+    if raw is None:
+        return ()
+    if isinstance(raw, (str, int, float)):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(a, (str, int, float)) and not isinstance(a, bool)
+                                            for a in raw):
+        raise CodebookError(f"{where}: 'aliases' must be a list of labels", path=path, value=raw,
+                            hint="write 'aliases: [Other wording, another wording]'.")
+    return tuple(str(a) for a in raw if str(a).strip())
+
+
+def _check_distinct_labels(entries: list[tuple[str, tuple[str, ...]]], *, where: str, path: Path | None) -> None:
+    """No label (in any language, or alias) may name two levels or two options."""
+    owner: dict[str, str] = {}
+    for name, labels in entries:
+        for label in dict.fromkeys(normalise_text(lb) for lb in labels if lb):
+            if not label:
+                continue
+            if label in owner and owner[label] != name:
+                raise CodebookError(f"{where}: the label {label!r} names both {owner[label]!r} and {name!r}",
+                                    path=path, value=label,
+                                    hint="give every level or option distinct labels and aliases.")
+            owner[label] = name
+
+
 def _options(raw: Any, *, qid: str, path: Path | None) -> list[Option]:
     if raw is None:
         return []
@@ -431,7 +537,9 @@ def _options(raw: Any, *, qid: str, path: Path | None) -> list[Option]:
                 hint="write '- {id: short_id, en: English label, ro: Romanian label}'.",
             )
         en = str(item["en"])
-        options.append(Option(id=str(item.get("id", en)), en=en, ro=str(item.get("ro", en))))
+        options.append(Option(id=str(item.get("id", en)), en=en, ro=str(item.get("ro", en)),
+                              aliases=_aliases(item.get("aliases"), where=f"question {qid}, option {en!r}",
+                                               path=path)))
     ids = [o.id for o in options]
     if len(set(ids)) != len(ids):
         raise CodebookError(
@@ -516,7 +624,9 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             except (TypeError, ValueError):
                 raise CodebookError(f"scale '{name}': level value must be a whole number", path=path,
                                     value=lv["value"], hint="number the levels 1, 2, 3, ...") from None
-            parsed.append(Level(value=value, en=str(lv["en"]), ro=str(lv.get("ro", lv["en"]))))
+            parsed.append(Level(value=value, en=str(lv["en"]), ro=str(lv.get("ro", lv["en"])),
+                                aliases=_aliases(lv.get("aliases"), where=f"scale '{name}', level {value}",
+                                                 path=path)))
         parsed.sort(key=lambda lv: lv.value)
         if [lv.value for lv in parsed] != list(range(1, len(parsed) + 1)):
             raise CodebookError(f"scale '{name}': levels must be numbered 1, 2, ..., {len(parsed)}", path=path,
@@ -528,6 +638,8 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
                 raise CodebookError(f"scale '{name}': two levels share the {lang} label", path=path,
                                     value=[getattr(lv, lang) for lv in parsed],
                                     hint="give every level a distinct label.")
+        _check_distinct_labels([(f"level {lv.value}", (lv.en, lv.ro, *lv.aliases)) for lv in parsed],
+                               where=f"scale '{name}'", path=path)
         scales[str(name)] = parsed
 
     raw_directions = data.get("directions") or {}
@@ -589,6 +701,7 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
                 raise CodebookError(f"question {qid}: two options share the {lang} label", path=path,
                                     value=[getattr(o, lang) for o in options],
                                     hint="give every option a distinct label.")
+        _check_distinct_labels([(o.id, o.labels()) for o in options], where=f"question {qid}", path=path)
         bounds = {}
         for key in ("min", "max"):
             if item.get(key) is not None:
@@ -631,7 +744,7 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             role=None if role is None else str(role),
             ordered=bool(item.get("ordered", False)),
             grid=_bilingual(item.get("grid"), where=f"question {qid} grid", path=path),
-            aliases=[str(a) for a in (item.get("aliases") or [])],
+            aliases=list(_aliases(item.get("aliases"), where=f"question {qid}", path=path)),
             minimum=bounds.get("min"),
             maximum=bounds.get("max"),
             missing=[_missing_text(m) for m in missing],

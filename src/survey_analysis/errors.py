@@ -27,6 +27,8 @@ __all__ = [
     "RankingError",
     "ExportLimitError",
     "AnalysisInputError",
+    "PartialMatchError",
+    "PartialMatchWarning",
 ]
 
 
@@ -154,3 +156,14 @@ class ExportLimitError(SurveyError):
 
 class AnalysisInputError(SurveyError):
     """An analysis function got data or options it cannot work with."""
+
+
+class PartialMatchError(SurveyError):
+    """The export matches the codebook only in part: a question an analysis needs is missing
+    or too many of its answers could not be coded.  The message names the questions and the
+    command that aligns the codebook to the export."""
+
+
+class PartialMatchWarning(UserWarning):
+    """An analysis ran on an export that matches its codebook only in part (``allow_partial``);
+    the result's ``attrs["fit"]`` (or ``"fit"`` entry) says what is missing."""

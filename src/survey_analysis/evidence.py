@@ -38,6 +38,7 @@ from .paired import paired_differences
 from .ranking import rank_first_probability, rank_summary
 from .reliability import direction_reliability
 from .scores import MIN_N, respondent_scores
+from .survey.fit import ANALYSIS_NEEDS, check_fit
 
 __all__ = [
     "SUPPORT_DEFINITION",
@@ -109,6 +110,7 @@ def direction_evidence(
     alpha: float = 0.05,
     random_state: int | None = 0,
     language: str = "en",
+    allow_partial: bool = False,
 ) -> pd.DataFrame:
     """One row of evidence per strategic direction.
 
@@ -140,6 +142,9 @@ def direction_evidence(
         own generator, so no figure depends on the order of the directions.
     language : {"en", "ro"}, default "en"
         Language of the direction names.
+    allow_partial : bool, default False
+        Run on an export that matches the codebook only in part (see
+        :func:`survey_analysis.check_fit`): warn instead of refusing.
 
     Returns
     -------
@@ -175,8 +180,17 @@ def direction_evidence(
         ("" when the orders agree), ``paired`` (every pair,
         :func:`paired_comparisons`), ``support_definition``, ``assumption``,
         ``response_rate``, ``weight_cap``, ``weighting`` (statistic ->
-        weighted or not), ``notes``, ``min_n``, ``correction``, the options
-        and, with a register, ``response_rates``.
+        weighted or not), ``notes``, ``min_n``, ``correction``, the options,
+        ``fit`` (how the export fits the codebook, see
+        :meth:`survey_analysis.FitSummary.to_dict`) and, with a register,
+        ``response_rates``.
+
+    Raises
+    ------
+    PartialMatchError
+        A direction's items or the ranking question are not in the export, or
+        too many of their answers (or of the member category, size or region)
+        could not be coded, and ``allow_partial`` is False.
     """
     threshold = check_int("threshold", threshold, minimum=1)
     min_n = check_int("min_n", min_n, minimum=1)
@@ -187,6 +201,7 @@ def direction_evidence(
         raise bad_option("language", "'en' or 'ro'", language)
     if random_state is not None:
         check_random_state(random_state)
+    fit = check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
     parts = ScoreInputs(survey)
     if not parts.directions:
         raise AnalysisInputError("the codebook assigns no Likert item to any direction.",
@@ -323,6 +338,7 @@ def direction_evidence(
                       "alpha": False, "ranking": False, "groups": False},
         "notes": notes,
         "correction": "" if comparison is None else comparison.attrs["correction"],
+        "fit": fit.to_dict(),
     })
     if weighted:
         out.attrs["kish_effective_n"] = weighting.kish_effective_n
@@ -466,8 +482,9 @@ def evidence_command(
     sheet: str | None = None,
     register: str | Path | None = None,
     random_state: int | None = 0,
+    allow_partial: bool = False,
 ) -> str:
-    """Text printed by ``survey-analysis evidence FILE [--codebook CB] [--json]``.
+    """Text printed by ``survey-analysis evidence FILE [--codebook CB] [--json] [--allow-partial]``.
 
     Loads the export with :func:`survey_analysis.load_responses`, builds
     :func:`direction_evidence` and returns either a JSON document
@@ -475,12 +492,14 @@ def evidence_command(
     plain-text table.  The JSON document also holds ``order``,
     ``order_note``, ``support_definition``, ``assumption``,
     ``response_rate``, ``weighting``, ``notes``, ``correction`` and
-    ``paired`` (every pair of directions, see :func:`paired_comparisons`).
+    ``paired`` (every pair of directions, see :func:`paired_comparisons`) and
+    ``fit`` (how the export fits the codebook); the text is headed by what is
+    missing when the export matches the codebook only in part.
     """
     from .survey import load_responses  # the earlier stage; imported when used
 
     survey = load_responses(path, codebook, sheet=sheet)
-    table = direction_evidence(survey, register=register, random_state=random_state)
+    table = direction_evidence(survey, register=register, random_state=random_state, allow_partial=allow_partial)
     attrs = table.attrs
     if as_json:
         paired = attrs["paired"]
@@ -491,13 +510,15 @@ def evidence_command(
                "support_definition": attrs["support_definition"],
                "assumption": attrs["assumption"], "response_rate": _plain(attrs["response_rate"]),
                "weighting": attrs["weighting"], "notes": attrs["notes"],
-               "correction": attrs["correction"], "directions": evidence_records(table),
+               "correction": attrs["correction"], "fit": attrs["fit"], "directions": evidence_records(table),
                "paired": [{str(k): _plain(v) for k, v in row.items()}
                           for row in paired.to_dict(orient="records")]}
         return json.dumps(doc, ensure_ascii=False, indent=2)
     shown = table[["name", "n", "support", "support_low", "support_high", "weighted",
                    "top_box_share", "consensus", "alpha", "p_first", "categories_differ"]].copy()
-    text = (f"{path}: {attrs['n_respondents']} respondents, coverage {attrs['coverage']}\n"
+    fit = attrs["fit"]
+    head = "".join(f"MISSING: {line}\n" for line in fit["missing"] + fit["left_out"])
+    text = head + (f"{path}: {attrs['n_respondents']} respondents, coverage {attrs['coverage']}\n"
             + shown.round(3).to_string() + f"\nOrder by support: {attrs['order_text']} "
             "('>' settled, '~' not)")
     if attrs["order_note"]:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AnalysisInputError
+from .survey.fit import ANALYSIS_NEEDS, check_fit
 from .ranking import clean_rankings
 
 __all__ = [
@@ -257,6 +258,7 @@ def priority_profiles(
     *,
     weights: Mapping[str, float] | None = None,
     centre: bool = True,
+    allow_partial: bool = False,
 ) -> pd.DataFrame:
     """Priority profile of every respondent over the strategic directions.
 
@@ -273,12 +275,21 @@ def priority_profiles(
         :data:`DEFAULT_WEIGHTS` (equal).
     centre : bool, default True
         Centre each respondent's profile on its own mean (relative priority).
+    allow_partial : bool, default False
+        Profile an export that matches the codebook only in part (see
+        :func:`survey_analysis.check_fit`): warn instead of refusing.
 
     Returns
     -------
     DataFrame
         Index ``respondent_id``; columns the direction codes (SD1..SD5) in
         codebook order; see :func:`profiles_from_items` for the values.
+        ``attrs["fit"]`` says how the export fits the codebook.
+
+    Raises
+    ------
+    PartialMatchError
+        The export matches the codebook only in part and ``allow_partial`` is False.
 
     Notes
     -----
@@ -292,6 +303,7 @@ def priority_profiles(
     >>> survey = load_responses("data/sample/google_forms.xlsx")  # doctest: +SKIP
     >>> priority_profiles(survey).round(2).head()             # doctest: +SKIP
     """
+    fit = check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
     codebook = survey.codebook
     numeric = survey.numeric()
     directions: dict[str, str] = {}
@@ -329,4 +341,5 @@ def priority_profiles(
     ordered += [c for c in profile.columns if c not in ordered]
     profile = profile[ordered]
     profile.index.name = "respondent_id"
+    profile.attrs["fit"] = fit.to_dict()
     return profile

@@ -102,12 +102,15 @@ organisation names) are never shown; groups smaller than the disclosure threshol
 def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
                   out: str | Path | None = None,
                   notebooks: str | Path | None = None, progress: Callable[[str], None] | None = print,
-                  parameters: dict | None = None, force: bool = False) -> list[Path]:
+                  parameters: dict | None = None, allow_partial: bool = False, force: bool = False) -> list[Path]:
     """Execute every notebook on ``input_path`` and write the HTML reports.
 
     ``register`` is the membership register (CSV or xlsx with member category
     and size) used for coverage and weighting; without it coverage is reported
-    as unknown.  ``out`` is refused when writing there could damage something
+    as unknown.  An export that matches the codebook only in part is refused
+    before any notebook runs (:class:`~survey_analysis.errors.PartialMatchError`,
+    naming the fix) unless ``allow_partial``, which is passed on to the
+    notebooks.  ``out`` is refused when writing there could damage something
     (see :func:`survey_analysis.outputs.check_output_folder`; ``force`` writes
     into a non-empty folder that no previous run wrote).  The set of pages is
     written whole or not at all, each page stamped with the run's id and the
@@ -125,7 +128,10 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     from .codebook import DEFAULT_CODEBOOK
     from .survey import load_responses
 
+    from .survey.fit import ANALYSIS_NEEDS, check_fit
+
     survey = load_responses(input_path, codebook if codebook is not None else DEFAULT_CODEBOOK)
+    check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
     if not any(survey.items_by_direction().values()):
         raise SurveyError("the codebook gives no Likert item of this export a strategic direction, so there is "
                           "no evidence to report", path=input_path,
@@ -142,7 +148,8 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     params = {"input_path": str(input_path),
               "codebook_path": str(Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve()),
               # Without a register the notebooks say that coverage is unknown.
-              "register_path": None if register is None else str(Path(register).resolve())}
+              "register_path": None if register is None else str(Path(register).resolve()),
+              "allow_partial": bool(allow_partial)}
     if register is not None:
         from .coverage import read_register
 

@@ -10,6 +10,7 @@ from .arguments import bad_option
 from .inputs import ScoreInputs
 from .scores import MIN_N, direction_scores
 from .summary import likert_counts
+from .survey.fit import ANALYSIS_NEEDS, check_fit
 
 __all__ = ["direction_support_table", "item_likert_table"]
 
@@ -21,8 +22,13 @@ def direction_support_table(
     min_n: int = MIN_N,
     confidence: float = 0.95,
     language: str = "en",
+    allow_partial: bool = False,
 ) -> pd.DataFrame:
     """Table behind the direction-support chart: mean score with its interval.
+
+    Refuses an export that matches the codebook only in part unless
+    ``allow_partial`` (see :func:`survey_analysis.evidence.direction_evidence`);
+    ``attrs["fit"]`` says how it fits.
 
     Returns
     -------
@@ -34,6 +40,7 @@ def direction_support_table(
     """
     if language not in ("en", "ro"):
         raise bad_option("language", "'en' or 'ro'", language)
+    fit = check_fit(survey, allow_partial=allow_partial, needs=ANALYSIS_NEEDS, stacklevel=2)
     parts = ScoreInputs(survey)
     scores = direction_scores(parts.values, directions=parts.directions,
                               reverse=parts.reverse, scale_points=parts.scale_points,
@@ -43,6 +50,7 @@ def direction_support_table(
     out["scale_min"] = 1
     out["scale_max"] = [max(parts.scale_points[i] for i in parts.directions[c])
                         for c in out["direction"]]
+    out.attrs["fit"] = fit.to_dict()
     return out
 
 

@@ -8,12 +8,14 @@ resampling, and names each segment by the directions that set it apart.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
@@ -379,7 +381,10 @@ class Segmentation:
         values, index, names = _as_matrix(X)
         # Profiles have a handful of columns: threads cost more than they save
         # (and oversubscribe a shared machine), so every fit runs on one thread.
-        with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            # A resample or a reference fit may hold fewer distinct profiles than k; the
+            # clusters actually found are counted (n_found), so scikit-learn's warning is noise.
+            warnings.filterwarnings("ignore", message="Number of distinct clusters", category=ConvergenceWarning)
             return self._fit(values, index, names)
 
     def _fit(self, values: np.ndarray, index: pd.Index, names: list[str]) -> "Segmentation":

@@ -46,8 +46,13 @@ def segments_result(
     n_reference: int = 20,
     rows: bool = False,
     random_state: int = 0,
+    allow_partial: bool = False,
 ) -> dict[str, Any]:
     """Segments of a loaded survey as plain data (for ``survey-analysis segments``).
+
+    Refuses an export that matches the codebook only in part unless
+    ``allow_partial`` (see :func:`survey_analysis.check_fit`); the result's
+    ``"fit"`` says how the export fits.
 
     Parameters
     ----------
@@ -87,7 +92,8 @@ def segments_result(
     """
     from ..profiles import priority_profiles
 
-    profiles = priority_profiles(survey, weights=weights, centre=centre)
+    profiles = priority_profiles(survey, weights=weights, centre=centre, allow_partial=allow_partial)
+    fit = profiles.attrs.get("fit")
     complete = profiles.notna().all(axis=1)
     excluded = [str(r) for r in profiles.index[~complete]]
     names = {code: d.name.get("en", code) for code, d in survey.codebook.directions.items()}
@@ -157,6 +163,7 @@ def segments_result(
         ],
         "breakdowns": breakdowns,
         "excluded": excluded,
+        "fit": fit,
     }
     if rows:
         result["respondents"] = {str(r): (None if int(s) in hidden else int(s))

@@ -6,8 +6,11 @@ tools' own headers in their interface languages in :mod:`.signatures`), the
 column-to-question plan (:mod:`.plan`), answer coding (:mod:`.coding`,
 :mod:`.rankings`, :mod:`.dates`), the rules that set responses aside
 (:mod:`.setaside`), privacy (:mod:`.privacy`), codebook drafting
-(:mod:`.draft`, with the ordered scales it recognises in :mod:`.scales`), and the result, :class:`Survey` with its :class:`LoadReport`
-(:mod:`.model`, :mod:`.loadreport`).  :func:`load_responses` (:mod:`.load`)
+(:mod:`.draft`, with the ordered scales it recognises in :mod:`.scales`), and the result,
+:class:`Survey` with its :class:`LoadReport` (:mod:`.model`, :mod:`.loadreport`) and its
+:class:`FitSummary` (:mod:`.fit`: how the export fits the codebook, and :func:`check_fit`,
+the guard the analyses call).  Answers worded otherwise than the codebook's labels are
+matched in :mod:`.answers`; ``codebook align`` lives in :mod:`.align`.  :func:`load_responses` (:mod:`.load`)
 runs them in order.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from .coding import MISSING_ANSWERS
 from .draft import KNOWN_SCALES, draft_codebook
+from .fit import FitSummary, check_fit
 from .load import load_responses
 from .loadreport import LoadReport
 from .model import Survey
@@ -31,4 +35,6 @@ __all__ = [
     "draft_codebook",
     "detect_source",
     "mask_contacts",
+    "FitSummary",
+    "check_fit",
 ]

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..codebook import Level, Question, fold_diacritics, normalise_text
 from ..errors import CodebookError
+from .answers import LabelCoder, answer_key, option_vocabulary, scale_vocabulary
 from .dates import parse_dates
 from .loadreport import LoadReport, jsonable
 
@@ -50,6 +51,8 @@ def declared_missing(q: Question):
 
 
 def cell_text(value: Any) -> str:
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -97,6 +100,13 @@ class AnswerCoder:
         # Set by the loader: every cell of the sheet as a position into its distinct values.
         self.sheet_codes: np.ndarray | None = None
         self.sheet_distinct: np.ndarray | None = None
+        self._coders: dict[tuple, LabelCoder] = {}
+        # Per scale: whether its answer codes, over all its columns, can be read by position (see
+        # LabelCoder.codes_consistent), judged when an answer code is first met; code_columns lists
+        # each scale's columns in scale_answers so that the judgement covers all of them.
+        self.codes_ok: dict[str, bool] = {}
+        self.scale_answers: dict[str, list] = {}
+        self._dtypes: dict[tuple, pd.CategoricalDtype] = {}
 
     def problem(self, row: int, column: str, question: str, value: Any, kind: str, severity: str, message: str):
         self.report.problems.append({
@@ -114,36 +124,70 @@ class AnswerCoder:
             out[v] = cell_text(v) if not isinstance(v, (dt.datetime, dt.date, dt.time)) else v.isoformat()
         return out
 
+    def scale_coder(self, scale: str, levels: list[Level]) -> LabelCoder:
+        """The coder of a scale's answers (built once per scale): labels, aliases, vocabulary, codes, numbers."""
+        key = ("scale", scale)
+        if key not in self._coders:
+            self._coders[key] = LabelCoder([(lv.en, lv.labels()) for lv in levels], vocabulary=scale_vocabulary,
+                                           by_position=True, numbers=True)
+        return self._coders[key]
+
+    def option_coder(self, q: Question) -> LabelCoder:
+        """The coder of a question's options (built once per question): labels, ids, aliases, codes."""
+        # Keyed by the options themselves: questions sharing their options (yes/no) share a coder.
+        key = ("options", tuple((o.en, o.labels()) for o in q.options))
+        if key not in self._coders:
+            self._coders[key] = LabelCoder([(o.en, o.labels()) for o in q.options], vocabulary=option_vocabulary,
+                                           by_position=True)
+        return self._coders[key]
+
+    def dtype_of(self, key: tuple, categories: list[str], ordered: bool, *, q: Question,
+                 column: str) -> pd.CategoricalDtype:
+        """A categorical dtype built once per scale or option set (its validation costs on wide exports)."""
+        if key not in self._dtypes:
+            self._dtypes[key] = self._categories(categories, q, column, ordered=ordered)
+        return self._dtypes[key]
+
     def code_scale(self, values: list, rows: list[int], column: str, q: Question, levels: list[Level], *,
                    column_index: int | None = None) -> pd.Series:
-        lookup = label_lookup((lv.en, (lv.en, lv.ro)) for lv in levels)
-        by_value = {lv.value: lv.en for lv in levels}
+        scale = q.scale or q.id
+        coder = self.scale_coder(scale, levels)
+
+        def codes() -> bool:
+            if scale not in self.codes_ok:
+                # Judged once per scale over all its columns (see code_columns), else over this one.
+                answers = self.scale_answers.get(scale) or [values]
+                self.codes_ok[scale] = coder.codes_consistent(
+                    text for column in answers for text in self.uniques(column).values())
+            return self.codes_ok[scale]
 
         def code(raw: Any, text: str) -> tuple[Any, str | None]:
-            label = lookup_label(lookup, text)
-            if label is not None:
-                return label, None  # other-language and other-form labels are coded silently
-            number = as_number(raw)
-            if number is not None and float(number).is_integer() and int(number) in by_value:
-                label = by_value[int(number)]
-                return label, f"a number where a label was expected; coded as '{label}' (scale value {int(number)})"
-            return UNCODED, None
+            label, how = coder.code(text, raw, codes=codes)
+            return (UNCODED, None) if label is None else (label, how)
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{lv.en}'" for lv in levels),
-                                 dtype=self._categories([lv.en for lv in levels], q, column, ordered=True))
+                                 dtype=self.dtype_of(("scale", q.scale or q.id), [lv.en for lv in levels], True,
+                                                     q=q, column=column))
 
     def code_single(self, values: list, rows: list[int], column: str, q: Question, *,
                     column_index: int | None = None) -> pd.Series:
-        lookup = label_lookup((o.en, (o.en, o.ro, o.id)) for o in q.options)
+        coder = self.option_coder(q)
+        judged: list[bool] = []
+
+        def codes() -> bool:
+            if not judged:
+                judged.append(coder.codes_consistent(self.uniques(values).values()))
+            return judged[0]
 
         def code(raw: Any, text: str) -> tuple[Any, str | None]:
-            label = lookup_label(lookup, text)
-            return (UNCODED if label is None else label), None
+            label, how = coder.code(text, raw, codes=codes)
+            return (UNCODED, None) if label is None else (label, how)
 
         return self._code_labels(values, rows, column, q, code, column_index=column_index,
                                  allowed=", ".join(f"'{o.en}'" for o in q.options),
-                                 dtype=self._categories([o.en for o in q.options], q, column, ordered=q.ordered))
+                                 dtype=self.dtype_of(("options", tuple(o.en for o in q.options), q.ordered),
+                                                     [o.en for o in q.options], q.ordered, q=q, column=column))
 
     def _categories(self, labels: list[str], q: Question, column: str, *, ordered: bool) -> pd.CategoricalDtype:
         """The answer categories of a question; two levels or options under one label are a codebook error."""
@@ -162,31 +206,45 @@ class AnswerCoder:
             return None
         return self.sheet_codes[:, column_index], self.sheet_distinct
 
+    def recoded(self, column: str, question: str, mapping: dict[str, Any], hows: dict[str, str],
+                cells: int) -> None:
+        """Record once for the column that some answers were coded other than by their exact label."""
+        self.report.recoded.append({
+            "column": column, "question": question, "how": sorted(set(hows.values())),
+            "mapping": {text: jsonable(code) for text, code in mapping.items()},
+            "by": dict(hows), "cells": int(cells),
+        })
+
     def _code_labels(self, values, rows, column, q, code, *, allowed, dtype, column_index=None) -> pd.Series:
         """Code a column of labels: each distinct answer is coded once, then spread by its position.
 
         Distinct answers are found with pandas' hash-based factorize, so a column of
-        20,000 answers costs a few distinct look-ups rather than 20,000.
+        20,000 answers costs a few distinct look-ups rather than 20,000.  Answers
+        coded other than by their exact label are reported once for the column,
+        with the mapping used.
         """
         shared = self.shared_codes(column_index)
         if shared is not None:
             positions, distinct = shared
-            # Only the distinct answers that occur in this column are coded.
-            present = np.flatnonzero(np.bincount(positions + 1, minlength=len(distinct) + 1)[1:])
+            # Only the distinct answers that occur in this column are coded (np.unique: a cost in
+            # proportion to the column, not to the whole sheet's distinct answers).
+            present = np.unique(positions[positions >= 0])
         else:
             positions, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
             present = range(len(distinct))
         category = {label: i for i, label in enumerate(dtype.categories)}
         target = np.full(len(distinct) + 1, -1, dtype=np.int16)  # the last slot serves the missing answers
         bad: list[int] = []
-        warned: dict[int, str] = {}
+        mapping: dict[str, Any] = {}
+        hows: dict[str, str] = {}
+        recoded_positions: list[int] = []
         missing = declared_missing(q)
         for k in present:
             raw = distinct[k]
             text = cell_text(raw) if not isinstance(raw, (dt.datetime, dt.date, dt.time)) else raw.isoformat()
             if missing is not None and missing(raw, text):
                 continue  # a code the codebook declares as "no answer" (99, -99, ...)
-            label, warning = code(raw, text)
+            label, how = code(raw, text)
             if label is UNCODED and normalise_text(text) in MISSING_ANSWERS:
                 continue  # a placeholder such as "N/A", unless the question has it as an option
             if label is UNCODED:
@@ -194,18 +252,20 @@ class AnswerCoder:
                 bad.append(k)
             else:
                 target[k] = category[label]
-                if warning:
-                    warned[k] = warning
+                if how:
+                    mapping[text.strip()] = label
+                    hows[text.strip()] = how
+                    recoded_positions.append(int(k))
         codes = target[positions]
         if bad:
             for i in np.flatnonzero(codes == -2):
                 self.problem(rows[i], column, q.id, values[i], "not_in_scale", "error",
                              f"answer is not one of the question's labels ({allowed}); left missing. "
-                             "Add the label to the codebook if it is a valid answer.")
+                             "Add the label to the codebook if it is a valid answer, or run "
+                             "'survey-analysis codebook align'.")
             codes[codes == -2] = -1
-        if warned:
-            for i in np.flatnonzero(np.isin(positions, list(warned))):
-                self.problem(rows[i], column, q.id, values[i], "recoded", "warning", warned[int(positions[i])])
+        if mapping:
+            self.recoded(column, q.id, mapping, hows, int(np.isin(positions, recoded_positions).sum()))
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
@@ -227,11 +287,14 @@ class AnswerCoder:
                 parsed[raw] = number
         parsed[None] = np.nan
         out = list(map(parsed.__getitem__, values))
-        for i, value in enumerate(out):
-            if isinstance(value, tuple):
-                self.problem(rows[i], column, q.id, values[i], value[0], "error", value[1])
-                out[i] = np.nan
-        return pd.Series(out, dtype="Float64")
+        if any(value.__class__ is tuple for value in parsed.values()):
+            for i, value in enumerate(out):
+                if isinstance(value, tuple):
+                    self.problem(rows[i], column, q.id, values[i], value[0], "error", value[1])
+                    out[i] = np.nan
+        numbers = np.array(out, dtype=float)
+        # A masked float array built directly: far cheaper than pandas parsing a list per column.
+        return pd.Series(pd.arrays.FloatingArray(numbers, np.isnan(numbers)))
 
     def code_text(self, values: list) -> pd.Series:
         out = [(v.strip() or None) if v.__class__ is str else (None if v is None else text_of(v)) for v in values]
@@ -246,17 +309,12 @@ class AnswerCoder:
 
     def code_multi(self, values: list, rows: list[int], column: str, q: Question) -> tuple[pd.DataFrame, pd.Series]:
         """Split joined multi-select answers against the known options."""
-        forms: dict[str, str] = {}
-        for o in q.options:
-            for label in (o.en, o.ro, o.id):
-                if label:
-                    forms.setdefault(fold_diacritics(label), o.id)
-        max_span = 1 + max((len(re.findall(r"[,;\n]", label)) for o in q.options for label in (o.en, o.ro)),
+        forms = option_forms(q)
+        max_span = 1 + max((len(re.findall(r"[,;\n]", label)) for o in q.options for label in o.labels()),
                            default=0)
         # Each distinct answer is split once; the rows then take their answer's split by position.
         positions, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
         option_ids = [o.id for o in q.options]
-        ids = set(option_ids)
         chosen = np.zeros((len(distinct) + 1, len(option_ids)), dtype=bool)
         blank = np.zeros(len(distinct) + 1, dtype=bool)
         blank[-1] = True  # the slot of missing answers
@@ -268,9 +326,11 @@ class AnswerCoder:
                 blank[k] = True
                 continue
             found, leftover = split_multi(text, forms, max_span)
-            if leftover and all(token in ids for token in text.split()):
+            if leftover:
                 # KoboToolbox joins the chosen option names with spaces.
-                found, leftover = set(text.split()), ""
+                tokens = [find_option(forms, token) for token in text.split()]
+                if all(tokens):
+                    found, leftover = set(tokens), ""
             chosen[k] = [oid in found for oid in option_ids]
             if leftover and normalise_text(leftover) not in MISSING_ANSWERS:
                 leftovers[k] = leftover
@@ -296,15 +356,44 @@ def text_of(value: Any) -> str | None:
 
 
 def as_number(value: Any) -> float | None:
+    if value.__class__ is str:
+        text = value.strip().replace("\u00a0", "")
+        # Most answers are words: the first character rules them out before the pattern runs.
+        return float(text.replace(",", ".")) if text[:1] in _NUMBER_START and _NUMBER.fullmatch(text) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "")
-        if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
+        # Most answers are words: the first character rules them out before the pattern runs.
+        if text[:1] in _NUMBER_START and _NUMBER.fullmatch(text):
             return float(text.replace(",", "."))
     return None
+
+
+_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
+_NUMBER_START = frozenset("+-0123456789")
+
+
+def option_forms(q: Question) -> dict[str, str]:
+    """Every form an option of ``q`` may be written in (labels, id, aliases; folded and loose) -> its id."""
+    forms: dict[str, str] = {}
+    for o in q.options:
+        for label in o.labels():
+            if label:
+                forms.setdefault(fold_diacritics(label), o.id)
+    for o in q.options:
+        for label in o.labels():
+            if label:
+                forms.setdefault("~" + answer_key(label), o.id)
+    return forms
+
+
+def find_option(forms: dict[str, str], text: str) -> str | None:
+    """The option id ``text`` names in ``forms`` (see :func:`option_forms`), or None."""
+    oid = forms.get(fold_diacritics(text))
+    return oid if oid is not None else forms.get("~" + answer_key(text))
 
 
 def split_multi(text: str, forms: dict[str, str], max_span: int) -> tuple[set, str]:
@@ -326,7 +415,7 @@ def split_multi(text: str, forms: dict[str, str], max_span: int) -> tuple[set, s
             continue
         for span in range(min(max_span, len(pieces) - i), 0, -1):
             candidate = "".join(parts[2 * i: 2 * (i + span) - 1])
-            oid = forms.get(fold_diacritics(candidate))
+            oid = find_option(forms, candidate)
             if oid is not None:
                 chosen.add(oid)
                 i += span

@@ -44,14 +44,23 @@ class CodedColumns:
         def frame(columns: dict[str, pd.Series]) -> pd.DataFrame:
             if not columns:
                 return pd.DataFrame(index=range(n_rows))
-            return pd.DataFrame({k: v.reset_index(drop=True) for k, v in columns.items()})
+            # The columns' arrays, not the Series: pandas then skips aligning thousands of indexes on a
+            # wide export (the Series built here carry the default index; others are re-indexed first).
+            return pd.DataFrame({k: v.array if _default_index(v, n_rows) else v.reset_index(drop=True).array
+                                 for k, v in columns.items()}, index=pd.RangeIndex(n_rows))
         return frame(self.answers), frame(self.identifiers), frame(self.metadata), frame(self.extras)
+
+
+def _default_index(series: pd.Series, n_rows: int) -> bool:
+    index = series.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and len(index) == n_rows
 
 
 def code_columns(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: AnswerCoder,
                  row_numbers: list[int], *, date1904: bool, notes: list[str]) -> CodedColumns:
     """Code every planned column; ``columns[plan.index]`` holds that column's cells."""
     out = CodedColumns()
+    _judge_answer_codes(plans, columns, cb, coder)
     ranking_parts: dict[str, dict] = {}
     multi_parts: dict[str, list[pd.DataFrame]] = {}
     for plan in plans:
@@ -84,6 +93,14 @@ def code_columns(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: An
         out.answers.update({c: frame[c] for c in frame.columns})
         out.question_columns[qid] = list(frame.columns)
     return out
+
+
+def _judge_answer_codes(plans: list[ColumnPlan], columns: list, cb: Codebook, coder: AnswerCoder) -> None:
+    """Give the coder each scale's columns: answer codes read by position only when one scheme runs
+    through all of them (judged when a code is first met)."""
+    for plan in plans:
+        if plan.role == "question" and cb.questions[plan.question].type == "likert" and columns:
+            coder.scale_answers.setdefault(cb.questions[plan.question].scale, []).append(columns[plan.index])
 
 
 def _metadata_column(plan: ColumnPlan, values, *, date1904: bool, notes: list[str]) -> pd.Series:

@@ -127,13 +127,25 @@ def _question_columns(headers: list[str], field_ids: list[str], body: list[list]
         # Distinct answers with their counts: a column of 20,000 answers is read as a few.
         values = Counter(cells[i])
         for v in list(values):
-            if v is None or (isinstance(v, str) and not v.strip()) or _norm(cell_text(v)) in MISSING_ANSWERS:
+            if v is None or (isinstance(v, str) and not v.strip()) or (_may_be_placeholder(v)
+                                                                       and _norm(cell_text(v)) in MISSING_ANSWERS):
                 del values[v]
         column = _Column(index=i, header=header, field_id=fid, values=values)
         column.missing, column.values = _missing_codes(values)
         _place_in_grid(column)
         out.append(column)
     return out
+
+
+def _may_be_placeholder(value) -> bool:
+    """Whether a cell could read as a placeholder such as 'N/A' once normalised.
+
+    Placeholders are short; a longer text shortens on normalising only by
+    markup, entities or runs of spaces.  Free-text answers, which are most of
+    the distinct answers of a wide export, are not normalised for nothing.
+    """
+    text = cell_text(value)
+    return len(text) <= 16 or "<" in text or "&" in text or "  " in text or "\u00a0" in text
 
 
 def _place_in_grid(column: _Column) -> None:
@@ -250,7 +262,7 @@ class _Drafting:
             return Question(id=qid, type="text", text=text)
         if all(isinstance(v, (dt.datetime, dt.date)) for v in values):
             return Question(id=qid, type="date", text=text)
-        leading_zeros = any(isinstance(v, str) and re.fullmatch(r"0\d+", v.strip()) for v in values)
+        leading_zeros = any(isinstance(v, str) and _LEADING_ZERO.fullmatch(v.strip()) for v in values)
         if not leading_zeros and all(as_number(v) is not None for v in values):
             return Question(id=qid, type="numeric", text=text)
         labels = _labels(values)
@@ -406,6 +418,9 @@ def _multi_options(values: Counter) -> list[Option] | None:
     weights = list(values.values())
     answers = sum(weights)
     for delimiter, splitter in _DELIMITERS:
+        # Only answers holding the delimiter can split: skip the splitting when too few do.
+        if sum(w for t, w in zip(texts, weights) if delimiter in t) < 2:
+            continue
         cells = [[p.strip() for p in splitter.split(t)] for t in texts]
         cells = [[p for p in pieces if p] for pieces in cells]
         if sum(w for pieces, w in zip(cells, weights) if len(pieces) >= 2) < 2:
@@ -428,6 +443,8 @@ def _multi_options(values: Counter) -> list[Option] | None:
         return _options_from_counts(Counter({forms[key].most_common(1)[0][0]: n for key, n in counts.items()}))
     return None
 
+
+_LEADING_ZERO = re.compile(r"0\d+")
 
 # The delimiters of joined multi-select answers; a comma between digits separates thousands.
 _DELIMITERS = [(";", re.compile(r";")), (", ", re.compile(r"(?<!\d), |, (?!\d)")),
@@ -479,6 +496,9 @@ def _single_options(values: Counter) -> list[Option] | None:
     Answers that differ only in case, spacing, accents or ș/ş form are one
     option, labelled by their most frequent form.
     """
+    if len(values) > _MAX_OPTIONS_RECURRING and len({_fold(cell_text(v).strip()) for v in values}) > \
+            _MAX_OPTIONS_RECURRING:
+        return None  # more distinct answers than any single choice has (free text): no need to count them
     counts: Counter = Counter()
     forms: dict[str, Counter] = {}
     for v, count in values.items():

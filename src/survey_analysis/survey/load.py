@@ -18,6 +18,9 @@ row.  What comes out is a :class:`~survey_analysis.survey.model.Survey`:
 ``report``
     the load report: rows read = rows kept + rows dropped, every value that
     could not be coded with its sheet, row, column and value.
+``fit``
+    how the export fits the codebook (:mod:`.fit`): questions matched,
+    answers uncoded, what the analyses would miss.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .coding import AnswerCoder, cell_text
 from .privacy import IdentityTerms, withhold_identifying
 from .columns import code_columns
 from .draft import draft_from_columns
+from .fit import assess_fit
 from .loadreport import LoadReport, jsonable
 from .model import Survey
 from .plan import ColumnPlan, plan_columns
@@ -114,6 +118,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     columns = _columns_of(body, len(layout.headers), coder)
     coded = code_columns(plans, columns, cb, coder, body.row_numbers, date1904=bool(raw.date1904),
                          notes=report.notes)
+    fit = assess_fit(cb, plans, report.problems, columns, path=report.path, recoded=report.recoded,
+                     drafted=codebook is None)
     responses, ident, meta, extra = coded.frames(len(body.rows))
     ids = _respondent_ids(meta, body, report)
     if layout.source == "kobo":
@@ -130,10 +136,17 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     if report.problems:
         withhold_identifying(report.problems, IdentityTerms().add_identifiers(ident, cb))
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
-    return Survey(responses=responses.loc[kept], questions=questions, codebook=cb, identifiers=ident.loc[kept],
-                  metadata=meta.loc[kept], report=report, columns=coded.question_columns,
-                  dropped_responses=responses.loc[dropped_ids], extra=extra.loc[kept],
-                  row_numbers=pd.Series(body.row_numbers, index=responses.index, name="row").loc[kept])
+    row_numbers = pd.Series(body.row_numbers, index=responses.index, name="row")
+    if dropped_ids:
+        responses, dropped, ident, meta, extra = (responses.loc[kept], responses.loc[dropped_ids], ident.loc[kept],
+                                                  meta.loc[kept], extra.loc[kept])
+        row_numbers = row_numbers.loc[kept]
+    else:
+        # Nothing set aside: the frames are kept as built (selecting rows copies every column).
+        dropped = responses.iloc[:0]
+    return Survey(responses=responses, questions=questions, codebook=cb, identifiers=ident, metadata=meta,
+                  report=report, columns=coded.question_columns, dropped_responses=dropped, extra=extra,
+                  row_numbers=row_numbers, fit=fit)
 
 
 @dataclass
@@ -223,7 +236,9 @@ def _record_plan(report: LoadReport, plans: list[ColumnPlan], cb: Codebook, layo
             "no column of the export matches a question of the codebook",
             path=report.path, sheet=raw.sheet, row=layout.header_rows,
             value=layout.headers[:5],
-            hint="check that the codebook belongs to this questionnaire, or draft one with "
+            hint="if this is the same questionnaire in another tool's or translator's wording, align the "
+                 f"codebook to it: 'survey-analysis codebook align {report.path} --codebook "
+                 f"{cb.path or 'CB.yml'} -o aligned.yml'; otherwise draft one with "
                  "'survey-analysis codebook draft FILE'.")
 
 

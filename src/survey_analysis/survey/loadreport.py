@@ -47,6 +47,7 @@ class LoadReport:
     columns: list[dict] = field(default_factory=list)
     sheets: list[dict] = field(default_factory=list)
     encoding: str | None = None
+    recoded: list[dict] = field(default_factory=list)
 
     def check(self) -> None:
         """Raise if rows were lost: every row read must be kept or dropped with a reason."""
@@ -179,6 +180,7 @@ class LoadReport:
         rows.append(("values coded with a correction", sum(1 for p in self.problems if p["severity"] == "warning")))
         groups = self.problem_groups(examples=0, rows=0)
         rows.append(("columns with problems", len({g["column"] for g in groups})))
+        rows.append(("columns coded by other wordings", len(self.recoded)))
         return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
     def to_dict(self, questions: Iterable[dict] | None = None, *, cells: bool = False) -> dict[str, Any]:
@@ -200,6 +202,7 @@ class LoadReport:
             "columns": self.columns,
             "questions": list(questions or []),
             "problems": self.problem_groups(),
+            "recoded": self.recoded,
             "notes": self.notes,
         }
         if cells:

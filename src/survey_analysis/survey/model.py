@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..codebook import Codebook, Question
 from ..errors import CodebookError
+from .fit import FitSummary
 from .loadreport import LoadReport
 from .privacy import pseudonymise
 
@@ -28,7 +29,9 @@ class Survey:
     the identifying columns (never shown); ``metadata`` the tool's own columns
     (times, status, ids); ``extra`` the columns that match no question of the
     codebook (kept for the analyst, never analysed); ``dropped_responses`` the
-    rows that were set aside, with their reasons in ``report.dropped``.
+    rows that were set aside, with their reasons in ``report.dropped``; ``fit``
+    how the export fits the codebook (set by the loader; see
+    :func:`~survey_analysis.check_fit`).
     """
 
     responses: pd.DataFrame
@@ -44,6 +47,7 @@ class Survey:
     #: spreadsheet numbers it, or the CSV record (index ``respondent_id``).
     #: For the analyst only (``--rows``); never shown in a report.
     row_numbers: pd.Series | None = None
+    fit: FitSummary | None = None
 
     @property
     def source(self) -> str:
@@ -130,11 +134,14 @@ class Survey:
         return out
 
     def to_json(self, *, cells: bool = False) -> str:
-        """The load report and the questions as JSON (what ``inspect --json`` prints).
+        """The load report, the questions and the fit as JSON (what ``inspect --json`` prints).
 
         ``cells=True`` adds every problem cell by cell (``problem_cells``).
         """
-        return json.dumps(self.report.to_dict(self.question_records(), cells=cells), ensure_ascii=False, indent=2)
+        doc = self.report.to_dict(self.question_records(), cells=cells)
+        if self.fit is not None:
+            doc["fit"] = self.fit.to_dict()
+        return json.dumps(doc, ensure_ascii=False, indent=2)
 
     def pseudonyms(self, key: str | bytes) -> pd.Series:
         """A stable, non-reversible key per respondent (HMAC-SHA256 of the e-mail).

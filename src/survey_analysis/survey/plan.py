@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..codebook import Codebook, normalise_text
+from ..codebook import Codebook, HeaderMatcher, normalise_text
 from .coding import label_lookup, lookup_label
 from .privacy import IDENTIFYING_HEADER
 from .tools import IDENTIFYING_METADATA, TOOL_METADATA, is_tool_extra
@@ -40,6 +40,8 @@ _DEDUPED = re.compile(r" \(\d+\)$")
 def plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Codebook,
                   notes: list[str]) -> list[ColumnPlan]:
     meta = TOOL_METADATA.get(source, set())
+    # One index of the codebook's header forms for all columns: matching stays linear in the columns.
+    matcher = cb.matcher()
     plans = []
     for i, (header, fid) in enumerate(zip(headers, field_ids)):
         plan = ColumnPlan(index=i, header=header)
@@ -49,20 +51,20 @@ def plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Code
         norm = normalise_text(header)
         nid = normalise_text(fid)
         # Exact matches first; the tool's own columns next; fuzzy wording last, as it is the slowest.
-        qid, how = cb.match_header(header, fuzzy=None)
+        qid, how = matcher.match(header, fuzzy=None)
         if qid is None and fid != header:
-            qid, how = cb.match_header(fid, fuzzy=None)
+            qid, how = matcher.match(fid, fuzzy=None)
         is_meta = norm in meta or nid in meta or is_tool_extra(norm, source) or is_tool_extra(nid, source)
         if qid is None and not is_meta:
-            qid, option, slot, how = _match_option_column(header, cb)
+            qid, option, slot, how = _match_option_column(header, cb, matcher)
             if qid is None and fid != header:
-                qid, option, slot, how = _match_option_column(fid, cb)
+                qid, option, slot, how = _match_option_column(fid, cb, matcher)
             plan.option, plan.rank_slot = option, slot
         if qid is None and not is_meta and "/" in header:
             # KoboToolbox names a question inside a group 'group/question'.
-            qid, how = cb.match_header(header.rsplit("/", 1)[1], fuzzy=None)
+            qid, how = matcher.match(header.rsplit("/", 1)[1], fuzzy=None)
         if qid is None and not is_meta:
-            qid, how = cb.match_header(header)
+            qid, how = matcher.match(header)
         if qid is not None:
             plan.question, plan.how = qid, how
             if cb.questions[qid].identifying:
@@ -74,24 +76,62 @@ def plan_columns(headers: list[str], field_ids: list[str], source: str, cb: Code
         else:
             plan.role = "unmatched"
         plans.append(plan)
+    _one_column_per_fuzzy_match(plans, notes)
     return plans
 
 
-def _match_option_column(header: str, cb: Codebook) -> tuple[str | None, str | None, int | None, str]:
-    """Match ``Question [Option]`` headers of per-option ranking/multi/grid columns."""
+def _one_column_per_fuzzy_match(plans: list[ColumnPlan], notes: list[str]) -> None:
+    """A question matched only by similar wording in several columns keeps the most similar one."""
+    claims: dict[str, list[ColumnPlan]] = {}
+    for plan in plans:
+        if plan.question and plan.option is None and plan.rank_slot is None:
+            claims.setdefault(plan.question, []).append(plan)
+    for qid, claimants in claims.items():
+        fuzzy = [p for p in claimants if p.how.startswith("fuzzy")]
+        if len(claimants) < 2 or not fuzzy:
+            continue
+        exact = [p for p in claimants if not p.how.startswith("fuzzy")]
+        keep = exact or [max(fuzzy, key=lambda p: float(p.how.split("(")[1].rstrip(")")))]
+        for plan in fuzzy:
+            if plan not in keep:
+                notes.append(f"Column '{plan.header[:80]}' looks like question {qid}, but another column matches "
+                             f"it better; it is kept as an extra column.")
+                plan.question, plan.how, plan.role = None, "", "unmatched"
+
+
+def _option_column_parts(header: str) -> list[tuple[str, str]]:
+    """The ways a header may read ``question`` + ``option``: ``Q [option]`` (Google Forms,
+    SurveyMonkey, LimeSurvey), ``Q - option`` (Qualtrics), ``group/Q/option`` (KoboToolbox)."""
+    parts = []
     m = BRACKET.match(header or "")
-    if not m:
-        return None, None, None, ""
-    stem, sub = m.group("stem"), m.group("sub")
-    qid, how = cb.match_header(stem)
-    if qid is None:
-        return None, None, None, ""
-    q = cb.questions[qid]
-    if q.type in ("ranking", "multi"):
-        lookup = label_lookup((o.id, (o.en, o.ro, o.id)) for o in q.options)
-        option = lookup_label(lookup, sub)
-        if option is not None:
-            return qid, option, None, how
-        if q.type == "ranking" and sub.strip().isdigit():
-            return qid, None, int(sub.strip()), how
+    if m:
+        parts.append((m.group("stem"), m.group("sub")))
+    text = header or ""
+    start = 0
+    while (cut := text.find(" - ", start)) > 0:
+        parts.append((text[:cut], text[cut + 3:]))
+        start = cut + 3
+    if "/" in text and " " not in text:
+        stem, sub = text.rsplit("/", 1)
+        parts.append((stem, sub))
+    return parts
+
+
+def _match_option_column(header: str, cb: Codebook,
+                         matcher: HeaderMatcher) -> tuple[str | None, str | None, int | None, str]:
+    """Match the per-option columns of a multi-select or ranking (``Question [Option]`` and the like)."""
+    for stem, sub in _option_column_parts(header):
+        qid, how = matcher.match(stem, fuzzy=None)
+        if qid is None and "[" in header:
+            qid, how = matcher.match(stem)
+        if qid is None:
+            continue
+        q = cb.questions[qid]
+        if q.type in ("ranking", "multi"):
+            lookup = label_lookup((o.id, o.labels()) for o in q.options)
+            option = lookup_label(lookup, sub)
+            if option is not None:
+                return qid, option, None, how
+            if q.type == "ranking" and sub.strip().isdigit():
+                return qid, None, int(sub.strip()), how
     return None, None, None, ""

@@ -3,7 +3,11 @@
 A ranking arrives as one rank column per option (Google Forms grids,
 SurveyMonkey, Qualtrics), as rank slots holding the option placed at each
 rank (LimeSurvey ``Q[1]``..``Q[n]``), or as one joined list of options in
-ranked order (Microsoft Forms).  Rankings that are not a complete order
+ranked order (Microsoft Forms with ``;``, KoboToolbox with spaces).  Ranks
+may be written as numbers or in the rank forms of the vocabulary ("Locul 1",
+"1st", "Rank 1", "1 (highest)"); options by any of their labels, ids or
+aliases.  Columns read other than by plain numbers and exact labels are
+reported once each, with the mapping used.  Rankings that are not a complete order
 (ties, gaps, unranked options) are kept as given and reported; the ranking
 analysis documents how it treats them.
 """
@@ -17,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Question, normalise_text
-from .coding import MISSING_ANSWERS, UNCODED, AnswerCoder, cell_text, label_lookup, lookup_label
+from .answers import rank_of
+from .coding import MISSING_ANSWERS, UNCODED, AnswerCoder, cell_text
 
 
 def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) -> pd.DataFrame:
@@ -28,18 +33,25 @@ def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) 
     """
     n = len(rows)
     option_ids = [o.id for o in q.options]
+    id_of = {o.en: o.id for o in q.options}
+    options = coder.option_coder(q)
     ranks = {oid: [None] * n for oid in option_ids}
-    lookup = label_lookup((o.id, (o.en, o.ro, o.id)) for o in q.options)
+    k = len(option_ids)
     for oid, (values, plan) in parts["by_option"].items():
         parsed: dict[Any, Any] = {}
-        k = len(option_ids)
+        forms: dict[str, int] = {}
         for v in set(values) - {None}:
             text = cell_text(v).strip()
-            m = re.fullmatch(r"(\d{1,3})(st|nd|rd|th|\.)?", text.lower())
-            if m and 1 <= int(m.group(1)) <= k:
-                parsed[v] = int(m.group(1))
+            rank = rank_of(text, k)
+            if rank is not None:
+                parsed[v] = rank
+                if not text.isdigit():
+                    forms[text] = rank
             else:
                 parsed[v] = None if normalise_text(text) in MISSING_ANSWERS else UNCODED
+        if forms:
+            coder.recoded(plan.header, q.id, forms, {t: "rank form" for t in forms},
+                          sum(1 for v in values if v is not None and cell_text(v).strip() in forms))
         column = ranks[oid]
         for i, v in enumerate(values):
             if v is None:
@@ -51,10 +63,15 @@ def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) 
             else:
                 column[i] = value
     for slot, (values, plan) in sorted(parts["slots"].items()):
+        mapping: dict[str, str] = {}
+        hows: dict[str, str] = {}
         for i, v in enumerate(values):
             if v is None or normalise_text(cell_text(v)) in MISSING_ANSWERS:
                 continue
-            oid = lookup_label(lookup, cell_text(v))
+            label, how = options.code(cell_text(v), v)
+            oid = None if label is None else id_of[label]
+            if how:
+                mapping[cell_text(v).strip()], hows[cell_text(v).strip()] = label, how
             if oid is None:
                 coder.problem(rows[i], plan.header, q.id, v, "unknown_option", "error",
                               "ranked answer is not one of the options; left missing.")
@@ -63,26 +80,19 @@ def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) 
                               f"option placed at rank {ranks[oid][i]} and again at {slot}; the first is kept.")
             else:
                 ranks[oid][i] = slot
+        if mapping:
+            coder.recoded(plan.header, q.id, mapping, hows,
+                          sum(1 for v in values if v is not None and cell_text(v).strip() in mapping))
     if parts["joined"] is not None:
         values, plan = parts["joined"]
-        cache: dict[str, tuple[list, list]] = {}
+        cache: dict[str, tuple[list, list, list]] = {}
+        mapping, hows = {}, {}
         for i, v in enumerate(values):
             if v is None:
                 continue
             text = cell_text(v)
             if text not in cache:
-                order, unknown, repeated = [], [], []
-                for token in re.split(r"[;\n]", text):
-                    if not token.strip():
-                        continue
-                    oid = lookup_label(lookup, token)
-                    if oid is None:
-                        unknown.append(token)
-                    elif oid in order:
-                        repeated.append(token)
-                    else:
-                        order.append(oid)
-                cache[text] = (order, unknown, repeated)
+                cache[text] = _split_ranking(text, options, id_of, mapping, hows)
             order, unknown, repeated = cache[text]
             for token in unknown:
                 coder.problem(rows[i], plan.header, q.id, token, "unknown_option", "error",
@@ -92,6 +102,9 @@ def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) 
                               "option listed twice in the ranking; the first place is kept.")
             for position, oid in enumerate(order, start=1):
                 ranks[oid][i] = position
+        if mapping:
+            coder.recoded(plan.header, q.id, mapping, hows,
+                          sum(1 for v in values if v is not None and any(t in cell_text(v) for t in mapping)))
     frame = pd.DataFrame({f"{q.id}[{o}]": pd.array(ranks[o], dtype="Int64") for o in option_ids})
     # Complete orders are permutations of 1..k; report every other answered ranking.
     matrix = frame.to_numpy(dtype=float, na_value=np.nan)
@@ -112,3 +125,31 @@ def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) 
                       f"ranking is not a complete order ({', '.join(kinds)}); kept as given, the ranking "
                       "analysis treats it as documented.")
     return frame
+
+
+def _split_ranking(text: str, options, id_of: dict[str, str], mapping: dict, hows: dict) -> tuple[list, list, list]:
+    """A joined ranking -> (option ids in ranked order, unknown tokens, repeated tokens).
+
+    Options are joined by ``;`` or line breaks (Microsoft Forms), or by spaces
+    (KoboToolbox names); a space-joined list is taken as such only when every
+    token names an option.
+    """
+    tokens = [t for t in re.split(r"[;\n]", text) if t.strip()]
+    if len(tokens) == 1 and options.code(tokens[0])[0] is None:
+        spaced = tokens[0].split()
+        if len(spaced) > 1 and all(options.code(t)[0] is not None for t in spaced):
+            tokens = spaced
+    order, unknown, repeated = [], [], []
+    for token in tokens:
+        label, how = options.code(token)
+        if label is None:
+            unknown.append(token)
+            continue
+        if how:
+            mapping[token.strip()], hows[token.strip()] = label, how
+        oid = id_of[label]
+        if oid in order:
+            repeated.append(token)
+        else:
+            order.append(oid)
+    return order, unknown, repeated

@@ -174,6 +174,8 @@ def theme_labels(X: sparse.csr_matrix, n_themes: int | None, *, random_state: in
     from sklearn.metrics import silhouette_score
 
     n = X.shape[0]
+    # Identical answers make identical rows: no more themes than distinct rows can be formed.
+    distinct = len({(tuple(row.indices), tuple(np.round(row.data, 12))) for row in X}) if n else 0
     if n_themes is not None:
         if not isinstance(n_themes, (int, np.integer)) or n_themes < 1:
             raise AnalysisInputError(
@@ -181,14 +183,14 @@ def theme_labels(X: sparse.csr_matrix, n_themes: int | None, *, random_state: in
                 value=n_themes,
                 hint="pass n_themes=None to choose it from the answers.",
             )
-        k = min(int(n_themes), n)
-        if k == 1:
+        k = min(int(n_themes), distinct)
+        if k <= 1:
             return np.zeros(n, dtype=int)
         return KMeans(n_clusters=k, n_init=4, random_state=random_state).fit_predict(X)
-    if n < 6:
+    if n < 6 or distinct < 2:
         return np.zeros(n, dtype=int)
     best, best_labels = -2.0, np.zeros(n, dtype=int)
-    for k in range(2, min(8, n - 1) + 1):
+    for k in range(2, min(8, n - 1, distinct) + 1):
         labels = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit_predict(X)
         if len(np.unique(labels)) < 2:
             continue
