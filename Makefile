@@ -9,6 +9,9 @@ STAMP  := $(VENV)/.installed
 SAMPLE ?= data/sample/google_forms.xlsx
 CODEBOOK ?= data/codebook.yml
 REGISTER ?= data/sample/members.csv
+# The reports' language: en (English) or ro (Romanian); Romanian reports go to reports/ro/.
+REPORT_LANG ?= en
+REPORT_DIR ?= $(if $(filter en,$(REPORT_LANG)),reports,reports/$(REPORT_LANG))
 
 # Notebook kernels and console scripts must come from the project's environment.
 export PATH := $(BIN):$(PATH)
@@ -17,7 +20,7 @@ export MPLBACKEND := Agg
 .PHONY: report test lab sample bench browser clean help
 
 help:
-	@echo "make report  - run the notebooks on the bundled sample and write reports/*.html"
+	@echo "make report  - write the brief and the reports on the bundled sample to reports/ (REPORT_LANG=ro: reports/ro/)"
 	@echo "make test    - run the unit tests and execute every notebook under nbval"
 	@echo "make lab     - open JupyterLab on notebooks/"
 	@echo "make sample  - regenerate the bundled sample in data/sample/"
@@ -32,7 +35,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/survey-analysis report $(SAMPLE) --codebook $(CODEBOOK) --register $(REGISTER) --out reports
+	$(BIN)/survey-analysis report $(SAMPLE) --codebook $(CODEBOOK) --register $(REGISTER) --out $(REPORT_DIR) \
+	  --lang $(REPORT_LANG)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
@@ -46,6 +50,7 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_segment.py
+	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_portfolio.py
 	$(BIN)/python benchmarks/bench_header_matching.py
 	$(BIN)/python benchmarks/match_wordings.py tests/data/wordings/author_a
@@ -55,4 +60,4 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf reports/*.html reports/executed .pytest_cache
+	rm -rf reports/*.html reports/executed reports/figures reports/ro reports/.survey-analysis-* .pytest_cache test-artefacts

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from survey_analysis.cli import main
@@ -102,3 +103,14 @@ def test_cli_refuses_a_tiny_sample_and_an_unwritable_draft(tmp_path, capsys):
     assert main(["sample", "--members", "5", "--out", str(tmp_path)]) == 2
     assert main(["codebook", "draft", str(SAMPLE / "google_forms.xlsx"), "-o", str(tmp_path / "no" / "x.yml")]) == 2
     assert "cannot be written" in capsys.readouterr().err
+
+
+def test_report_takes_the_language_of_the_reports(capsys):
+    from survey_analysis.cli import build_parser
+
+    args = build_parser().parse_args(["report", "export.xlsx", "--lang", "ro"])
+    assert args.lang == "ro"
+    assert build_parser().parse_args(["report", "export.xlsx"]).lang == "en"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "export.xlsx", "--lang", "fr"])
+    assert "invalid choice: 'fr'" in capsys.readouterr().err

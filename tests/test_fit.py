@@ -10,6 +10,7 @@ what is missing in its result.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import pytest
@@ -174,5 +175,8 @@ def test_the_notebooks_check_the_fit_after_loading():
         assert "parameters" in cells[0]["metadata"].get("tags", [])
         assert "allow_partial = False" in parameters, path.name
         code = "".join("".join(c["source"]) for c in cells)
+        if "sa.Findings.load(" in code:  # the report notebooks: the findings load and check the fit at once
+            assert re.search(r"sa\.Findings\.load\([^)]*allow_partial=allow_partial", code), path.name
+            continue
         load = code.index("sa.load_responses(")
         assert code.index("sa.check_fit(survey, allow_partial=allow_partial") > load, path.name

@@ -159,3 +159,31 @@ def test_bad_options_name_parameter_and_value(wikipedia):
     empty = pd.DataFrame({"D[SD1]": [None, None], "D[SD2]": [None, None]}, dtype="Float64")
     with pytest.raises(AnalysisInputError, match="no respondent"):
         rank_first_probability(empty)
+
+
+def test_clean_ranks_of_every_respondent_match_ranking_each_one_alone():
+    """The whole table at once gives what scipy's rankdata gives respondent by respondent."""
+    from scipy import stats
+
+    from survey_analysis.ranking import clean_rankings
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        k, n = int(rng.integers(2, 7)), int(rng.integers(0, 25))
+        given = rng.integers(1, k + 3, size=(n, k)).astype(float)
+        given[rng.random((n, k)) < 0.3] = np.nan
+        table = clean_rankings(pd.DataFrame(given, columns=[f"D[{i}]" for i in range(k)]))
+        for r in range(n):
+            ranked = ~np.isnan(given[r])
+            m = int(ranked.sum())
+            row = table.iloc[r]
+            assert row["n_ranked"] == m and row["no_ranks"] == (m == 0)
+            if m == 0:
+                assert row[table.attrs["options"]].isna().all()
+                continue
+            values = given[r][ranked]
+            expected = np.full(k, (m + 1 + k) / 2)
+            expected[ranked] = stats.rankdata(values, method="average")
+            assert np.allclose(row[table.attrs["options"]].to_numpy(dtype=float), expected)
+            assert row["tied"] == (len(set(values)) < m)
+            assert row["gaps"] == (max(values) != len(set(values)))

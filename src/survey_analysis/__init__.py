@@ -11,7 +11,7 @@ segment   -> profiles, segment, text, portfolio  segments of members; free text 
                                               proposals grouped into project ideas
 plot      -> :mod:`survey_analysis.plot`      charts drawn from the tables above
 export    -> :mod:`survey_analysis.export`    tables written to CSV/xlsx safely
-report    -> :mod:`survey_analysis.report`    notebooks executed and exported to HTML
+report    -> :mod:`survey_analysis.report`    the brief and the notebooks' pages, in English or Romanian (a package)
 
 The most used functions are importable from the package itself; the heavier
 stages (segmentation, text mapping, plotting, reports) load on first use.
@@ -70,8 +70,10 @@ _LAZY = {
     "group_proposals": "portfolio",
     # plot / report / sample
     "plot_direction_support": "plot", "plot_likert": "plot", "plot_rank_first": "plot",
-    "plot_segment_profiles": "plot", "plot_text_directions": "plot",
-    "build_reports": "report",
+    "plot_segment_profiles": "plot", "plot_text_directions": "plot", "plot_choice_shares": "plot",
+    "plot_idea_counts": "plot",
+    "direction_palette": "plot", "DIRECTION_COLOURS": "plot",
+    "build_reports": "report", "Findings": "report", "Sections": "report",
     "write_table": "export", "neutralise_formula": "export",
     "write_sample": "sample", "make_sample": "sample",
 }

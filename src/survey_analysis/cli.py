@@ -10,7 +10,7 @@ evidence   one record per strategic direction
 segments   segments of members by priority profile
 map-text   map free-text answers onto the directions
 portfolio  members' project ideas grouped across languages, ordered for the workshops
-report     run the notebooks on an export and write the HTML reports
+report     the one-page brief and the notebooks' HTML reports, in English or Romanian (--lang)
 
 Exit status: 0 when the command did its work; 2 when it could not, with a
 message on the error output naming the file (sheet, row, column, value) and
@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--register", help="membership register (CSV/xlsx with member category and size) for coverage")
     p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
     p.add_argument("--notebooks", default=None, help="folder of notebooks to run (default: notebooks/)")
+    p.add_argument("--lang", choices=["en", "ro"], default="en",
+                   help="language of the reports: en (English, the default) or ro (Romanian)")
+    p.add_argument("--sheet", help="sheet name to read (default: the sheet that holds the responses)")
     p.add_argument("--force", action="store_true",
                    help="write into a non-empty folder that no previous run of the reports wrote")
     _add_allow_partial(p)
@@ -455,7 +458,7 @@ def _cmd_report(args) -> int:
     from .report import build_reports
 
     build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks,
-                  allow_partial=args.allow_partial, force=args.force)
+                  lang=args.lang, sheet=args.sheet, allow_partial=args.allow_partial, force=args.force)
     return 0
 
 

@@ -138,8 +138,9 @@ def check_output_folder(folder: str | os.PathLike[str], *, force: bool = False, 
                       "Choose a folder you can write to, or ask for write access.")
     if absolute.is_dir() and not (force or allow_foreign):
         names = [p.name for p in absolute.iterdir()]
+        # A sub-folder holding another set of ours (reports/ro/ beside reports/) is ours too.
         foreign = [n for n in names if n not in (MARKER, LOCK) and not n.startswith(_STAGING_PREFIX)
-                   and not _HARMLESS.match(n)]
+                   and not _HARMLESS.match(n) and not (absolute / n / MARKER).is_file()]
         if foreign and MARKER not in names:
             shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
             raise _refuse(absolute, f"the folder holds files that no previous run of survey-analysis wrote "
@@ -327,30 +328,49 @@ class OutputRun:
         finally:
             self._release()
 
-    def stamp_text(self, page: str) -> str:
-        """A page's HTML with the run's id and input hash in a meta element and a footer line."""
-        meta = f'<meta name="survey-analysis-run" content="{self.run_id} {self.input_hash or "0" * 64}">'
-        footer = (f'<p class="survey-analysis-run" style="color:#777;font-size:.8rem">Run {self.run_id} '
-                  f"&middot; input SHA-256 {self.input_hash[:16] or '-'} &middot; {html.escape(self.started)}</p>")
-        page = page.replace("<head>", "<head>\n" + meta, 1) if "<head>" in page else meta + page
-        return page.replace("</body>", footer + "\n</body>", 1) if "</body>" in page else page + footer
+    #: The words of the stamp; a report in another language passes its own (see :meth:`stamp`).
+    STAMP_WORDS = {"run": "Run {run_id} \u00b7 input SHA-256 {input_hash} \u00b7 {started}",
+                   "checked": "Checked: all {n} pages come from this run and this input.",
+                   "not_checked": "These pages do not come from this run: {pages}."}
 
-    def stamp(self, page: Path, *, pages: list[Path] | None = None) -> Path:
+    def stamp_text(self, page: str, *, words: dict[str, str] | None = None) -> str:
+        """A page's HTML with the run's id and input hash in a meta element and a line at its foot.
+
+        A page with a provenance footer (``<footer class="provenance">``) gets
+        the line inside it, so that the footer stays one block; ``words``
+        replaces :data:`STAMP_WORDS` (the report's language).
+        """
+        words = {**self.STAMP_WORDS, **(words or {})}
+        meta = f'<meta name="survey-analysis-run" content="{self.run_id} {self.input_hash or "0" * 64}">'
+        line = html.escape(words["run"].format(run_id=self.run_id, input_hash=self.input_hash[:16] or "-",
+                                               started=self.started))
+        page = page.replace("<head>", "<head>\n" + meta, 1) if "<head>" in page else meta + page
+        footer = re.search(r'<footer class="provenance">.*?(</footer>)', page, re.S)
+        if footer is not None:
+            at = footer.start(1)
+            return page[:at] + f'<br><span class="survey-analysis-run">{line}</span>' + page[at:]
+        paragraph = f'<p class="survey-analysis-run" style="color:#777;font-size:.8rem">{line}</p>'
+        return page.replace("</body>", paragraph + "\n</body>", 1) if "</body>" in page else page + paragraph
+
+    def stamp(self, page: Path, *, pages: list[Path] | None = None, words: dict[str, str] | None = None) -> Path:
         """Stamp a page written into :attr:`staging` (see :meth:`stamp_text`).
 
         For an index, ``pages`` are the staged pages it links: each is checked
         to carry this run's stamp, and the index says so (or names the page
         that does not).
         """
-        text = self.stamp_text(page.read_text(encoding="utf-8"))
+        words = {**self.STAMP_WORDS, **(words or {})}
+        text = self.stamp_text(page.read_text(encoding="utf-8"), words=words)
         if pages is not None:
             checked = [(p.name, self._stamp_of(p) == self.run_id) for p in pages]
             wrong = [name for name, ok in checked if not ok]
-            line = (f'<p class="survey-analysis-check" style="color:#777;font-size:.8rem">Checked: all '
-                    f"{len(checked)} pages come from this run and this input.</p>" if not wrong else
-                    f'<p class="survey-analysis-check" style="color:#b00">These pages do not come from this run: '
-                    f"{html.escape(', '.join(wrong))}.</p>")
-            text = text.replace('<p class="survey-analysis-run"', line + '\n<p class="survey-analysis-run"', 1)
+            line = (f'<p class="survey-analysis-check" style="color:#777;font-size:.8rem">'
+                    f'{html.escape(words["checked"].format(n=len(checked)))}</p>' if not wrong else
+                    f'<p class="survey-analysis-check" style="color:#b00">'
+                    f'{html.escape(words["not_checked"].format(pages=", ".join(wrong)))}</p>')
+            anchor = '<p class="survey-analysis-run"'
+            text = text.replace(anchor, line + "\n" + anchor, 1) if anchor in text else \
+                text.replace("</body>", line + "\n</body>", 1)
             listed = " ".join(html.escape(str(p.relative_to(self.staging)), quote=True) for p in pages)
             text = text.replace("<head>", f'<head>\n<meta name="survey-analysis-pages" content="{listed}">', 1)
         page.write_text(text, encoding="utf-8")
