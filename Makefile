@@ -45,7 +45,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 sample: $(STAMP)
-	$(BIN)/survey-analysis sample --out data/sample
+	$(BIN)/survey-analysis sample --out data/sample --force
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
@@ -60,4 +60,4 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf reports/*.html reports/executed reports/figures reports/ro .pytest_cache test-artefacts
+	rm -rf reports/*.html reports/executed reports/figures reports/ro reports/.survey-analysis-* .pytest_cache test-artefacts

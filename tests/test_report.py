@@ -514,8 +514,41 @@ def test_a_failing_notebook_names_itself_and_keeps_the_executed_copy(tmp_path):
                       progress=None)
     message = str(err.value)
     assert "01_fails.ipynb stopped with ValueError: a cell that fails" in message
-    assert (tmp_path / "out" / "executed" / "01_fails.ipynb").is_file()
+    # The executed copy, with the failing cell, is kept outside the set (which is left as it was).
+    kept = re.search(r"the failing cell, is (\S+)\)", message)
+    assert kept and Path(kept.group(1)).is_file() and Path(kept.group(1)).name == "01_fails.ipynb", message
+    assert "were left as they were" in message
     assert not (tmp_path / "out" / "index.html").exists()
+    assert not list((tmp_path / "out").glob(".survey-analysis-run-*"))  # no staging folder left behind
+
+
+def test_each_report_set_is_complete_and_a_failed_run_leaves_the_previous_set_whole(romanian, english,
+                                                                                   tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from survey_analysis import SurveyError
+    from survey_analysis.outputs import check_set
+
+    for out in (romanian, english[0]):
+        assert check_set(out) == (True, []), out
+    summary = (romanian / "summary.html").read_text(encoding="utf-8")
+    assert "SHA-256 al exportului" in summary and summary.count("<footer") == 1  # the stamp sits in the footer
+    previous = tmp_path / "previous"
+    shutil.copytree(romanian, previous)
+    before = {p.name: p.read_bytes() for p in previous.glob("*.html")}
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = new_notebook()
+    parameters = new_code_cell("input_path = None")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, new_code_cell("raise ValueError('stopped midway')")]
+    nbformat.write(notebook, folder / "01_fails.ipynb")
+    with pytest.raises(SurveyError):
+        build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, out=previous, notebooks=folder,
+                      progress=None, lang="ro")
+    assert {p.name: p.read_bytes() for p in previous.glob("*.html")} == before
+    assert check_set(previous) == (True, [])
 
 
 def test_the_notebook_tools_load_without_the_optional_iri_checker_and_leave_it_importable():

@@ -12,23 +12,45 @@ map-text   map free-text answers onto the directions
 portfolio  members' project ideas grouped across languages, ordered for the workshops
 report     the one-page brief and the notebooks' HTML reports, in English or Romanian (--lang)
 
-Bad input ends with a message naming the file and what to do, and a non-zero
-exit status; ``--debug`` shows the traceback too.
+Exit status: 0 when the command did its work; 2 when it could not, with a
+message on the error output naming the file (sheet, row, column, value) and
+what to do -- bad input, a bad argument, a file that cannot be written, any
+unexpected failure; 130 when interrupted (Ctrl-C).  ``--debug`` shows the
+traceback as well.  ``--limits NAME=VALUE,...`` raises the readers' limits
+for a trusted file (the refusal names the limit to raise).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from .errors import FileProblemError, SurveyError
+from .errors import SurveyError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_BAD_INPUT = 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a hint on its error: the usage line of the subcommand and where to read more."""
+
+    def error(self, message):  # noqa: D401 - argparse's hook
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\nWhat to do: run '{self.prog} --help' for the options.\n")
+
+
+def _limits(text: str) -> dict[str, int]:
+    from .readers import limits
+
+    try:
+        return limits.parse_assignments(text)
+    except SurveyError as error:
+        raise argparse.ArgumentTypeError(f"{error.message} ({error.hint})") from None
 
 
 def _add_common(p: argparse.ArgumentParser, *, codebook: bool = True, json_flag: bool = True, sheet: bool = True,
@@ -43,6 +65,15 @@ def _add_common(p: argparse.ArgumentParser, *, codebook: bool = True, json_flag:
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _add_general(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """--debug and --limits, accepted before and after the subcommand."""
+    default = False if top else argparse.SUPPRESS
+    p.add_argument("--debug", action="store_true", default=default, help="show the traceback of an error")
+    p.add_argument("--limits", type=_limits, default={} if top else argparse.SUPPRESS, metavar="NAME=VALUE,...",
+                   help="raise reading limits for a trusted file, e.g. MAX_SHEET_CELLS=40000000 "
+                        "(the names are in survey_analysis/readers/limits.py; a refusal names the one to raise)")
+
+
 def _add_allow_partial(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-partial", action="store_true",
                    help="run even when the export matches the codebook only in part (the output then says what "
@@ -50,17 +81,19 @@ def _add_allow_partial(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="survey-analysis",
         description="Turn member questionnaire exports into evidence for a strategic agenda.",
+        epilog="Exit status: 0 done, 2 could not be done (the message says why and what to do), 130 interrupted.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
+    _add_general(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("sample", help="write the bundled sample survey")
     p.add_argument("--out", default="data/sample", help="folder to write to (default: data/sample)")
     p.add_argument("--members", type=int, default=150, help="number of member organisations (default: 150)")
     p.add_argument("--seed", type=int, default=2018, help="random seed (default: 2018)")
+    p.add_argument("--force", action="store_true", help="replace sample files already in the folder")
 
     p = sub.add_parser("inspect", help="show what the loader reads from an export")
     p.add_argument("file")
@@ -74,12 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("file")
     d.add_argument("-o", "--output", help="write the draft here (default: print it)")
     d.add_argument("--sheet", help="sheet name to read")
+    d.add_argument("--force", action="store_true", help="replace the file given to -o if it exists")
+    _add_general(d, top=False)
     a = csub.add_parser("align", help="align a codebook to an export of the same questionnaire in other words")
     a.add_argument("file")
     a.add_argument("--codebook", metavar="CB", help="the codebook to align (default: the bundled questionnaire)")
     a.add_argument("-o", "--output", required=True, help="write the aligned codebook here (a new .yml file)")
     a.add_argument("--force", action="store_true", help="replace the output file if it exists")
     a.add_argument("--sheet", help="sheet name to read")
+    _add_general(a, top=False)
 
     p = sub.add_parser("evidence", help="evidence per strategic direction")
     p.add_argument("file")
@@ -101,7 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="an export, or any CSV/xlsx with a text column")
     _add_common(p, sheet=False)
     p.add_argument("--column", help="the text column (default: every free-text question of the codebook)")
-    p.add_argument("--out", help="also write the mapping to this .csv or .xlsx file")
+    p.add_argument("--out", help="also write the mapping to this .csv or .xlsx file (contact details masked)")
+    p.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    p.add_argument("--unmasked", action="store_true",
+                   help="write the answers in --out as typed, contact details included (analysts only)")
     _add_allow_partial(p)
 
     p = sub.add_parser("portfolio", help="members' project ideas grouped and ordered for the workshops")
@@ -122,7 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["en", "ro"], default="en",
                    help="language of the reports: en (English, the default) or ro (Romanian)")
     p.add_argument("--sheet", help="sheet name to read (default: the sheet that holds the responses)")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that no previous run of the reports wrote")
     _add_allow_partial(p)
+    for subparser in sub.choices.values():
+        if subparser.prog.split()[-1] != "codebook":
+            _add_general(subparser, top=False)
     return parser
 
 
@@ -206,6 +250,10 @@ def _cmd_codebook(args) -> int:
     if args.codebook_command == "align":
         return _cmd_codebook_align(args)
 
+    from .outputs import write_file
+
+    if args.output:  # refuse a file that would be overwritten before the (slower) drafting
+        _refuse_overwrite(args.output, args.force, "the codebook draft")
     cb = draft_codebook(args.file, sheet=args.sheet)
     types = Counter(q.type for q in cb.questions.values())
     summary = ", ".join(f"{n} {kind}" for kind, n in types.most_common())
@@ -217,11 +265,8 @@ def _cmd_codebook(args) -> int:
                  + "; ".join(proposed) + ".\n")
     text += yaml.safe_dump(cb.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise FileProblemError(f"the draft cannot be written ({exc.strerror})", path=args.output,
-                                   hint="check that the folder exists and is writable.") from None
+        write_file(args.output, lambda target: target.write_text(text, encoding="utf-8"), force=args.force,
+                   what="the codebook draft")
         print(f"wrote {args.output} ({len(cb.questions)} questions: {summary})")
         if proposed:
             print(f"missing-value codes proposed for {len(proposed)} question(s): {'; '.join(proposed)}")
@@ -230,14 +275,20 @@ def _cmd_codebook(args) -> int:
     return 0
 
 
+def _refuse_overwrite(path: str, force: bool, what: str) -> None:
+    from .errors import FileProblemError
+
+    if Path(path).exists() and not force:
+        raise FileProblemError(f"{what} already exists and would be overwritten", path=path,
+                               hint="Give another file name, or add --force to replace it.")
+
+
 def _cmd_codebook_align(args) -> int:
     from .survey import load_responses
     from .survey.align import align_codebook
     from .survey.alignfile import write_aligned_codebook
 
-    if Path(args.output).exists() and not args.force:
-        raise FileProblemError("the file exists and would be overwritten", path=args.output,
-                               hint="choose another -o file, or pass --force to replace it.")
+    _refuse_overwrite(args.output, args.force, "the aligned codebook")
     codebook = _codebook(args)
     alignment = align_codebook(args.file, codebook, sheet=args.sheet)
     placed = alignment.questions_placed()
@@ -308,6 +359,11 @@ def _cmd_map_text(args) -> int:
     from .survey import check_fit, load_responses
     from .survey.privacy import IDENTIFYING_HEADER
 
+    if args.out:  # refused before the mapping, which takes a while
+        from .outputs import check_output_folder
+
+        _refuse_overwrite(args.out, args.force, "the mapping file")
+        check_output_folder(Path(args.out).absolute().parent, what="the mapping file", allow_foreign=True)
     codebook = read_codebook(args.codebook)
     fit = None
     if args.column is None:
@@ -351,7 +407,14 @@ def _cmd_map_text(args) -> int:
 
         frame = frame.assign(text=[str(texts.get(r, "")) if hasattr(texts, "get") else "" for r in frame["row"]]) \
             if "row" in frame else frame
-        write_table(frame, args.out, index=False)
+        if "text" in frame and not args.unmasked:
+            from .survey import mask_contacts
+
+            frame = frame.assign(text=mask_contacts(frame["text"].astype("string")))
+        elif "text" in frame:
+            print("warning: --unmasked: the answers in the file keep the e-mail addresses, phone numbers and IP "
+                  "addresses members typed; keep the file to analysts and do not share it.", file=sys.stderr)
+        write_table(frame, args.out, index=False)  # written whole: a temporary file, then renamed
         print(f"wrote {args.out}", file=sys.stderr)
     if not args.json:
         _print_missing(fit)
@@ -395,7 +458,7 @@ def _cmd_report(args) -> int:
     from .report import build_reports
 
     build_reports(args.file, codebook=args.codebook, register=args.register, out=args.out, notebooks=args.notebooks,
-                  lang=args.lang, sheet=args.sheet, allow_partial=args.allow_partial)
+                  lang=args.lang, sheet=args.sheet, allow_partial=args.allow_partial, force=args.force)
     return 0
 
 
@@ -405,7 +468,7 @@ def _cmd_sample(args) -> int:
     if args.members < 30:
         raise SurveyError("the sample needs at least 30 member organisations", value=args.members,
                           hint="pass --members 30 or more (default 150).")
-    for path in write_sample(args.out, n_members=args.members, seed=args.seed):
+    for path in write_sample(args.out, n_members=args.members, seed=args.seed, force=args.force):
         print(f"wrote {path}")
     return 0
 
@@ -423,17 +486,29 @@ _COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status: 0 done, 2 not done (the message says why), 130 interrupted."""
     import warnings
 
     from .errors import PartialMatchWarning
 
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        with warnings.catch_warnings():
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help (0) or a bad argument (2, already explained)
+        return EXIT_OK if not exit_.code else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return _interrupted()
+    from .readers import limits
+
+    try:
+        with limits.using(args.limits), warnings.catch_warnings():
             # With --allow-partial the commands print what is missing themselves (and JSON carries "fit").
             warnings.simplefilter("ignore", PartialMatchWarning)
             return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        return _interrupted()
     except SurveyError as err:
         if args.debug:
             raise
@@ -441,9 +516,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(err.to_dict(), ensure_ascii=False, indent=2))
         print(f"survey-analysis {args.command}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:  # the output was cut by the reader (``| head``): the command's own work is done
+        _quiet_stdout()
+        return EXIT_OK
+    except MemoryError:
+        if args.debug:
+            raise
+        print(f"survey-analysis {args.command}: the computer ran out of memory. What to do: close other programs, "
+              "or split the export (for example by date) and run each part.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        if args.debug:
+            raise
+        where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
+        print(f"survey-analysis {args.command}: a file{where} could not be read or written "
+              f"({exc.strerror or exc}). What to do: check the path, the free disk space and your permissions.",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # anything unforeseen still ends in one line and exit 2, never a traceback
+        if args.debug:
+            raise
+        print(f"survey-analysis {args.command}: an unexpected error stopped the command ({type(exc).__name__}: "
+              f"{str(exc)[:200]}). What to do: run it again with --debug to see where, and report it with the "
+              "file if you can share it.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _interrupted() -> int:
+    print("survey-analysis: interrupted; nothing half-written was left (reports are swapped in whole).",
+          file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at nothing so that Python's exit does not complain again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

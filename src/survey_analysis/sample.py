@@ -575,34 +575,47 @@ def _write_register(path: Path, sample: SampleSurvey, *, seed: int) -> None:
         writer.writerows(rows)
 
 
-def write_sample(out: str | Path, *, n_members: int = 150, seed: int = 2018, codebook=None) -> list[Path]:
+SAMPLE_FILES = ("google_forms.xlsx", "microsoft_forms.xlsx", "members.csv", "truth.csv")
+
+
+def write_sample(out: str | Path, *, n_members: int = 150, seed: int = 2018, codebook=None,
+                 force: bool = False) -> list[Path]:
     """Write the sample as Google Forms and Microsoft Forms xlsx, the membership register and ``truth.csv``.
 
-    Returns the paths written.
+    Refuses a dangerous folder (the file-system root, the home folder, the
+    root of a checkout, a file) and, unless ``force``, a folder that already
+    holds any of the sample's files.  Each file is written whole (a temporary
+    file, then renamed).  Returns the paths written.
     """
-    out = Path(out)
+    from .errors import FileProblemError
+    from .outputs import check_output_folder, write_file
+
+    out = check_output_folder(out, what="the sample", allow_foreign=True)
+    existing = [name for name in SAMPLE_FILES if (out / name).exists()]
+    if existing and not force:
+        raise FileProblemError(f"the folder already holds {', '.join(existing)}, which would be overwritten",
+                               path=out, hint="Give --out another folder, or add --force to replace them.")
     out.mkdir(parents=True, exist_ok=True)
     sample = make_sample(n_members, seed=seed, codebook=codebook)
-    written = []
-    header, rows = _google_rows(sample)
-    path = out / "google_forms.xlsx"
-    _write_xlsx(path, "Form Responses 1", header, rows, blank_rows=3,
-                notes="Responses merged from the English and Romanian versions of the form.")
-    written.append(path)
-    header, rows = _microsoft_rows(sample)
-    path = out / "microsoft_forms.xlsx"
-    _write_xlsx(path, "Sheet1", header, rows, blank_rows=0, notes=None)
-    written.append(path)
-    path = out / "members.csv"
-    _write_register(path, sample, seed=seed)
-    written.append(path)
-    path = out / "truth.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        fields = ["respondent_id", "submission", "status", "segment", "language", "G1_direction", "G2_direction",
-                  "G1_idea", "G2_idea"]
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        for record in sample.truth:
-            writer.writerow({"respondent_id": str(record["submission"]), **record})
-    written.append(path)
-    return written
+    google_header, google_rows = _google_rows(sample)
+    microsoft_header, microsoft_rows = _microsoft_rows(sample)
+
+    def truth(path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            fields = ["respondent_id", "submission", "status", "segment", "language", "G1_direction",
+                      "G2_direction", "G1_idea", "G2_idea"]
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            for record in sample.truth:
+                writer.writerow({"respondent_id": str(record["submission"]), **record})
+
+    writers = {
+        "google_forms.xlsx": lambda path: _write_xlsx(
+            path, "Form Responses 1", google_header, google_rows, blank_rows=3,
+            notes="Responses merged from the English and Romanian versions of the form."),
+        "microsoft_forms.xlsx": lambda path: _write_xlsx(path, "Sheet1", microsoft_header, microsoft_rows,
+                                                         blank_rows=0, notes=None),
+        "members.csv": lambda path: _write_register(path, sample, seed=seed),
+        "truth.csv": truth,
+    }
+    return [write_file(out / name, writers[name], force=True, what=f"the sample's {name}") for name in SAMPLE_FILES]

@@ -14,7 +14,14 @@ What it guarantees:
 * Hostile files are refused before any parser sees them: zip bombs (entry
   count, declared sizes, compression ratio), XML entity attacks (a document
   type declaration in any XML part), sheets whose bounding box would not fit
-  in memory.  Every limit is in :mod:`.limits`.
+  in memory -- measured on whatever part the value reader would read, as it
+  would read the numbers --, shared strings, merged ranges and text that
+  would fill memory, size fields that lie (.xls DIMENSIONS, record lengths,
+  sheet offsets), text records of millions of fields.  Every limit is in
+  :mod:`.limits`, and every refusal names its limit and how to raise it.
+* Nothing a file holds can abort Python: files the checks cannot vouch for
+  are parsed in a separate, memory-limited process (:mod:`.isolated`), whose
+  death becomes an :class:`~survey_analysis.errors.UnsafeFileError`.
 * Nothing is lost silently: error cells and formulas without a calculated
   value become ``None`` *and* a problem entry; ragged CSV rows are padded and
   recorded; trailing blank rows are removed and counted; hidden sheets are
@@ -23,11 +30,12 @@ What it guarantees:
   names the file (and sheet, row, column, value where they apply) and says
   what to do.
 
-Modules: :mod:`.read` (the entry point), :mod:`.files` (paths), :mod:`.zipcheck`,
-:mod:`.inflate`, :mod:`.xlsx_scan`, :mod:`.ods_scan`, :mod:`.ole2` (checks
-before parsing), :mod:`.guard` (per-sheet checks), :mod:`.workbook` and
-:mod:`.sheets` (workbooks), :mod:`.delimited` (CSV/TSV), :mod:`.table` (the
-result).
+Modules: :mod:`.read` (the entry point), :mod:`.limits` (every limit),
+:mod:`.files` (paths), :mod:`.zipcheck`, :mod:`.inflate`, :mod:`.xlsx_scan`,
+:mod:`.ods_scan`, :mod:`.ole2` (checks before parsing), :mod:`.guard`
+(workbook and per-sheet checks), :mod:`.isolated` and :mod:`.isolated_child`
+(where the value reader runs), :mod:`.workbook` and :mod:`.sheets`
+(workbooks), :mod:`.delimited` (CSV/TSV), :mod:`.table` (the result).
 """
 
 from __future__ import annotations

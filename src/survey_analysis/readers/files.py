@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 from ..errors import FileProblemError
+from . import limits
 
 
 FORMAT_NAMES = {
@@ -94,13 +95,14 @@ def open_binary(path: Path):
         ) from None
 
 
-def read_bytes(path: Path, size: int, limit: int, what: str) -> bytes:
+def read_bytes(path: Path, size: int, limit: int, what: str, limit_name: str) -> bytes:
+    """The whole file, refused (naming ``limit_name``) when it is larger than ``limit`` bytes."""
     if size > limit:
         raise FileProblemError(
-            f"{what} of {size:,} bytes is larger than the {limit:,} bytes this reader accepts",
+            f"{what} of {size:,} bytes is larger than the {limit:,} bytes this reader accepts "
+            f"(limit {limit_name})",
             path=path,
-            hint="Split the export into smaller files, or raise the limit "
-            "(survey_analysis.readers.limits.MAX_TEXT_BYTES / MAX_BINARY_BYTES) if you trust it.",
+            hint="Split the export into smaller files. " + limits.raise_hint(limit_name, size),
         )
     with open_binary(path) as handle:
         try:

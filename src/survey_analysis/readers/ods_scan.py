@@ -1,10 +1,17 @@
-"""OpenDocument spreadsheets: the block of cells each sheet expands to, and error cells.
+"""OpenDocument spreadsheets: the block of cells each sheet expands to, measured before the value reader.
 
 ODS compresses runs of rows and cells with ``number-rows-repeated`` and
-``number-columns-repeated``; the value reader expands every run that holds a
-value when it opens the file, so every sheet is measured first.  Merged
-ranges (which the value reader does not report for .ods) are collected on
-the same pass.
+``number-columns-repeated``; the value reader expands every run that holds
+something (and the empty runs between them), for every sheet, when it opens
+the file, and copies a repeated cell's text into every copy.  So before it
+opens the file, ``content.xml`` is read here with an XML parser (expat):
+attribute values are taken as XML defines them (entities resolved, leading
+zeros and a sign allowed, as the value reader parses them), whatever the
+namespace prefix, and a ``>`` inside an attribute value changes nothing.
+Merged ranges (which the value reader does not report for .ods) and error
+cells are collected on the same pass.  A ``content.xml`` that is not
+well-formed XML cannot be measured here; the caller then parses the file in
+a separate, memory-limited process.
 """
 
 from __future__ import annotations
@@ -12,110 +19,191 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
+from . import limits
 from .inflate import CHUNK_BYTES
-from .zipcheck import damaged_part
+from .zipcheck import damaged_part, unsafe_file
 
-
-_ODS_TOKEN = re.compile(
-    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
-    rb"|</table:(table-row|table)>"
-)
-_ODS_REPEAT_ROWS = re.compile(rb"table:number-rows-repeated\s*=\s*[\"'](\d{1,9})[\"']")
-_ODS_REPEAT_COLUMNS = re.compile(rb"table:number-columns-repeated\s*=\s*[\"'](\d{1,9})[\"']")
-_ODS_NAME = re.compile(rb"table:name\s*=\s*[\"']([^\"']*)[\"']")
-
-
-_ODS_SPAN_COLUMNS = re.compile(rb"table:number-columns-spanned\s*=\s*[\"'](\d{1,9})[\"']")
-_ODS_SPAN_ROWS = re.compile(rb"table:number-rows-spanned\s*=\s*[\"'](\d{1,9})[\"']")
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
+_COUNT = re.compile(r"^\s*\+?(\d+)\s*$")
+_NUMERIC_TYPES = {"float", "percentage", "currency", "boolean"}
+# The value reader matches elements and attributes by these prefixes, whatever they are bound to.
+_USUAL_PREFIXES = {
+    "urn:oasis:names:tc:opendocument:xmlns:table:1.0": "table",
+    "urn:oasis:names:tc:opendocument:xmlns:office:1.0": "office",
+    "urn:oasis:names:tc:opendocument:xmlns:text:1.0": "text",
+}
 
 
-def ods_extents(path: Path, archive: zipfile.ZipFile,
-                merged: dict[str, list[Merged]] | None = None) -> dict[str, tuple[int, int]]:
-    """Rows and columns each ODS sheet spans once repeated rows/cells are expanded.
+@dataclass
+class OdsScan:
+    """What one pass over ``content.xml`` found."""
 
-    ODS compresses runs with ``number-rows-repeated`` / ``number-columns-repeated``;
-    the value reader expands runs that hold a value, so a tiny file can ask for
-    billions of cells.  Only runs holding something (a value type or child
-    elements) count; LibreOffice's trailing runs of empty cells do not.  When
-    ``merged`` is given it is filled with each sheet's merged ranges
-    (``number-columns-spanned`` / ``number-rows-spanned``) as 0-based
-    ((top, left), (bottom, right)) pairs, which the value reader does not
-    report for .ods.
+    #: Rows and columns each sheet spans once repeated rows and cells are expanded.
+    extents: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Each sheet's merged ranges as 0-based ((top, left), (bottom, right)).
+    merged: dict[str, list[Merged]] = field(default_factory=dict)
+    #: Whether any cell is marked as an error value (LibreOffice's ``calcext:value-type="error"``).
+    has_errors: bool = False
+    #: Characters the value reader would build for the cells' text, repeats expanded.
+    expanded_text: int = 0
+    #: Why the part could not be measured (the caller isolates the parse); ``None`` when it was.
+    unreadable: str | None = None
+    #: A namespace bound to a prefix other than its usual one (the value reader follows only those).
+    unusual_prefix: str | None = None
+
+    @property
+    def cells(self) -> int:
+        return sum(rows * columns for rows, columns in self.extents.values())
+
+
+class _Refused(Exception):
+    """Raised from a parser callback to stop at the first problem."""
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _attribute(attrs: dict[str, str], local: str) -> str | None:
+    for name, value in attrs.items():
+        if _local(name) == local:
+            return value
+    return None
+
+
+class _Measure:
+    """Parser callbacks that follow tables, rows and cells (see :func:`ods_scan`)."""
+
+    def __init__(self, parser, scan: OdsScan) -> None:
+        self.parser = parser
+        self.scan = scan
+        self.table: str | None = None
+        self.row_index = self.max_row = self.max_column = 0
+        self.row_repeat = 1
+        self.column = self.row_last_column = 0
+        self.row_has_value = False
+        self.cell: list | None = None  # [start byte, columns repeated, has something, spaces, holds text]
+
+    def count(self, attrs: dict[str, str], local: str) -> int:
+        raw = _attribute(attrs, local)
+        if raw is None:
+            return 1
+        match = _COUNT.match(raw)
+        if match is None:
+            raise _Refused(f"an attribute {local}={raw[:40]!r} that is not a whole number")
+        return int(match.group(1))
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if self.scan.unusual_prefix is None:
+            for key, value in attrs.items():
+                if key.startswith("xmlns:") and (_USUAL_PREFIXES.get(value, key[6:]) != key[6:] or (
+                        key[6:] in _USUAL_PREFIXES.values() and _USUAL_PREFIXES.get(value) != key[6:])):
+                    self.scan.unusual_prefix = f"{key}=\"{value}\""
+        local = _local(name)
+        if self.cell is not None:
+            if local == "s":
+                self.cell[3] += self.count(attrs, "c")
+            self.cell[2] = True  # anything inside a cell makes it hold something
+            return
+        if local == "table":
+            self.table = _attribute(attrs, "name") or ""
+            self.row_index = self.max_row = self.max_column = 0
+        elif local == "table-row":
+            self.row_repeat = self.count(attrs, "number-rows-repeated")
+            self.column = self.row_last_column = 0
+            self.row_has_value = False
+        elif local in ("table-cell", "covered-table-cell"):
+            holds = any(("value" in _local(key) or "formula" in _local(key)) for key in attrs)
+            if any(_local(key) == "value-type" and value == "error" for key, value in attrs.items()):
+                self.scan.has_errors = True
+            width = self.count(attrs, "number-columns-repeated")
+            across = self.count(attrs, "number-columns-spanned")
+            down = self.count(attrs, "number-rows-spanned")
+            if (across > 1 or down > 1) and self.table is not None:
+                self.scan.merged.setdefault(self.table, []).append(
+                    ((self.row_index, self.column), (self.row_index + down - 1, self.column + across - 1)))
+            kind = _attribute(attrs, "value-type")
+            textual = kind not in _NUMERIC_TYPES or any(
+                _local(key) in ("string-value", "date-value", "time-value") for key in attrs)
+            self.cell = [self.parser.CurrentByteIndex, width, holds, 0, textual]
+
+    def end(self, name: str) -> None:
+        local = _local(name)
+        if self.cell is not None:
+            if local not in ("table-cell", "covered-table-cell"):
+                return
+            start, width, holds, spaces, textual = self.cell
+            self.cell = None
+            if holds:  # a value, a formula, a value type or an element inside (text alone is no value)
+                self.row_has_value, self.row_last_column = True, self.column + width
+                if textual:  # each copy of a text cell is a string of its own in the value reader
+                    length = self.parser.CurrentByteIndex - start
+                    self.scan.expanded_text += (length + spaces) * width * self.row_repeat
+                if self.scan.expanded_text > limits.get("MAX_CELL_TEXT"):
+                    raise _Refused("text")
+            self.column += width
+        elif local == "table-row":
+            if self.row_has_value:
+                self.max_row = self.row_index + self.row_repeat
+                self.max_column = max(self.max_column, self.row_last_column)
+            self.row_index += self.row_repeat
+        elif local == "table" and self.table is not None:
+            previous = self.scan.extents.get(self.table, (0, 0))
+            self.scan.extents[self.table] = (max(previous[0], self.max_row), max(previous[1], self.max_column))
+            self.table = None
+
+
+def ods_scan(path: Path, archive: zipfile.ZipFile) -> OdsScan:
+    """Measure every sheet of an .ods before the value reader opens it.
+
+    Only rows and cells holding something (a value, a formula, a value type,
+    any content) count towards a sheet's extent; LibreOffice's trailing runs
+    of empty cells do not, as the value reader drops them too.  Raises
+    :class:`UnsafeFileError` when the text of the cells would expand past
+    ``MAX_CELL_TEXT`` or a repeat count is not a number; the caller
+    checks the extents.
     """
-    extents: dict[str, tuple[int, int]] = {}
-    name, row_index, max_row, max_column = None, 0, 0, 0
-    row_repeat, column, row_has_value, row_last_column = 1, 0, False, 0
-    carry = b""
+    scan = OdsScan()
     try:
-        with archive.open("content.xml") as stream:
+        info = archive.getinfo("content.xml")
+    except KeyError:
+        return scan
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    measure = _Measure(parser, scan)
+    parser.StartElementHandler = measure.start
+    parser.EndElementHandler = measure.end
+
+    def refuse(*_args):
+        raise _Refused("a document type or entity declaration")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    try:
+        with archive.open(info) as stream:
             while True:
                 chunk = stream.read(CHUNK_BYTES)
-                buffer = carry + chunk
-                cut = buffer.rfind(b">") + 1 if chunk else len(buffer)
-                segment, carry = buffer[:cut], buffer[cut:]
-                for token in _ODS_TOKEN.finditer(segment):
-                    element, attrs, closed, end = token.group(1), token.group(2), token.group(3), token.group(4)
-                    if element == b"table":
-                        found = _ODS_NAME.search(attrs)
-                        name = found.group(1).decode("utf-8", "replace") if found else ""
-                        row_index = max_row = max_column = 0
-                    elif element == b"table-row":
-                        repeat = _ODS_REPEAT_ROWS.search(attrs)
-                        row_repeat = int(repeat.group(1)) if repeat else 1
-                        column, row_has_value, row_last_column = 0, False, 0
-                    elif element in (b"table-cell", b"covered-table-cell"):
-                        repeat = _ODS_REPEAT_COLUMNS.search(attrs)
-                        width = int(repeat.group(1)) if repeat else 1
-                        if not closed or b"value-type" in attrs:
-                            row_has_value, row_last_column = True, column + width
-                        if merged is not None and b"spanned" in attrs and name is not None:
-                            span_columns = _ODS_SPAN_COLUMNS.search(attrs)
-                            span_rows = _ODS_SPAN_ROWS.search(attrs)
-                            across = int(span_columns.group(1)) if span_columns else 1
-                            down = int(span_rows.group(1)) if span_rows else 1
-                            if across > 1 or down > 1:
-                                merged.setdefault(name, []).append(
-                                    ((row_index, column), (row_index + down - 1, column + across - 1)))
-                        column += width
-                    elif end == b"table-row":
-                        if row_has_value:
-                            max_row = row_index + row_repeat
-                            max_column = max(max_column, row_last_column)
-                        row_index += row_repeat
-                    elif end == b"table" and name is not None:
-                        extents[name] = (max_row, max_column)
+                parser.Parse(chunk, not chunk)
                 if not chunk:
                     break
-    except KeyError:
-        return extents
+    except _Refused as refused:
+        what = str(refused)
+        if what == "text":
+            most = limits.get("MAX_CELL_TEXT")
+            raise unsafe_file(
+                path, f"the cells' text would expand to more than {most:,} characters once repeated "
+                "cells and runs of spaces are written out (limit MAX_CELL_TEXT)",
+                limit=("MAX_CELL_TEXT", scan.expanded_text)) from None
+        raise unsafe_file(path, f"the part 'content.xml' holds {what}, which no spreadsheet program writes") from None
+    except expat.ExpatError as exc:
+        scan.unreadable = f"its part 'content.xml' is not well-formed XML ({expat.ErrorString(exc.code)})"
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
         raise damaged_part(path, f"the part 'content.xml' cannot be read ({exc})") from None
-    return extents
-
-
-_ODS_ERROR_CELL = re.compile(
-    rb"<table:table-cell\b[^>]*calcext:value-type=\"error\"[^>]*>", re.S
-)
-
-
-def scan_ods_errors(path: Path, archive: zipfile.ZipFile) -> bool:
-    """Whether an ODS ``content.xml`` holds error cells (LibreOffice marks them)."""
-    try:
-        with archive.open("content.xml") as stream:
-            tail = b""
-            while True:
-                chunk = stream.read(CHUNK_BYTES)
-                if not chunk:
-                    return False
-                window = tail + chunk
-                if b"value-type=\"error\"" in window:
-                    return True
-                tail = window[-32:]
-    except KeyError:
-        return False
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
-        raise damaged_part(path, f"the part 'content.xml' cannot be read ({exc})") from None
+    return scan

@@ -4,7 +4,9 @@ An OLE2 file is either a legacy .xls (a ``Workbook`` stream of BIFF8
 records) or a password-protected OOXML workbook (``EncryptionInfo`` and
 ``EncryptedPackage`` streams).  :class:`OleFile` reads the directory and
 streams, capping every sector-chain walk; :func:`scan_xls` walks the
-records for each sheet's extent, its error cells and the date system.
+records for each sheet's extent, its error cells and the date system, and
+checks the size fields the value reader trusts (record lengths, sheet
+offsets, DIMENSIONS, the shared-strings count).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from . import limits
 from .table import CellProblem
 
 
@@ -134,6 +137,12 @@ _BIFF_MULTI = {0x00BD, 0x00BE}
 _BIFF_DATEMODE = 0x0022
 
 
+_BIFF_DIMENSIONS, _BIFF_SST, _BIFF_CONTINUE = 0x0200, 0x00FC, 0x003C
+_BIFF_MULRK, _BIFF_MULBLANK = 0x00BD, 0x00BE
+# BIFF8 sheets end at 65,536 rows and 256 columns.
+_XLS_ROWS, _XLS_COLUMNS = 65_536, 256
+
+
 @dataclass
 class XlsScan:
     """What one walk over a BIFF8 workbook stream found."""
@@ -141,37 +150,58 @@ class XlsScan:
     problems: dict[str, list[CellProblem]] = field(default_factory=dict)
     extents: dict[str, tuple[int, int]] = field(default_factory=dict)  # rows, columns
     date1904: bool = False
+    #: Why the stream is damaged (records that run past its end, a sheet that starts nowhere), if it is.
+    damage: str | None = None
+    #: A size field that would make the value reader ask for too much: (message, (limit name, value)).
+    unsafe: tuple[str, tuple[str, int]] | None = None
 
 
-def scan_xls(data: bytes) -> XlsScan:
-    """Error cells, sheet extents and the date system of a BIFF8 (.xls) workbook.
+def scan_xls(stream: bytes) -> XlsScan:
+    """Error cells, sheet extents and the date system of a BIFF8 (.xls) workbook stream, and its soundness.
 
-    Walks the records of the ``Workbook`` stream: BOUNDSHEET records give the
-    sheet names and the offsets of their substreams; cell records give each
-    sheet's extent (the value reader expands every sheet to a dense block
-    when it opens the file); BOOLERR records with the error flag are typed
+    Walks the records: every record must end inside the stream; BOUNDSHEET
+    records give the sheet names and the offsets of their substreams, and
+    every offset must be where a BOF record starts; DIMENSIONS records must
+    stay inside a BIFF8 sheet (the value reader sizes the sheet by them), and
+    count towards the sheet's extent with its cell records (the value reader
+    expands every sheet to a dense block when it opens the file); the
+    shared-strings record may not announce more strings than its bytes can
+    hold, nor more than ``MAX_SHARED_STRINGS``; MULRK/MULBLANK column ranges
+    must match their length.  BOOLERR records with the error flag are typed
     error values and FORMULA records whose cached result is marked as an
-    error hold the error of a calculation; DATEMODE says 1904.  Returns an
-    empty scan when the stream cannot be walked (the value reader decides).
+    error hold the error of a calculation; DATEMODE says 1904.
     """
     scan = XlsScan()
-    try:
-        ole = OleFile(data)
-        names = ole.names()
-        stream = ole.stream("Workbook" if "Workbook" in names else "Book")
-    except (ValueError, struct.error, StopIteration):
-        return scan
     offsets: dict[int, str] = {}
+    bof_positions: set[int] = set()
     position, current = 0, None
     end = len(stream)
     max_row = max_column = 0
+    sst_unique, sst_bytes, in_sst = None, 0, False
     while position + 4 <= end:
         record, length = struct.unpack_from("<HH", stream, position)
+        if position + 4 + length > end:
+            if record == 0 and not any(stream[position:]):
+                break  # zero padding after the last record
+            scan.damage = (f"a record at byte {position:,} of the workbook stream says it is {length:,} bytes "
+                           f"long, but the stream ends {end - position - 4:,} bytes later")
+            return scan
         body = stream[position + 4:position + 4 + length]
+        if record == _BIFF_BOF:
+            bof_positions.add(position)
+        in_sst = record == _BIFF_SST or (in_sst and record == _BIFF_CONTINUE)
+        if in_sst:
+            sst_bytes += length
         if current is not None and (record in _BIFF_CELLS or record in _BIFF_MULTI) and length >= 6:
             row, column = struct.unpack_from("<HH", body, 0)
             if record in _BIFF_MULTI:
-                (column,) = struct.unpack_from("<H", body, length - 2)
+                (last,) = struct.unpack_from("<H", body, length - 2)
+                per_cell = 6 if record == _BIFF_MULRK else 2
+                if last < column or length != 6 + per_cell * (last - column + 1):
+                    scan.damage = (f"a record at byte {position:,} spans columns {column} to {last} but holds "
+                                   f"{length:,} bytes")
+                    return scan
+                column = last
             max_row, max_column = max(max_row, row + 1), max(max_column, column + 1)
             if record == _BIFF_BOOLERR and length >= 8 and body[7]:
                 scan.problems[current].append(
@@ -179,6 +209,18 @@ def scan_xls(data: bytes) -> XlsScan:
             elif record == _BIFF_FORMULA and length >= 14 and body[12:14] == b"\xff\xff" and body[6] == 0x02:
                 scan.problems[current].append(
                     CellProblem("error_cell", row + 1, column, _BIFF_ERRORS.get(body[8], "#ERROR")))
+        elif record == _BIFF_DIMENSIONS and current is not None and length >= 10:
+            if length >= 14:
+                first_row, last_row, first_column, last_column = struct.unpack_from("<IIHH", body, 0)
+            else:
+                first_row, last_row, first_column, last_column = struct.unpack_from("<HHHH", body, 0)
+            if not (first_row <= last_row <= _XLS_ROWS and first_column <= last_column <= _XLS_COLUMNS):
+                scan.unsafe = (f"sheet '{current}' declares (in its DIMENSIONS record) rows {first_row:,} to "
+                               f"{last_row:,} and columns {first_column:,} to {last_column:,}, beyond what an "
+                               f".xls sheet can hold ({_XLS_ROWS:,} rows, {_XLS_COLUMNS} columns)",
+                               ("MAX_SHEET_CELLS", last_row * last_column))
+                return scan
+            max_row, max_column = max(max_row, last_row), max(max_column, last_column)
         elif record == _BIFF_BOUNDSHEET and length >= 8:
             (sheet_offset,) = struct.unpack_from("<I", body, 0)
             name_length, flags = body[6], body[7]
@@ -188,6 +230,8 @@ def scan_xls(data: bytes) -> XlsScan:
             else:
                 name = raw[:name_length].decode("latin-1")
             offsets[sheet_offset] = name
+        elif record == _BIFF_SST and length >= 8:
+            sst_unique = struct.unpack_from("<I", body, 4)[0]
         elif record == _BIFF_DATEMODE and length >= 2:
             scan.date1904 = struct.unpack_from("<H", body, 0)[0] == 1
         elif record == _BIFF_BOF and position in offsets:
@@ -198,4 +242,16 @@ def scan_xls(data: bytes) -> XlsScan:
             scan.extents[current] = (max_row, max_column)
             current = None
         position += 4 + length
+    stray = [(offset, name) for offset, name in offsets.items() if offset not in bof_positions]
+    if stray:
+        offset, name = stray[0]
+        scan.damage = (f"sheet '{name}' is said to start at byte {offset:,} of the workbook stream "
+                       f"({end:,} bytes long), where no sheet starts")
+        return scan
+    if sst_unique is not None:
+        most = limits.get("MAX_SHARED_STRINGS")
+        if sst_unique > most or sst_unique > sst_bytes // 3 + 1:
+            scan.unsafe = (f"the shared-strings record announces {sst_unique:,} strings in {sst_bytes:,} bytes "
+                           f"(limit MAX_SHARED_STRINGS = {most:,}; each string takes at least 3 bytes)",
+                           ("MAX_SHARED_STRINGS", sst_unique))
     return scan

@@ -9,9 +9,11 @@ delimited-text reader (csv, tsv).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import EmptyFileError, FileProblemError, SurveyError
+from . import limits as limit_values
 from .delimited import read_text
 from .files import FORMAT_NAMES, SUFFIX_FORMATS, check_path, open_binary
 from .ole2 import OLE2_MAGIC
@@ -20,7 +22,8 @@ from .workbook import read_ole2, read_zip
 from .zipcheck import ZIP_MAGIC
 
 
-def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None) -> RawTable:
+def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None,
+             limits: Mapping[str, int | str] | None = None) -> RawTable:
     """Read every row of a survey export, whatever its format, safely.
 
     Parameters
@@ -34,6 +37,11 @@ def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None) ->
         looks most like a table of responses (most rows with data times most
         header columns) and says why in ``notes``.  Ignored (with a note) for
         text files.
+    limits : mapping, optional, keyword-only
+        Limits to raise (or lower) for this file, by name, e.g.
+        ``{"MAX_SHEET_CELLS": 40_000_000}``: see
+        :mod:`survey_analysis.readers.limits` for every limit and what it
+        protects against.  Raise one only for a file you trust.
 
     Returns
     -------
@@ -49,7 +57,9 @@ def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None) ->
     WrongFormatError
         Not a spreadsheet or text export, or damaged/truncated.
     UnsafeFileError
-        Zip bomb, XML entity declarations, a sheet too large for memory.
+        Zip bomb, XML entity declarations, a sheet too large for memory, a
+        size field that lies, a file that crashes or exhausts the parser; the
+        message names the limit hit and how to raise it.
     EncryptedFileError
         Password-protected workbook.
     SheetNotFoundError
@@ -66,16 +76,33 @@ def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None) ->
     holds ``EncryptionInfo``/``EncryptedPackage`` streams, else a legacy .xls);
     anything else is read as delimited text.
 
-    Safety, before any parser runs: the zip's central directory must show at
-    most ``limits.MAX_ZIP_ENTRIES`` entries, each declaring at most
-    ``limits.MAX_ENTRY_UNCOMPRESSED`` bytes (``limits.MAX_TOTAL_UNCOMPRESSED`` in all) and,
-    above 1 MiB, a compression ratio of at most ``limits.MAX_COMPRESSION_RATIO``
-    (constants of :mod:`survey_analysis.readers.limits`); no XML part may declare
-    a document type (entities can only be declared there); the sheet's
-    bounding box -- largest referenced row x column, or the expanded repeats
-    of an .ods -- must stay under ``limits.MAX_SHEET_CELLS``, because the value
-    reader allocates it whole.  The value reader also refuses to inflate an
-    entry past its declared size.
+    Safety, before any parser runs (every limit is a constant of
+    :mod:`survey_analysis.readers.limits`, raised with ``limits=``): the zip's
+    central directory must show at most ``MAX_ZIP_ENTRIES`` entries, each
+    declaring at most ``MAX_ENTRY_UNCOMPRESSED`` bytes
+    (``MAX_TOTAL_UNCOMPRESSED`` in all) and, above 1 MiB, a compression ratio
+    of at most ``MAX_COMPRESSION_RATIO``; no XML part may declare a document
+    type (entities can only be declared there).  Every part of an .xlsx is
+    measured as the value reader could read it, whatever its name (it follows
+    relationships case-insensitively): the bounding box of its cells --
+    largest referenced row x column, cells without a reference counted in
+    place -- must stay under ``MAX_SHEET_CELLS`` and Excel's sheet size, its
+    cell elements under ``MAX_CELL_ELEMENTS``, its merged ranges under
+    ``MAX_MERGED_RANGES``, its shared strings under ``MAX_SHARED_STRINGS``.
+    An .ods is read with an XML parser, repeat counts as XML attribute
+    values, and its expanded sheets together must stay under
+    ``MAX_SHEET_CELLS`` and their text under ``MAX_CELL_TEXT`` (as must the
+    text an .xlsx's cells copy from its shared strings).  An
+    .xls must have records that end inside its stream, sheet offsets that
+    point at sheets, DIMENSIONS inside a sheet and a plausible shared-strings
+    count.  Text files are held to ``MAX_TEXT_BYTES``,
+    ``MAX_FIELDS_PER_RECORD``, ``MAX_FIELD_CHARS`` and ``MAX_RECORDS``.  The
+    value reader also refuses to inflate an entry past its declared size.
+
+    Files the checks cannot vouch for (.xls, .xlsb, unusual zip layouts, XML
+    parts not in UTF-8) are parsed in a separate process limited to
+    ``ISOLATED_PARSE_MEMORY`` bytes and ``ISOLATED_PARSE_SECONDS`` seconds
+    (Linux); if it dies, the file is refused, and Python survives.
 
     Text decoding: a UTF-8 or UTF-16 byte order mark decides; otherwise strict
     UTF-8; otherwise each of Windows-1250, Windows-1252 and ISO-8859-16 that
@@ -110,6 +137,11 @@ def read_raw(path: str | os.PathLike[str], *, sheet: str | int | None = None) ->
     >>> raw.rows[0][:2], raw.row_numbers[:2]                   # doctest: +SKIP
     (['Timestamp', 'Email Address'], [1, 2])
     """
+    with limit_values.using(limits):
+        return _read(path, sheet)
+
+
+def _read(path, sheet: str | int | None) -> RawTable:
     try:
         path = Path(os.fspath(path))
     except TypeError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import io
 import re
 import struct
 import zipfile
@@ -35,8 +34,9 @@ from ..errors import (
 )
 from . import limits
 from .files import read_bytes
-from .guard import SheetGuard
-from .ods_scan import ods_extents, scan_ods_errors
+from .guard import SheetGuard, check_extent, check_xlsx_parts
+from .isolated import ISOLATION_AVAILABLE, IsolatedWorkbook, native_errors_silenced, open_in_process
+from .ods_scan import ods_scan
 from .ole2 import OleFile, scan_xls
 from .sheets import (choose_sheet, enum_name, has_data, is_worksheet, note_child_table, resolve_sheet,
                      sheet_state)
@@ -72,23 +72,36 @@ def read_zip(path: Path, sheet: str | int | None) -> RawTable:
         raise damaged_workbook(path, str(exc)) from None
     with archive:
         summary = inspect_zip(path, archive)
-        layout: dict[str, str] = {}
         date1904 = False
+        reader_1904 = None
         if summary.format in ("xlsx", "xlsm"):
-            layout, date1904 = xlsx_layout(path, archive)
-        guard = SheetGuard(path, archive, summary, layout)
+            layout, (date1904, reader_1904), styles = xlsx_layout(path, archive)
+            scans = check_xlsx_parts(path, archive, summary, layout)
+            guard = SheetGuard(path, archive, summary, layout, scans=scans, styles=styles)
+        else:
+            guard = SheetGuard(path, archive, summary)
         try:
             if summary.format == "ods":
                 # The value reader expands every sheet of an .ods when it opens the
                 # file, so every sheet is checked before it is opened.
-                guard.ods_extents = ods_extents(path, archive, guard.ods_merged)
-                guard.ods_has_errors = scan_ods_errors(path, archive)
-                for name, (rows, columns) in guard.ods_extents.items():
-                    guard.check_extent(name, rows, columns)
-            raw = _read_workbook(path, summary.format, sheet, guard)
+                scan = ods_scan(path, archive)
+                if scan.unreadable:
+                    summary.isolate.append(scan.unreadable)
+                if scan.unusual_prefix:
+                    raise WrongFormatError(
+                        f"the spreadsheet binds an OpenDocument namespace to an unusual prefix "
+                        f"({scan.unusual_prefix}), and the reader follows only the usual prefixes, so it "
+                        "would miss or misread cells", path=path,
+                        hint="Open the file in LibreOffice and save it again (File > Save As > .ods or .xlsx).")
+                guard.ods_has_errors, guard.ods_merged = scan.has_errors, scan.merged
+                _check_workbook_extent(path, scan.extents)
+            isolate = summary.format == "xlsb" or bool(summary.isolate)
+            raw = _read_workbook(path, summary.format, sheet, guard, isolate=isolate)
         finally:
             guard.close()
     raw.date1904 = raw.date1904 or date1904
+    if date1904 and reader_1904 is False:
+        _shift_dates(raw, dt.timedelta(days=_DAYS_1900_TO_1904))
     if date1904:
         raw.notes.append(
             "The workbook uses the 1904 date system (Mac Excel): formatted dates were converted "
@@ -97,8 +110,42 @@ def read_zip(path: Path, sheet: str | int | None) -> RawTable:
     return raw
 
 
+# Days between the 1900 and 1904 date systems' day zero.
+_DAYS_1900_TO_1904 = 1462
+
+
+def _shift_dates(raw: RawTable, shift: dt.timedelta) -> None:
+    """Move every date by ``shift``: the value reader did not see the workbook's 1904 date system.
+
+    Spreadsheet XML allows ``date1904=" 1 "`` or ``date1904="&#49;"``; the
+    value reader only recognises the plain spellings, so it converted the
+    dates with the 1900 system, four years early.
+    """
+    moved = 0
+    for row in raw.rows:
+        for j, value in enumerate(row):
+            if isinstance(value, (dt.datetime, dt.date)):
+                row[j] = value + shift
+                moved += 1
+    if moved:
+        raw.notes.append(f"{moved} date(s) were corrected by four years: the workbook declares the 1904 date "
+                         "system in a spelling the value reader does not recognise.")
+
+
+def _check_workbook_extent(path: Path, extents: dict[str, tuple[int, int]]) -> None:
+    """Refuse a workbook whose sheets together (all expanded when it is opened) would not fit in memory."""
+    if not extents:
+        return
+    biggest = max(extents, key=lambda n: extents[n][0] * extents[n][1])
+    rows, columns = extents[biggest]
+    total = sum(r * c for r, c in extents.values())
+    check_extent(path, biggest, rows, columns,
+                 where=f"sheet '{biggest}'" if len(extents) > 1 else "the sheet",
+                 total=total if len(extents) > 1 else None)
+
+
 def read_ole2(path: Path, size: int, sheet: str | int | None) -> RawTable:
-    data = read_bytes(path, size, limits.MAX_BINARY_BYTES, "the workbook")
+    data = read_bytes(path, size, limits.get("MAX_BINARY_BYTES"), "the workbook", "MAX_BINARY_BYTES")
     try:
         names = OleFile(data).names()
     except (ValueError, struct.error, StopIteration) as exc:
@@ -120,25 +167,22 @@ def read_ole2(path: Path, size: int, sheet: str | int | None) -> RawTable:
             hint="Export the responses from the survey tool as .xlsx or .csv.",
         )
     try:
-        OleFile(data).stream("Workbook" if "Workbook" in names else "Book")
+        stream = OleFile(data).stream("Workbook" if "Workbook" in names else "Book")
     except (ValueError, struct.error, StopIteration) as exc:
         raise damaged_workbook(path, f"its workbook stream cannot be read: {exc}") from None
-    scan = scan_xls(data)
+    del data
+    scan = scan_xls(stream)
+    if scan.damage:
+        raise damaged_workbook(path, scan.damage)
+    if scan.unsafe:
+        raise UnsafeFileError(scan.unsafe[0], path=path, hint=(
+            "Do not open this file; ask the sender for a fresh export straight from the survey tool. If you "
+            "trust it, open it in Excel or LibreOffice and save it again as .xlsx. "
+            + limits.raise_hint(*scan.unsafe[1])))
     # The value reader expands every sheet of an .xls when it opens the file.
-    total = sum(rows * columns for rows, columns in scan.extents.values())
-    if total > limits.MAX_SHEET_CELLS:
-        biggest = max(scan.extents, key=lambda n: scan.extents[n][0] * scan.extents[n][1])
-        rows, columns = scan.extents[biggest]
-        raise UnsafeFileError(
-            f"the workbook's sheets reach {total:,} cells in all (sheet '{biggest}' reaches cell "
-            f"{column_letter(max(columns - 1, 0))}{rows}; limit {limits.MAX_SHEET_CELLS:,}); a survey "
-            "export is never that large, a hostile or damaged file can be",
-            path=path, sheet=biggest,
-            hint="Open the file in Excel or LibreOffice, delete the stray far-away cells and save it as .xlsx; "
-            "or export the responses again from the survey tool.",
-        )
+    _check_workbook_extent(path, scan.extents)
     guard = SheetGuard(path, xls_errors=scan.problems)
-    raw = _read_workbook(path, "xls", sheet, guard, data=data)
+    raw = _read_workbook(path, "xls", sheet, guard, isolate=True)
     if scan.date1904:
         raw.date1904 = True
         raw.notes.append(
@@ -148,33 +192,38 @@ def read_ole2(path: Path, size: int, sheet: str | int | None) -> RawTable:
     return raw
 
 
-def _open_calamine(path: Path, data: bytes | None):
+def _open_calamine(path: Path, fmt: str, isolate: bool):
+    """The value reader's workbook: parsed in a separate process when the checks cannot vouch for the file."""
     try:
-        if data is not None:
-            return python_calamine.load_workbook(io.BytesIO(data))
-        with open(path, "rb") as handle:
-            return python_calamine.load_workbook(handle)
-    except (KeyboardInterrupt, SystemExit, MemoryError):
+        if isolate and ISOLATION_AVAILABLE:
+            return IsolatedWorkbook(path, fmt)
+        return open_in_process(path, fmt)
+    except (KeyboardInterrupt, SystemExit, MemoryError, SurveyError):
         raise
     except python_calamine.PasswordError:
-        raise EncryptedFileError(
-            "the workbook is password-protected, so its contents cannot be read",
-            path=path,
-            hint="Open it with the password in Excel, remove the password and save a copy; give that copy.",
-        ) from None
+        raise _encrypted(path) from None
     except OSError as exc:
         raise FileProblemError(
             f"the file cannot be read ({exc.strerror or exc})", path=path,
             hint="Copy the file to a local folder and try again.",
         ) from None
     except BaseException as exc:  # the value reader's errors (and panics) share no base class
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise EncryptedFileError(
-                "the workbook is password-protected, so its contents cannot be read",
-                path=path,
-                hint="Open it with the password in Excel, remove the password and save a copy.",
-            ) from None
+        if _says_encrypted(exc):
+            raise _encrypted(path) from None
         raise damaged_workbook(path, short_error(exc)) from None
+
+
+def _says_encrypted(exc: BaseException) -> bool:
+    text = f"{getattr(exc, 'kind', '')} {exc}".lower()
+    return "password" in text or "encrypt" in text
+
+
+def _encrypted(path: Path, sheet: str | None = None) -> EncryptedFileError:
+    return EncryptedFileError(
+        "the workbook is password-protected, so its contents cannot be read",
+        path=path, sheet=sheet,
+        hint="Open it with the password in Excel, remove the password and save a copy; give that copy.",
+    )
 
 
 def short_error(exc: BaseException) -> str:
@@ -183,8 +232,8 @@ def short_error(exc: BaseException) -> str:
 
 
 def _read_workbook(path: Path, fmt: str, sheet: str | int | None, guard: SheetGuard,
-                   *, data: bytes | None = None) -> RawTable:
-    workbook = _open_calamine(path, data)
+                   *, isolate: bool = False) -> RawTable:
+    workbook = _open_calamine(path, fmt, isolate)
     try:
         try:
             metas = list(workbook.sheets_metadata)
@@ -283,6 +332,11 @@ class SheetRows:
 
 def load_sheet(path: Path, workbook, name: str, guard: SheetGuard) -> SheetRows:
     guard.before_parse(name)
+    with native_errors_silenced():
+        return _load_sheet(path, workbook, name, guard)
+
+
+def _load_sheet(path: Path, workbook, name: str, guard: SheetGuard) -> SheetRows:
     try:
         parsed = False
         try:
@@ -307,9 +361,8 @@ def load_sheet(path: Path, workbook, name: str, guard: SheetGuard) -> SheetRows:
     except MemoryError:
         raise
     except BaseException as exc:
-        if "password" in str(exc).lower():
-            raise EncryptedFileError("the workbook is password-protected", path=path, sheet=name,
-                                     hint="Remove the password in Excel and save a copy.") from None
+        if _says_encrypted(exc):
+            raise _encrypted(path, name) from None
         raise WrongFormatError(
             f"the sheet cannot be read; the workbook is damaged ({short_error(exc)})",
             path=path, sheet=name,
@@ -330,7 +383,7 @@ def _convert(calamine_sheet, may_have_durations: bool) -> tuple[list[list[Any]],
     left = start[1]
     width = calamine_sheet.end[1] + 1 if calamine_sheet.end else 0
     pad = [None] * left
-    float_type, timedelta_type = float, dt.timedelta
+    float_type, timedelta_type, text_type = float, dt.timedelta, str
     rows: list[list[Any]] = []
     durations = 0
     collecting = gc.isenabled()
@@ -340,7 +393,7 @@ def _convert(calamine_sheet, may_have_durations: bool) -> tuple[list[list[Any]],
     try:
         for values in calamine_sheet.iter_rows():
             row = [
-                None if v == "" else (
+                (v or None) if v.__class__ is text_type else (
                     int(v) if v.__class__ is float_type and v.is_integer() and -9e15 < v < 9e15 else v
                 )
                 for v in values

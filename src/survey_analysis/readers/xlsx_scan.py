@@ -51,10 +51,21 @@ def _xml_text(raw: bytes | None) -> str:
 
 @dataclass
 class SheetScan:
-    """What one pass over a worksheet's XML found."""
+    """What one pass over a part's XML found (any part: the value reader may read any as a sheet)."""
 
-    max_row: int = 0  # 1-based, largest row number referenced
-    max_column: int = 0  # 1-based, largest column number referenced
+    max_row: int = 0  # 1-based, largest row number referenced (or reached by cells without one)
+    max_column: int = 0  # 1-based, largest column number referenced (or reached)
+    cell_elements: int = 0  # at most this many cell elements
+    shared_strings: int = 0  # at most this many shared-string items
+    merged_ranges: int = 0  # at most this many merged ranges
+    #: Where each shared-string item starts (byte offsets in the part), when the part holds any.
+    string_starts: list[np.ndarray] = field(default_factory=list, repr=False)
+    #: Whether the part's shared-string items are written with a prefix (their offsets are then rough).
+    strings_prefixed: bool = False
+    #: The shared-string indices the part's cells refer to (each cell gets its own copy of the string).
+    string_references: list[np.ndarray] = field(default_factory=list, repr=False)
+    #: Largest ``count``/``uniqueCount`` an ``sst`` element announces (the value reader reserves room for it).
+    announced_strings: int = 0
     problems: list[CellProblem] = field(default_factory=list)
     pending: list[bytes] = field(default_factory=list, repr=False)  # pieces still to examine for problems
 
@@ -69,15 +80,16 @@ _ANY_REF = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]*)\s*\$?(\d*)")
 
 
 def _exact_extent(segment: bytes) -> tuple[int, int, int]:
-    """Largest row and column of every ``r`` attribute, one match at a time (the slow path)."""
-    max_row = max_column = cells = 0
+    """Largest row and column of every ``r`` attribute, and how many cells carry one (the slow path)."""
+    max_row = max_column = 0
     for match in _ANY_REF.finditer(segment):
         letters, digits = match.group(1), match.group(2)
         if letters:
-            cells += 1
             max_column = max(max_column, _column_index(letters) + 1 if len(letters) <= 4 else 1 << 40)
         if digits:
-            max_row = max(max_row, int(digits[:10]))
+            significant = digits.lstrip(b"0")
+            max_row = max(max_row, int(significant) if len(significant) <= 12 else 1 << 40)
+    cells = sum(1 for match in _CELL_START.finditer(segment) if _HAS_REF.search(match.group(1)))
     return max_row, max_column, cells
 
 
@@ -111,7 +123,8 @@ def _spaced_attributes(segment: bytes, which: np.ndarray, eq: np.ndarray) -> tup
 _SPACED_ANY = re.compile(rb"\s[rt](?:\s+=\s*|=\s+)[\"']")
 
 
-def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, bool]:
+def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" = None, *,
+                    strings: bool = True) -> tuple[int, int, int, int, bool, np.ndarray]:
     """Measure a piece of sheet XML (which ends with :data:`_PAD`).
 
     Vectorised with numpy: every ``=`` whose left neighbour is an ``r`` that
@@ -120,29 +133,30 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     are read after the quote, all references at once.  Row elements'
     ``r="7"`` count towards the largest row.  Returns the largest row, the
     largest column, how many references name a cell (have letters), at
-    most how many cell elements the piece holds (see :func:`_count_cells`)
+    most how many cell elements the piece holds (see :class:`_Elements`)
     and whether it may hold an error cell (a ``t="e"`` attribute) or a
     formula (an ``f`` element).  A piece with anything unusual (blanks
     around the ``=`` of an ``r`` attribute, a reference that starts with
     neither a letter nor a digit, four or more letters) is measured one
-    match at a time instead.
+    match at a time instead.  Last, the shared-string indices its string
+    cells refer to (see :func:`_string_references`).
     """
     a = np.frombuffer(segment, _U8)
-    cells = _count_cells(a, prefix, exact=False)
-    if prefix:
-        suspicious = b"<" + prefix + b"f" in segment
-    else:
-        suspicious = any(mask.any() for mask in _words(a, b"<f"))
+    elements = elements or _Elements(segment, a)
+    cells = elements.count(b"c")
+    none = np.zeros(0, np.int64)
+    suspicious = elements.count(b"f") > 0
     eq = np.flatnonzero(a == 61)
     if not len(eq):
-        return 0, 0, 0, cells, suspicious
+        return 0, 0, 0, cells, suspicious, none
     before = a[eq - 1]
     blank = (before <= 32) | (a[eq + 1] <= 32)
+    strings = _string_references(segment, a, eq, before, eq[blank], elements.lt) if strings else none
     if blank.any():
         spaced_ref, spaced_error = _spaced_attributes(segment, np.flatnonzero(blank), eq)
         suspicious = suspicious or spaced_error
         if spaced_ref:
-            return (*_exact_extent(segment), cells, suspicious)
+            return (*_exact_extent(segment), cells, suspicious, strings)
     if not suspicious:
         typed = eq[before == 116]
         quote = a[typed + 1]
@@ -152,7 +166,7 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     quote = a[r_eq + 1]
     start = r_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))] + 2
     if not len(start):
-        return 0, 0, 0, cells, suspicious
+        return 0, 0, 0, cells, suspicious, strings
     u0 = (a[start] & _U8(0xDF)) - _U8(65)
     u1 = (a[start + 1] & _U8(0xDF)) - _U8(65)
     u2 = (a[start + 2] & _U8(0xDF)) - _U8(65)
@@ -160,7 +174,7 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
     l1 = l0 & (u1 < 26)
     l2 = l1 & (u2 < 26)
     if not (l0 | ((a[start] - _U8(48)) < 10)).all() or (l2 & (((a[start + 3] & _U8(0xDF)) - _U8(65)) < 26)).any():
-        return (*_exact_extent(segment), cells, suspicious)
+        return (*_exact_extent(segment), cells, suspicious, strings)
     if l2.any():
         max_column = int(((u0[l2].astype(np.int64) + 1) * 676 + (u1[l2].astype(np.int64) + 1) * 26
                           + u2[l2] + 1).max())
@@ -178,6 +192,8 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
         if not alive.any():
             break
         count += alive
+    if alive.any():  # nine digits or more (leading zeros count): read them exactly
+        return (*_exact_extent(segment), cells, suspicious, strings)
     most = int(count.max())
     max_row = 0
     if most:
@@ -186,55 +202,165 @@ def _segment_extent(segment: bytes, prefix: bytes) -> tuple[int, int, int, int, 
         for k in range(most):
             value = value * 10 + (a[at + k] - _U8(48))
         max_row = int(value.max())
-    return max_row, max_column, int(np.count_nonzero(l0)), cells, suspicious
+    return max_row, max_column, _cell_references(a, elements, start - 2), cells, suspicious, strings
 
 
-def _words(a: np.ndarray, word: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Where a two-byte ``word`` is, as two boolean masks: at even and at odd offsets of ``a``.
+def _cell_references(a: np.ndarray, elements: "_Elements", equals: np.ndarray) -> int:
+    """How many of the ``r`` attributes (their ``=`` at ``equals``) belong to a cell element.
 
-    Reading the bytes as 16-bit words finds a pair in one comparison per two
-    bytes, without first listing every occurrence of its first byte.
+    An ``r`` on another element (a row, or a hostile ``<v r="A1">`` inside a
+    cell without one) places no cell; counting it would hide the cells that
+    the value reader places one after another.
     """
-    end = (len(a) - 2) // 2 * 2
-    key = np.uint16(word[0] | word[1] << 8)
-    return a[:end].view("<u2") == key, a[1:end + 1].view("<u2") == key
+    # Spreadsheet programs write the reference first: "<c r=". Those are on cells for certain.
+    first = np.count_nonzero((elements.a[equals - 3] == 99) & (elements.a[equals - 4] == 60))
+    if first >= elements.count(b"c"):
+        return int(first)
+    lt = elements.lt
+    tag = lt[np.maximum(np.searchsorted(lt, equals) - 1, 0)]
+    on_cell = (a[tag + 1] == 99) & ((a[tag + 2] <= 32) | (a[tag + 2] == 62) | (a[tag + 2] == 47))
+    prefixed = elements.starts(b"c")
+    prefixed = prefixed[a[prefixed] == 58]  # ':' of a prefixed cell tag
+    if len(prefixed):
+        follow = np.searchsorted(prefixed, tag)
+        inside = follow < len(prefixed)
+        on_cell |= inside & (prefixed[np.minimum(follow, len(prefixed) - 1)] < equals)
+    return int(np.count_nonzero(on_cell))
 
 
-def _count_cells(a: np.ndarray, prefix: bytes, *, exact: bool = True) -> int:
-    """How many cell elements (``<c`` then a blank, ``>`` or ``/``) a padded piece holds.
+_SPACED_STRING_TYPE = re.compile(rb"""\st\s*=\s*(["'])s\1""")
+_ANY_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v\s*>")
 
-    With ``exact=False`` and no namespace prefix, an upper bound: every
-    ``<c`` (including ``<col``, ``<cfRule`` ...), counted without listing them.
+
+def _string_references(segment: bytes, a: np.ndarray, eq: np.ndarray, before: np.ndarray,
+                       spaced: np.ndarray, lt: np.ndarray) -> np.ndarray:
+    """The shared-string indices that the string cells (``t="s"``) of a piece refer to.
+
+    Each such cell's value is the first ``<v>`` after its ``t="s"``.  The
+    value reader copies the whole string into every cell that refers to it,
+    so one long string referred to by many cells fills memory; the caller
+    adds up the lengths.  ``spaced`` are the offsets of ``=`` signs next to a
+    blank, where ``t = "s"`` is looked for one at a time; values written with
+    a prefix (``<x:v>``) are found with a regular expression.
     """
-    if prefix:
-        at = np.flatnonzero(a == 60) + 1
-        for byte in prefix:
-            at = at[a[at] == byte] + 1
-        at = at[a[at] == 99] + 1
-    else:
-        even, odd = _words(a, b"<c")
-        if not exact:
-            return int(np.count_nonzero(even)) + int(np.count_nonzero(odd))
-        at = np.concatenate((np.flatnonzero(even) * 2, np.flatnonzero(odd) * 2 + 1)) + 2
-    after = a[at]
-    return int(np.count_nonzero((after <= 32) | (after == 62) | (after == 47)))
+    t_eq = eq[before == 116]
+    gap, quote = a[t_eq - 2], a[t_eq + 1]
+    typed = t_eq[((gap == 32) | (gap == 9) | (gap == 10) | (gap == 13)) & ((quote == 34) | (quote == 39))
+                 & (a[t_eq + 2] == 115) & (a[t_eq + 3] == quote)]
+    if len(spaced) > 10_000:  # text full of " = ": one search of the piece instead
+        typed = np.union1d(typed, np.fromiter((m.start() for m in _SPACED_STRING_TYPE.finditer(segment)), np.int64))
+    elif len(spaced):
+        found = [position for position in spaced.tolist()
+                 if _SPACED_STRING_TYPE.search(segment, max(position - 80, 0), position + 80)]
+        typed = np.union1d(typed, np.asarray(found, dtype=np.int64))
+    if not len(typed):
+        return np.zeros(0, np.int64)
+    values = lt[(a[lt + 1] == 118) & (a[lt + 2] == 62)] + 3
+    if b":v" in segment:
+        values = np.union1d(values, np.fromiter((m.end() for m in _ANY_VALUE.finditer(segment)), dtype=np.int64))
+    if not len(typed) or not len(values):
+        return np.zeros(0, np.int64)
+    nxt = np.searchsorted(values, typed)
+    at = values[nxt[nxt < len(values)]]
+    number = np.zeros(len(at), np.int64)
+    alive = np.ones(len(at), bool)
+    for k in range(12):
+        digit = a[np.minimum(at + k, len(a) - 1)].astype(np.int64) - 48
+        alive &= (digit >= 0) & (digit < 10)
+        if not alive.any():
+            break
+        number = np.where(alive, number * 10 + digit, number)
+    return number[(number < 1 << 31) & (at < len(a))]
 
 
-def _positional_extent(segment: bytes, prefix: bytes) -> tuple[int, int]:
-    """Rows and cells-per-row of a piece of sheet XML whose cells lack references.
+_SST_COUNTS = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst\b([^<>]*)")
+_COUNT_ATTRIBUTE = re.compile(rb"""(?:count|uniqueCount)\s*=\s*["']\s*\+?0*(\d{1,30})""")
+
+
+def announced_strings(segment: bytes) -> int:
+    """The largest ``count``/``uniqueCount`` the ``sst`` elements of a piece announce."""
+    most = 0
+    for element in _SST_COUNTS.finditer(segment):
+        for number in _COUNT_ATTRIBUTE.finditer(element.group(1)):
+            most = max(most, int(number.group(1)))
+    return most
+
+
+class _Elements:
+    """Where elements start in a padded piece, found from its ``<`` bytes (and ``:`` bytes, for prefixes).
+
+    The value reader matches elements by their local name, whatever their
+    namespace prefix, so ``<c ...>`` and ``<x:c ...>`` are both cells.  The
+    positions of ``<`` (and, when the piece holds any, of ``:``) are found
+    once, with the byte after each; each name is then checked at those
+    positions only.  A prefixed end tag ``</x:c>`` is counted too, so
+    prefixed counts are upper bounds.
+    """
+
+    def __init__(self, segment: bytes, a: np.ndarray) -> None:
+        self.a = a
+        self._sources = []
+        for byte in (b"<", b":"):
+            if byte == b":" and byte not in segment:
+                continue
+            at = np.flatnonzero(a == byte[0])
+            self._sources.append((at, a[at + 1]))
+        self.lt = self._sources[0][0]
+        self._found: dict[tuple[bytes, bool], np.ndarray] = {}
+
+    def starts(self, name: bytes, *, prefixed: bool = True) -> np.ndarray:
+        """Offsets of the ``<`` (or ``:``) before ``name`` followed by a blank, ``>`` or ``/``."""
+        key = (name, prefixed)
+        if key not in self._found:
+            self._found[key] = self._starts(name, prefixed)
+        return self._found[key]
+
+    def _starts(self, name: bytes, prefixed: bool) -> np.ndarray:
+        found = []
+        for at, first in self._sources[:None if prefixed else 1]:
+            at = at[first == name[0]]
+            for k, byte in enumerate(name[1:], start=2):
+                at = at[self.a[at + k] == byte]
+            after = self.a[at + len(name) + 1]
+            found.append(at[(after <= 32) | (after == 62) | (after == 47)])
+        return np.concatenate(found) if len(found) > 1 else found[0]
+
+    def count(self, name: bytes, *, prefixed: bool = True) -> int:
+        return len(self.starts(name, prefixed=prefixed))
+
+    def prefixed(self, name: bytes) -> bool:
+        """Whether ``name`` appears with a prefix (``:name``)."""
+        return len(self._sources) > 1 and self.count(name) > self.count(name, prefixed=False)
+
+
+_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row\s*>|<(?:[A-Za-z_][\w.\-]*:)?row\b[^<>]*/>")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c(?=[\s>/])([^<>]*)")
+_HAS_REF = re.compile(rb"(?:^|\s)r\s*=")
+
+
+def _positional_extent(segment: bytes, carried: int) -> tuple[bool, int, int]:
+    """How wide rows get in a piece of sheet XML where some cells lack a reference.
 
     Without an ``r`` attribute the value reader places a cell after the
-    previous one and a row after the previous row, so the block it fills is
-    bounded by the number of rows and the most cells in one row.
+    previous one (after a referenced cell too) and goes back to the first
+    column at every row end (a row written ``<row/>`` included), so the
+    block it fills is bounded by the most cells between two row ends.
+    ``carried`` is the number of cells after the last row end of the previous
+    piece (the same row goes on).  Returns whether any cell here lacks a
+    reference, the widest row (0 when every cell has a reference) and the
+    cells after the last row end.
     """
-    row_tag = re.compile(rb"<" + re.escape(prefix) + rb"row[\s>/]")
-    cell_tag = re.compile(rb"<" + re.escape(prefix) + rb"c[\s>/]")
-    rows = [m.start() for m in row_tag.finditer(segment)]
-    cells = np.fromiter((m.start() for m in cell_tag.finditer(segment)), dtype=np.int64)
-    if not len(cells):
-        return len(rows), 0
-    per_row = np.bincount(np.searchsorted(np.asarray(rows, dtype=np.int64), cells, side="right"))
-    return len(rows), int(per_row.max())
+    ends = np.fromiter((m.end() for m in _ROW_END.finditer(segment)), dtype=np.int64)
+    starts, referenced = [], []
+    for match in _CELL_START.finditer(segment):
+        starts.append(match.start())
+        referenced.append(_HAS_REF.search(match.group(1)) is not None)
+    rows = np.searchsorted(ends, np.asarray(starts, dtype=np.int64), side="right")
+    per_row = np.bincount(rows, minlength=len(ends) + 1)
+    per_row[0] += carried
+    refless = [row for row, has_ref in zip(rows.tolist(), referenced) if not has_ref]
+    widest = int(per_row[refless].max()) if refless else (int(per_row[0]) if carried else 0)
+    return bool(refless), widest, int(per_row[-1])
 
 
 def _sheet_prefix(root_tag: bytes) -> bytes:
@@ -264,47 +390,96 @@ def _segments(stream, row_end: bytes):
         yield segment
 
 
-def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
-    """The block of cells a worksheet part would fill, before the value reader sees it.
+@dataclass
+class _Piece:
+    """What :func:`_measure` found in one piece (offsets relative to the piece)."""
+
+    extent: tuple
+    items: np.ndarray
+    items_prefixed: bool
+    sst: bool
+    merged: int
+    rows: int
+
+
+def _measure(segment: bytes, prefix: bytes, strings: bool = True) -> _Piece:
+    elements = _Elements(segment, np.frombuffer(segment, _U8))
+    items = elements.starts(b"si")
+    return _Piece(extent=_segment_extent(segment, prefix, elements, strings=strings), items=np.sort(items),
+                  items_prefixed=bool(len(items)) and elements.prefixed(b"si"), sst=elements.count(b"sst") > 0,
+                  merged=elements.count(b"mergeCell"), rows=elements.count(b"row"))
+
+
+class PendingBudget:
+    """Bytes of sheet pieces kept for the problem pass, shared by every part of one workbook."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+
+def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes, *,
+                      problems: bool = True, budget: PendingBudget | None = None,
+                      strings: bool = True) -> SheetScan:
+    """The block of cells a part would fill if the value reader read it as a sheet.
 
     Inflates the part in 4 MiB chunks (the next chunk in a thread while the
     current one is measured) cut at row ends and finds the largest row and
     column any cell or row refers to, so that the caller can refuse a sheet
     whose bounding box would not fit in memory.  Cells written without a
-    reference are bounded by counting rows and cells per row.  Pieces that
-    may hold error cells or formulas are kept in ``scan.pending`` for
-    :func:`sheet_problems` (up to :data:`limits.PENDING_BYTES`; past that they are
-    examined at once and their findings are in ``scan.problems``).
+    reference are bounded by counting row ends and cells per row.  The same
+    pass counts (as upper bounds) cell elements, shared-string items and
+    merged ranges, and (with ``strings``) the shared-string indices its cells
+    refer to.  With ``problems``, pieces that may hold error cells or
+    formulas are kept in ``scan.pending`` for :func:`sheet_problems` (up to
+    ``PENDING_BYTES`` for the whole workbook, counted in ``budget``; past that
+    they are examined at once and their findings are in ``scan.problems``).
     """
     prefix = _sheet_prefix(root_tag)
     scan = SheetScan()
-    positional_rows = 0
-    pending_bytes = 0
-    at_once = False
+    budget = budget or PendingBudget()
+    carried = row_elements = 0
+    refless = False
+    pending_limit = limits.get("PENDING_BYTES")
     try:
         with open_entry(path, archive, part) as stream:
+            offset = 0
             for segment in _segments(stream, b"</" + prefix + b"row>"):
-                max_row, max_column, references, cells, suspicious = _segment_extent(segment, prefix)
-                if cells > references and _count_cells(np.frombuffer(segment, _U8), prefix) > references:
-                    # Some cells carry no reference: bound their positions by counting.
-                    rows_here, widest = _positional_extent(segment, prefix)
-                    positional_rows += rows_here
+                piece = _measure(segment, prefix, strings)
+                max_row, max_column, references, cells, suspicious, indices = piece.extent
+                scan.cell_elements += cells
+                if len(indices):
+                    scan.string_references.append(indices)
+                if len(piece.items):
+                    scan.shared_strings += len(piece.items)
+                    scan.strings_prefixed = scan.strings_prefixed or piece.items_prefixed
+                    scan.string_starts.append(piece.items + offset)
+                if piece.sst:
+                    scan.announced_strings = max(scan.announced_strings, announced_strings(segment))
+                offset += len(segment) - len(_PAD)
+                scan.merged_ranges += piece.merged
+                # Each row element moves a cell without a reference one row down, at most.
+                row_elements += piece.rows
+                if cells > references or carried:
+                    # Some cells may carry no reference: bound their positions by counting.
+                    here, widest, carried = _positional_extent(segment, carried)
+                    refless = refless or here
                     max_column = max_column + widest
                 scan.max_row = max(scan.max_row, max_row)
                 scan.max_column = max(scan.max_column, max_column)
-                if not suspicious:
+                if not (problems and suspicious):
                     continue
-                if at_once:
+                if budget.used > pending_limit:
                     scan.problems.extend(_scan_segment(segment))
                     continue
                 scan.pending.append(segment)
-                pending_bytes += len(segment)
-                if pending_bytes > limits.PENDING_BYTES:
+                budget.used += len(segment)
+                if budget.used > pending_limit:
                     scan.problems.extend(sheet_problems(scan.pending))
-                    scan.pending, at_once = [], True
+                    scan.pending = []
     except (zipfile.BadZipFile, *INFLATE_ERRORS, EOFError, OSError, RuntimeError) as exc:
-        raise damaged_part(path, f"the worksheet part '{part}' cannot be read ({exc})") from None
-    scan.max_row += positional_rows
+        raise damaged_part(path, f"the part '{part}' cannot be read ({exc})") from None
+    if refless:
+        scan.max_row += row_elements
     return scan
 
 

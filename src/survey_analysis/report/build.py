@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 from ..codebook import DEFAULT_CODEBOOK, project_file
 from ..errors import FileProblemError, SurveyError
+from ..outputs import OutputRun, check_output_folder
 from .base import PAGES
 from .brief import BriefSections
 from .catalogue import Catalogue, catalogue
@@ -93,28 +96,55 @@ def write_index(entries: list[tuple[str, str, str]], *, cat: Catalogue, findings
             f"<p class=\"note\">{esc(cat.text('index.privacy', threshold=cat.integer(findings.threshold)))}</p>")
 
 
-def write_report_set(out_dir: Path, pages: dict[str, str], *, progress: Callable[[str], None] | None = None
-                     ) -> list[Path]:
-    """Write the pages of a report set (file name -> HTML) into ``out_dir``, in the order given.
+def write_report_set(run: OutputRun, pages: dict[str, str], *, cat: Catalogue,
+                     progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the pages of a report set (file name -> HTML) and swap the set into its folder whole.
 
-    Every page of a run is written here and nowhere else, so that how a set
-    is written (for instance atomically) is decided in one place.
+    Every page of a run is written here and nowhere else.  The pages (and the
+    charts and executed notebooks already in the run's staging folder) are
+    written into ``run.staging``, each stamped with the run's id and the
+    export's SHA-256; ``index.html`` last, after checking that every page it
+    lists carries that stamp; then :meth:`OutputRun.commit` moves the set in,
+    so that a run stopped midway never leaves pages of two runs that look like
+    one set (see :mod:`survey_analysis.outputs`).  Returns the pages in the
+    order given.
     """
-    written = []
+    words = {key: cat.text(f"run.{key}", run_id="{run_id}", input_hash="{input_hash}", started="{started}",
+                           n="{n}", pages="{pages}")
+             for key in ("stamp", "checked", "not_checked")}
+    words["run"] = words.pop("stamp")
+    staged: dict[str, Path] = {}
     for name, page in pages.items():
-        path = out_dir / name
+        if name == "index.html":
+            continue
+        path = run.staging / name
         path.write_text(page, encoding="utf-8")
-        written.append(path)
-        if progress:
+        staged[name] = run.stamp(path, words=words)
+    index = run.staging / "index.html"
+    index.write_text(pages["index.html"], encoding="utf-8")
+    run.stamp(index, pages=list(staged.values()), words=words)
+    run.commit(index=index)
+    written = [run.folder / name for name in pages]
+    if progress:
+        for path in written:
             progress(f"wrote {path}")
     return written
+
+
+def _keep_failed(executed_dir: Path, run_id: str) -> Path:
+    """Copy the executed notebooks of a failed run out of its staging folder (which is removed)."""
+    keep = Path(tempfile.gettempdir()) / "survey-analysis-failed" / run_id
+    keep.mkdir(parents=True, exist_ok=True)
+    for notebook in executed_dir.glob("*.ipynb"):
+        shutil.copyfile(notebook, keep / notebook.name)
+    return keep
 
 
 def build_reports(input_path: str | Path, *, codebook: str | Path | None = None, register: str | Path | None = None,
                   out: str | Path | None = None, notebooks: str | Path | None = None,
                   progress: Callable[[str], None] | None = print, parameters: dict | None = None,
                   lang: str = "en", sheet: str | None = None, threshold: int = 5, random_state: int = 0,
-                  allow_partial: bool = False) -> list[Path]:
+                  allow_partial: bool = False, force: bool = False) -> list[Path]:
     """Write the report set of an export: the brief, one page per notebook, and the index.
 
     Parameters
@@ -145,6 +175,16 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     allow_partial : bool, default False
         Report even when the codebook fits the export only in part (every page
         then opens with a banner saying what is missing).
+    force : bool, default False
+        Write into a non-empty folder that no previous run wrote.  A folder
+        whose writing could damage something (the file-system root, the home
+        folder, a checkout's root) is refused always
+        (:func:`survey_analysis.outputs.check_output_folder`).
+
+    The set is written whole or not at all: into a staging folder, every page
+    stamped with the run's id and the export's SHA-256, then swapped in; the
+    previous set stays as it was when a run stops midway, and a second run
+    into the same folder waits its turn (it is refused while the first runs).
 
     Returns
     -------
@@ -156,6 +196,8 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     if not input_path.is_file():
         raise FileProblemError("the export to report on does not exist", path=input_path,
                                hint="give the path of a survey export (.xlsx or .csv).")
+    out_dir = Path(out) if out else REPORTS_DIR
+    check_output_folder(out_dir, force=force)  # refused before any work, not after it
     codebook_path = Path(codebook if codebook is not None else DEFAULT_CODEBOOK).resolve()
     register_path = None if register is None else Path(register).resolve()
     # Everything is checked and computed once, before any kernel starts: a bad file, codebook or
@@ -177,10 +219,24 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
                  f"({survey.report.source} export); writing the {cat.text('language_name')} reports")
         progress("computing the findings (evidence, order, groups, segments, proposals, priorities)")
     started = time.perf_counter()
-    out_dir = Path(out) if out else REPORTS_DIR
-    executed_dir = out_dir / "executed"
-    figures_dir = out_dir / "figures"
-    for folder in (out_dir, executed_dir, figures_dir):
+    with OutputRun(out_dir, input_path=input_path, force=force) as run:
+        for note in run.notes:
+            if progress:
+                progress(note)
+        return _write_set(run, findings, found, cat=cat, lang=lang, started=started, progress=progress,
+                          parameters=parameters, input_path=input_path, codebook_path=codebook_path,
+                          register_path=register_path, threshold=threshold, random_state=random_state,
+                          allow_partial=allow_partial)
+
+
+def _write_set(run: OutputRun, findings: Findings, found: list[Path], *, cat: Catalogue, lang: str, started: float,
+               progress: Callable[[str], None] | None, parameters: dict | None, input_path: Path,
+               codebook_path: Path, register_path: Path | None, threshold: int, random_state: int,
+               allow_partial: bool) -> list[Path]:
+    """Compute the findings, run the notebooks and write the pages, all into ``run``'s staging folder."""
+    executed_dir = run.staging / "executed"
+    figures_dir = run.staging / "figures"
+    for folder in (executed_dir, figures_dir):
         folder.mkdir(parents=True, exist_ok=True)
     processes = os.cpu_count() or 1
     # The kernels start (and import the package) while the findings are computed.
@@ -213,7 +269,14 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     if progress:
         progress(f"running {len(found)} notebooks ({', '.join(nb.name for nb in found)}) in {runner.kernels} "
                  f"kernel{'s' if runner.kernels > 1 else ''}")
-    executed_notebooks = runner.run(params, path=input_path)
+    try:
+        executed_notebooks = runner.run(params, path=input_path)
+    except SurveyError as failure:
+        kept = _keep_failed(executed_dir, run.run_id)
+        raise SurveyError(f"{failure.message.replace(str(executed_dir), str(kept))}; the reports in "
+                          f"{run.folder} were left as they were", path=input_path) from None
+    # The saved findings hold answers as read; they served the notebooks and are not part of the set.
+    saved.unlink(missing_ok=True)
     if progress:
         for executed, elapsed in executed_notebooks:
             progress(f"      {executed.name} done in {elapsed:.1f} s")
@@ -233,7 +296,7 @@ def build_reports(input_path: str | Path, *, codebook: str | Path | None = None,
     ordered.update(pages)
     # The brief is named first: it is the page to open.
     first = [PAGES["summary"], *[n for n in ordered if n not in (PAGES["summary"], "index.html")], "index.html"]
-    written = write_report_set(out_dir, {n: ordered[n] for n in first}, progress=progress)
+    written = write_report_set(run, {n: ordered[n] for n in first}, cat=cat, progress=progress)
     by_name = {p.name: p for p in written}
     return [by_name["index.html"], by_name[PAGES["summary"]],
             *[by_name[n] for n in first if n not in ("index.html", PAGES["summary"])]]

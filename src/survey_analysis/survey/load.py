@@ -26,6 +26,7 @@ row.  What comes out is a :class:`~survey_analysis.survey.model.Survey`:
 from __future__ import annotations
 
 import gc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from ..codebook import Codebook, normalise_text, read_codebook
 from ..errors import EmptyFileError, HeaderProblemError
 from ..readers import RawTable, column_letter, read_raw
 from .coding import AnswerCoder, cell_text
+from .privacy import IdentityTerms, withhold_identifying
 from .columns import code_columns
 from .draft import draft_from_columns
 from .fit import assess_fit
@@ -52,7 +54,7 @@ _SHEET_FACTORIZE_MIN_CELLS = 50_000
 
 def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | None = None, *,
                    sheet: str | int | None = None, min_answered: float = 0.5,
-                   keep_duplicates: bool = False) -> Survey:
+                   keep_duplicates: bool = False, limits: Mapping[str, int | str] | None = None) -> Survey:
     """Read a survey export into the questionnaire model.
 
     Parameters
@@ -73,6 +75,10 @@ def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | No
     keep_duplicates : bool
         Keep repeated submissions of the same respondent (by e-mail, or
         organisation name when there is no e-mail) instead of keeping the latest.
+    limits : mapping, optional
+        Reading limits to raise for a trusted file that exceeds one, by name
+        (``{"MAX_SHEET_CELLS": 40_000_000}``); see
+        :mod:`survey_analysis.readers.limits`.
 
     Returns
     -------
@@ -84,7 +90,7 @@ def load_responses(path: str | Path, codebook: str | Path | Codebook | dict | No
         A subclass naming the file (and sheet, row, column, value) for input that
         cannot be read; see README "When a file will not load".
     """
-    raw = read_raw(path, sheet=sheet)
+    raw = read_raw(path, sheet=sheet, limits=limits)
     # Coding creates many short-lived containers that cannot form cycles; pausing the cyclic
     # garbage collector meanwhile saves its repeated full passes on large exports.
     collecting = gc.isenabled()
@@ -126,6 +132,9 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
                                    report, min_answered=min_answered, keep_duplicates=keep_duplicates)
     if raw.line_numbers is not None:
         _add_lines(report, raw)
+    # Problem tables end up in reports: values that may identify someone are withheld there.
+    if report.problems:
+        withhold_identifying(report.problems, IdentityTerms().add_identifiers(ident, cb))
     questions = {qid: q for qid, q in cb.questions.items() if qid in coded.question_columns or q.identifying}
     row_numbers = pd.Series(body.row_numbers, index=responses.index, name="row")
     if dropped_ids:

@@ -59,6 +59,19 @@ class LoadReport:
                 hint="this is a fault of the workbench; please report it with the file.",
             )
 
+    def withhold_names(self, names: Iterable[str]) -> int:
+        """Withhold, in :attr:`problems`, values that hold any of ``names`` (a register's contact names).
+
+        The loader already withholds contact details, titled names and the
+        identifying answers of the export itself; a register adds the names of
+        the members' contact persons (see
+        :func:`~survey_analysis.survey.privacy.register_names`).  Returns how
+        many values were withheld.
+        """
+        from .privacy import IdentityTerms, withhold_identifying
+
+        return withhold_identifying(self.problems, IdentityTerms().add_people(names).add_phrases(names))
+
     def dropped_frame(self) -> pd.DataFrame:
         """The dropped rows: columns ``row``, ``reason``, ``detail`` (and ``line`` for text files)."""
         cols = ["row", "line", "reason", "detail"] if any("line" in d for d in self.dropped) else \
