@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - Windows: the lock file's process id de
     fcntl = None
 
 __all__ = ["MARKER", "LOCK", "OutputRun", "OutputNote", "check_output_folder", "check_set", "write_file",
-           "file_sha256"]
+           "file_sha256", "replace_whole"]
 
 #: Written into a folder that holds a set of outputs: which run made it, from which input, whether it finished.
 MARKER = ".survey-analysis-output.json"
@@ -167,6 +167,14 @@ def write_file(path: str | os.PathLike[str], write: Callable[[Path], None], *, f
     if path.exists() and not force:
         raise _refuse(path, f"{what} already exists and would be overwritten",
                       "Give another file name, or add --force to replace it.")
+    return replace_whole(path, write)
+
+
+def replace_whole(path: Path, write: Callable[[Path], None]) -> Path:
+    """``write(temporary_path)`` beside ``path``, then rename it over ``path``: never half a file.
+
+    No checks: the caller has decided that ``path`` may be written.
+    """
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
     try:
@@ -348,7 +356,7 @@ class OutputRun:
         footer = re.search(r'<footer class="provenance">.*?(</footer>)', page, re.S)
         if footer is not None:
             at = footer.start(1)
-            return page[:at] + f'<br><span class="survey-analysis-run">{line}</span>' + page[at:]
+            return page[:at] + f'; <span class="survey-analysis-run">{line}</span>' + page[at:]
         paragraph = f'<p class="survey-analysis-run" style="color:#777;font-size:.8rem">{line}</p>'
         return page.replace("</body>", paragraph + "\n</body>", 1) if "</body>" in page else page + paragraph
 

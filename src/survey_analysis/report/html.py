@@ -276,12 +276,14 @@ body.brief .directions li{margin:.3rem 0}
  table{font-size:.86rem}
  a{color:inherit;text-decoration:none}
  footer.provenance{margin-top:1rem;padding-bottom:0}
- body.brief{font-size:9.1pt;line-height:1.34}
+ body.brief{font-size:9.1pt;line-height:1.3}
  body.brief h1{font-size:1.45rem}
- body.brief h2{font-size:1.05rem;margin:.55rem 0 .15rem;padding-bottom:.05rem}
+ body.brief h2{font-size:1.05rem;margin:.45rem 0 .12rem;padding-bottom:.05rem}
  body.brief p{margin:.25rem 0}
  body.brief .directions li{margin:.18rem 0}
  body.brief footer.provenance{font-size:.7rem;margin-top:.5rem;padding-top:.25rem}
+ body.brief p.lead{font-size:1.05em;margin:.3rem 0 .4rem}
+ body.brief p.note{font-size:.9em;margin:.15rem 0}
 }
 """
 
