@@ -24,12 +24,9 @@ Run from the project root::
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import resource
-import shutil
-import struct
 import subprocess
 import sys
 import threading

@@ -496,19 +496,24 @@ def test_every_page_renders_in_chromium_without_overflow(english, romanian, caps
     assert hostile  # the hostile answers were on a page the browser opened above, and nothing ran
 
 
-def test_a_failing_notebook_names_itself_and_keeps_the_executed_copy(tmp_path):
+def _failing_notebooks(folder: Path, message: str) -> Path:
+    """A folder of one notebook whose cell after the parameters raises ValueError(message)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from survey_analysis import SurveyError
-
-    folder = tmp_path / "notebooks"
     folder.mkdir()
     notebook = new_notebook()
     parameters = new_code_cell("input_path = None")
     parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [parameters, new_code_cell("raise ValueError('a cell that fails')")]
+    notebook.cells = [parameters, new_code_cell(f"raise ValueError({message!r})")]
     nbformat.write(notebook, folder / "01_fails.ipynb")
+    return folder
+
+
+def test_a_failing_notebook_names_itself_and_keeps_the_executed_copy(tmp_path):
+    from survey_analysis import SurveyError
+
+    folder = _failing_notebooks(tmp_path / "notebooks", "a cell that fails")
     with pytest.raises(SurveyError) as err:
         build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, out=tmp_path / "out", notebooks=folder,
                       progress=None)
@@ -524,9 +529,6 @@ def test_a_failing_notebook_names_itself_and_keeps_the_executed_copy(tmp_path):
 
 def test_each_report_set_is_complete_and_a_failed_run_leaves_the_previous_set_whole(romanian, english,
                                                                                    tmp_path):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
     from survey_analysis import SurveyError
     from survey_analysis.outputs import check_set
 
@@ -537,13 +539,7 @@ def test_each_report_set_is_complete_and_a_failed_run_leaves_the_previous_set_wh
     previous = tmp_path / "previous"
     shutil.copytree(romanian, previous)
     before = {p.name: p.read_bytes() for p in previous.glob("*.html")}
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    notebook = new_notebook()
-    parameters = new_code_cell("input_path = None")
-    parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [parameters, new_code_cell("raise ValueError('stopped midway')")]
-    nbformat.write(notebook, folder / "01_fails.ipynb")
+    folder = _failing_notebooks(tmp_path / "notebooks", "stopped midway")
     with pytest.raises(SurveyError):
         build_reports(SAMPLE / "google_forms.xlsx", codebook=CODEBOOK, out=previous, notebooks=folder,
                       progress=None, lang="ro")

@@ -426,7 +426,6 @@ def test_segments_result_hides_a_segment_of_one_member_but_keeps_the_assignment(
     assert len(hidden_ids) == 51 - sum(s["n"] for s in shown)
     assert "respondents" not in segments_result(survey, n_segments=3, n_bootstrap=0,
                                                 random_state=0)
-    by_segment = {s["segment"]: s for s in result["segments"]}
     hidden = next(s for s in result["segments"] if s["suppressed"] and s["segment"] != 1)
     assert hidden["suppressed"] and hidden["n"] is None and hidden["share"] is None
     assert hidden["name"] is None and hidden["below_threshold"] is None

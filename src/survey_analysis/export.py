@@ -17,9 +17,7 @@ project's own error, never a library's traceback.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -171,15 +169,10 @@ def _write_xlsx(table: pd.DataFrame, header: list[str], target: Path) -> None:
 
 def _atomic_write(path: Path, write) -> None:
     """Write to a temporary file beside ``path`` and rename it over ``path``: never half a file."""
+    from .outputs import replace_whole
+
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileProblemError("the folder to write into does not exist", path=path,
                                hint=f"create '{folder}' first, or give another path.")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    replace_whole(path, write)

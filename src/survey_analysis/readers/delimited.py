@@ -359,6 +359,15 @@ class _LineFeed:
         return line
 
 
+def _unclosed_quote(path: Path, line: int) -> WrongFormatError:
+    """Separators inside a quote that never closes are not fields: the quote is the problem."""
+    return WrongFormatError(
+        f"a quoted field that starts on or after line {line} never ends (an opening double quote "
+        "without its closing quote), so the rest of the file would be one cell", path=path, row=line,
+        hint="Open the file in a text editor at that line and close or remove the stray double "
+        "quote, or export the responses again.")
+
+
 def _records(path: Path, text: str, delimiter: str, first_line: int) -> tuple[list[list[Any]], list[int], int]:
     """Split the text into records under the limits; returns the rows, their first lines, the lines read."""
     rows: list[list[Any]] = []
@@ -389,12 +398,7 @@ def _records(path: Path, text: str, delimiter: str, first_line: int) -> tuple[li
     except _RecordTooWide:
         line = first_line + consumed
         if feed.lines_read - consumed > 1 and _quote_left_open(text, line - first_line):
-            # Separators inside a quote that never closes are not fields: the quote is the problem.
-            raise WrongFormatError(
-                f"a quoted field that starts on or after line {line} never ends (an opening double quote "
-                "without its closing quote), so the rest of the file would be one cell", path=path, row=line,
-                hint="Open the file in a text editor at that line and close or remove the stray double "
-                "quote, or export the responses again.") from None
+            raise _unclosed_quote(path, line) from None
         raise UnsafeFileError(
             f"the record that starts on line {line} has more than {feed._most:,} fields (limit "
             "MAX_FIELDS_PER_RECORD); a survey export has at most a few thousand columns", path=path, row=line,
@@ -408,11 +412,7 @@ def _records(path: Path, text: str, delimiter: str, first_line: int) -> tuple[li
                 f"the text cannot be split into fields from line {line} on ({detail})", path=path, row=line,
                 hint="Open the file in a text editor at that line, or export the responses again.") from None
         if _quote_left_open(text, line - first_line):
-            raise WrongFormatError(
-                f"a quoted field that starts on or after line {line} never ends (an opening double quote "
-                "without its closing quote), so the rest of the file would be one cell", path=path, row=line,
-                hint="Open the file in a text editor at that line and close or remove the stray double "
-                "quote, or export the responses again.") from None
+            raise _unclosed_quote(path, line) from None
         raise UnsafeFileError(
             f"a field of the record that starts on line {line} is longer than {longest:,} characters "
             "(limit MAX_FIELD_CHARS); a spreadsheet cell holds at most 32,767", path=path, row=line,

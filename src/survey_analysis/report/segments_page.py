@@ -8,7 +8,6 @@ Free text is shown masked (contact details replaced) and escaped.
 
 from __future__ import annotations
 
-import pandas as pd
 
 from ..plot import plot_segment_profiles, plot_text_directions
 from .base import PageBase
