@@ -19,6 +19,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -106,6 +107,11 @@ def normalise_text(text: Any) -> str:
     """
     if text is None:
         return ""
+    # Answers repeat (the same scale labels in every row and grid column): text is folded once.
+    return _normalised(text) if text.__class__ is str else _normalise(text)
+
+
+def _normalise(text: Any) -> str:
     if text.__class__ is str and text.isascii() and "<" not in text and "&" not in text:
         # Plain ASCII (most headers and answers): no entity, tag, NFC or ș/ş form to fold.
         return " ".join(text.split()).casefold()
@@ -116,16 +122,28 @@ def normalise_text(text: Any) -> str:
     return value.casefold()
 
 
+_normalised = lru_cache(maxsize=1 << 16)(_normalise)
+
+
 def fold_diacritics(text: Any) -> str:
     """:func:`normalise_text` with all diacritics removed (ș -> s, ă -> a).
 
     Used as a second, looser match for answers typed without diacritics.
     """
+    if text.__class__ is str:
+        return _folded(text)
+    return _fold(text)
+
+
+def _fold(text: Any) -> str:
     value = normalise_text(text)
     if value.isascii():
         return value  # nothing to fold
     decomposed = unicodedata.normalize("NFD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_folded = lru_cache(maxsize=1 << 16)(_fold)
 
 
 @dataclass(frozen=True)
@@ -228,6 +246,7 @@ class Codebook:
     Attributes
     ----------
     title : str
+        The survey's name (in English when the codebook names it in several languages).
     scales : dict[str, list[Level]]
         Ordered answer scales by name.
     directions : dict[str, Direction]
@@ -243,6 +262,12 @@ class Codebook:
     directions: dict[str, Direction]
     questions: dict[str, Question]
     path: Path | None = None
+    #: The survey's name by language, when the codebook gives it as ``title: {en: ..., ro: ...}``.
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        """The survey's name in ``language``, else in English, else as written."""
+        return self.titles.get(language) or self.titles.get("en") or self.title
 
     # ---- lookups used by later stages -------------------------------------------------
     def items_by_direction(self, types: Iterable[str] = ("likert",)) -> dict[str, list[str]]:
@@ -324,7 +349,7 @@ class Codebook:
                 entry["missing"] = [_plain_number(m) for m in q.missing]
             questions.append(entry)
         return {
-            "title": self.title,
+            "title": dict(self.titles) if self.titles else self.title,
             "languages": ["en", "ro"],
             "scales": {
                 name: [{"value": lv.value, "en": lv.en, "ro": lv.ro,
@@ -749,8 +774,11 @@ def read_codebook(source: str | Path | dict | Codebook | None = None) -> Codeboo
             maximum=bounds.get("max"),
             missing=[_missing_text(m) for m in missing],
         )
+    titles = _bilingual(data.get("title"), where="title", path=path) if isinstance(data.get("title"), dict) else {}
     return Codebook(
-        title=str(data.get("title", "")),
+        titles={k: v for k, v in titles.items() if v},
+        title=(titles.get("en") or next((v for v in titles.values() if v), "")) if titles
+        else str(data.get("title") or ""),
         scales=scales,
         directions=directions,
         questions=questions,

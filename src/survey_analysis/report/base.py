@@ -141,9 +141,9 @@ class PageBase:
                              "lang": self.lang})
 
     def survey_title(self) -> str:
-        """The survey's name: the codebook's title, else the export's file name."""
+        """The survey's name in the report's language: the codebook's title, else the export's file name."""
         provenance = self.findings.provenance
-        return self.codebook.title or (provenance.input_name if provenance is not None else "")
+        return self.codebook.title_in(self.lang) or (provenance.input_name if provenance is not None else "")
 
     def explain(self, key: str, **values: Any) -> str:
         """A catalogue explanation as a note paragraph."""
