@@ -38,7 +38,7 @@ from ..readers import read_raw
 from .coding import MISSING_ANSWERS, as_number, cell_text
 from .plan import BRACKET
 from .privacy import EMAIL, IDENTIFYING_HEADER
-from .scales import KNOWN_SCALES, fit_codes, fit_scale, numbered_levels, scale_levels
+from .scales import KNOWN_SCALES, MAX_SCALE_LABELS, fit_codes, fit_scale, numbered_levels, scale_levels
 from .tools import TOOL_METADATA, is_tool_extra, read_header_layout
 
 __all__ = ["KNOWN_SCALES", "MISSING_CODES", "draft_codebook", "draft_from_columns"]
@@ -255,8 +255,7 @@ class _Drafting:
         text = {"en": column.header, "ro": column.header}
         values = column.values
         total = sum(values.values())
-        if IDENTIFYING_HEADER.search(_norm(column.header)) or (
-                values and sum(n for v, n in values.items() if EMAIL.match(cell_text(v).strip())) > 0.5 * total):
+        if IDENTIFYING_HEADER.search(_norm(column.header)) or _mostly_emails(values, total):
             return Question(id=qid, type="identifier", text=text, identifying=True)
         if not values:
             return Question(id=qid, type="text", text=text)
@@ -265,15 +264,20 @@ class _Drafting:
         leading_zeros = any(isinstance(v, str) and _LEADING_ZERO.fullmatch(v.strip()) for v in values)
         if not leading_zeros and all(as_number(v) is not None for v in values):
             return Question(id=qid, type="numeric", text=text)
-        labels = _labels(values)
-        fitted = fit_scale(labels)
+        # More distinct answers than any scale has levels (free text, most often): no scale or code set
+        # can fit them, so the rest of the answers need not be read as labels.
+        labels = _labels(values, most=MAX_SCALE_LABELS)
+        several = len(labels) > MAX_SCALE_LABELS
+        fitted = None if several else fit_scale(labels)
         if fitted:
             name = self.scale(fitted[0], scale_levels(*fitted))
             return Question(id=qid, type="likert", text=text, scale=name)
         numbered = numbered_levels(labels)
+        if numbered and several:  # the first answers are numbered levels: look at them all
+            numbered = numbered_levels(_labels(values))
         if numbered:
             return Question(id=qid, type="likert", text=text, scale=self._numbered_scale(numbered))
-        codes = fit_codes(labels)
+        codes = None if several else fit_codes(labels)  # a code set has at most 21 codes
         if codes:
             return Question(id=qid, type="likert", text=text, scale=self._code_scale(codes))
         options = _multi_options(values)
@@ -392,12 +396,32 @@ class _Drafting:
                     q.options = [Option(id=str(n), en=str(n), ro=str(n)) for n in sorted(numbers)]
 
 
-def _labels(values) -> list[str]:
-    """The distinct answers of a column as text, first form of each (case and spacing ignored)."""
+def _mostly_emails(values: Counter, total: int) -> bool:
+    """Whether more than half of the answers are e-mail addresses (read until the answer is known)."""
+    emails = others = 0
+    for v, n in values.items():
+        if EMAIL.match(cell_text(v).strip()):
+            emails += n
+            if emails > 0.5 * total:
+                return True
+        else:
+            others += n
+            if others >= 0.5 * total:
+                return False
+    return False
+
+
+def _labels(values, *, most: int | None = None) -> list[str]:
+    """The distinct answers of a column as text, first form of each (case and spacing ignored).
+
+    With ``most``, the reading stops at the first ``most + 1`` distinct answers.
+    """
     seen: dict[str, str] = {}
     for v in values:
         text = cell_text(v).strip()
         seen.setdefault(_norm(text), text)
+        if most is not None and len(seen) > most:
+            break
     return list(seen.values())
 
 
@@ -496,9 +520,12 @@ def _single_options(values: Counter) -> list[Option] | None:
     Answers that differ only in case, spacing, accents or ș/ş form are one
     option, labelled by their most frequent form.
     """
-    if len(values) > _MAX_OPTIONS_RECURRING and len({_fold(cell_text(v).strip()) for v in values}) > \
-            _MAX_OPTIONS_RECURRING:
-        return None  # more distinct answers than any single choice has (free text): no need to count them
+    if len(values) > _MAX_OPTIONS_RECURRING:
+        folded: set[str] = set()
+        for v in values:
+            folded.add(_fold(cell_text(v).strip()))
+            if len(folded) > _MAX_OPTIONS_RECURRING:
+                return None  # more distinct answers than any single choice has (free text): no need to count them
     counts: Counter = Counter()
     forms: dict[str, Counter] = {}
     for v, count in values.items():

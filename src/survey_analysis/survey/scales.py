@@ -130,7 +130,7 @@ KNOWN_SCALES: dict[str, list[tuple[str, str]]] = {
 }
 
 # More distinct answers than this are not the levels of one scale, even in two languages.
-_MAX_SCALE_LABELS = 30
+MAX_SCALE_LABELS = 30
 _NUMBER_PREFIX = re.compile(r"^\s*\(?(\d{1,2})\s*[.):=–-]\s*(.+)$")
 _NUMBER_SUFFIX = re.compile(r"^(.+?)\s*[(\[](\d{1,2})[)\]]$")
 
@@ -176,7 +176,7 @@ def fit_scale(labels: Iterable[str]) -> tuple[str, dict[str, int]] | None:
     first listed wins.
     """
     labels = list(labels)
-    if not labels or len(labels) > _MAX_SCALE_LABELS:
+    if not labels or len(labels) > MAX_SCALE_LABELS:
         return None  # free text, not the levels of a scale
     keys = {label: label_key(label) for label in labels}
     index = _level_index()
