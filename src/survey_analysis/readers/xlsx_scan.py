@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,6 @@ from . import limits
 from .inflate import INFLATE_ERRORS, open_entry, prefetched
 from .table import CellProblem
 from .zipcheck import damaged_part
-
 
 _PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _CELL = re.compile(rb"<" + _PREFIX + rb"c(\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"c\s*>)", re.S)
@@ -410,6 +411,29 @@ def _measure(segment: bytes, prefix: bytes, strings: bool = True) -> _Piece:
                   merged=elements.count(b"mergeCell"), rows=elements.count(b"row"))
 
 
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _measured(segments, prefix: bytes, strings: bool):
+    """Each piece with what :func:`_measure` found in it, the next piece measured in a thread meanwhile.
+
+    The measuring is numpy work that releases the interpreter lock, so on two
+    processors two pieces are measured at once; at most two are in flight.
+    """
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="survey-analysis-scan")
+    ahead: deque = deque()
+    for segment in segments:
+        ahead.append((segment, _POOL.submit(_measure, segment, prefix, strings)))
+        if len(ahead) > 1:
+            done, future = ahead.popleft()
+            yield done, future.result()
+    while ahead:
+        done, future = ahead.popleft()
+        yield done, future.result()
+
+
 class PendingBudget:
     """Bytes of sheet pieces kept for the problem pass, shared by every part of one workbook."""
 
@@ -443,8 +467,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     try:
         with open_entry(path, archive, part) as stream:
             offset = 0
-            for segment in _segments(stream, b"</" + prefix + b"row>"):
-                piece = _measure(segment, prefix, strings)
+            for segment, piece in _measured(_segments(stream, b"</" + prefix + b"row>"), prefix, strings):
                 max_row, max_column, references, cells, suspicious, indices = piece.extent
                 scan.cell_elements += cells
                 if len(indices):
