@@ -14,9 +14,11 @@ in its own subprocess so that peak memory is per measurement:
     output);
 (d) ``survey_analysis.read_raw`` alone.
 
-It prints the wall time of each (best of ``--repeat`` runs; openpyxl runs
-once), the peak resident memory of each subprocess, and the ratios (c)/(a)
-(target <= 1.5) and (b)/(c) (target >= 4).
+(a), (c) and (d) are run in turn, ``--repeat`` rounds (openpyxl runs once).
+It prints the median wall time of each, the peak resident memory of each
+subprocess, and the ratios (c)/(a) (target <= 1.5; the median of the ratios
+within each round, which holds when a shared machine's speed drifts) and
+(b)/(c) (target >= 4).
 
 Run from the project root::
 
@@ -210,21 +212,34 @@ print(json.dumps({'seconds': seconds, 'peak_kb': resource.getrusage(resource.RUS
 """
 
 
-def _measure(kind: str, path: Path, repeat: int, codebook: Path = CODEBOOK) -> dict:
-    best = None
-    env_path = str(ROOT / "src")
+def _measure_once(kind: str, path: Path, codebook: Path = CODEBOOK) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, kind, str(path), str(codebook)],
+        capture_output=True, text=True, check=False,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"measurement {kind!r} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _measure_rounds(kinds: dict[str, tuple[str, Path]], path: Path, repeat: int) -> dict[str, list[dict]]:
+    """Every measurement once per round, in turn, for ``repeat`` rounds.
+
+    Interleaving keeps the measurements of one round under the same load of a
+    shared machine, so that their ratio holds when its speed drifts.
+    """
+    runs: dict[str, list[dict]] = {name: [] for name in kinds}
     for _ in range(repeat):
-        result = subprocess.run(
-            [sys.executable, "-c", _MEASURE, kind, str(path), str(codebook)],
-            capture_output=True, text=True, check=False,
-            env={**__import__("os").environ, "PYTHONPATH": env_path},
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"measurement {kind!r} failed:\n{result.stderr}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
-        if best is None or figures["seconds"] < best["seconds"]:
-            best = figures
-    return best
+        for name, (kind, codebook) in kinds.items():
+            runs[name].append(_measure_once(kind, path, codebook))
+    return runs
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _loader_available() -> bool:
@@ -238,7 +253,7 @@ def _loader_available() -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of (a), (c), (d); best is kept")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of (a), (c), (d), run in turn")
     parser.add_argument("--skip-openpyxl", action="store_true")
     args = parser.parse_args(argv)
 
@@ -255,26 +270,31 @@ def main(argv: list[str] | None = None) -> int:
 
     have_loader = _loader_available()
     kind_c = "load_responses" if have_loader else "read_raw"
-    results = {"(a) calamine alone": _measure("calamine", path, args.repeat)}
-    if not args.skip_openpyxl:
-        results["(b) pandas.read_excel(openpyxl)"] = _measure("openpyxl", path, 1)
-    results[f"(c) {kind_c}" + ("" if have_loader else " [load_responses not available yet]")] = (
-        _measure(kind_c, path, args.repeat, codebook)
-    )
+    name_c = f"(c) {kind_c}" + ("" if have_loader else " [load_responses not available yet]")
+    kinds = {"(a) calamine alone": ("calamine", CODEBOOK), name_c: (kind_c, codebook)}
     if have_loader:
-        results["(d) read_raw"] = _measure("read_raw", path, args.repeat)
-    for name, figures in results.items():
-        print(f"{name:<62} {figures['seconds']:8.2f} s   peak {figures['peak_kb'] / 1024:7.0f} MiB"
-              f" (after imports {figures['baseline_kb'] / 1024:.0f} MiB)  shape {figures['shape']}")
-    a = results["(a) calamine alone"]["seconds"]
-    c = next(v for k, v in results.items() if k.startswith("(c)"))["seconds"]
-    print(f"(c)/(a) = {c / a:.2f}  (target <= 1.5)")
-    if have_loader:
-        d = results["(d) read_raw"]["seconds"]
-        print(f"(d)/(a) = {d / a:.2f}  (read_raw's share of the budget)")
+        kinds["(d) read_raw"] = ("read_raw", CODEBOOK)
+    runs = _measure_rounds(kinds, path, max(1, args.repeat))
     if not args.skip_openpyxl:
-        b = results["(b) pandas.read_excel(openpyxl)"]["seconds"]
-        print(f"(b)/(c) = {b / c:.2f}  (target >= 4)")
+        runs["(b) pandas.read_excel(openpyxl)"] = [_measure_once("openpyxl", path)]
+    for name in sorted(runs):
+        figures = runs[name]
+        seconds = [f["seconds"] for f in figures]
+        print(f"{name:<62} median {_median(seconds):6.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}, "
+              f"{len(seconds)} runs)   peak {max(f['peak_kb'] for f in figures) / 1024:5.0f} MiB (after imports "
+              f"{figures[0]['baseline_kb'] / 1024:.0f} MiB)  shape {figures[0]['shape']}")
+
+    def ratio(top: str, bottom: str) -> str:
+        pairs = [t["seconds"] / b["seconds"] for t, b in zip(runs[top], runs[bottom])]
+        return f"median {_median(pairs):.2f} of {len(pairs)} rounds (min {min(pairs):.2f}, max {max(pairs):.2f})"
+
+    print(f"(c)/(a) = {ratio(name_c, '(a) calamine alone')}  (target <= 1.5)")
+    if have_loader:
+        print(f"(d)/(a) = {ratio('(d) read_raw', '(a) calamine alone')}  (read_raw's share of the budget)")
+    if not args.skip_openpyxl:
+        b = runs["(b) pandas.read_excel(openpyxl)"][0]["seconds"]
+        c = _median([f["seconds"] for f in runs[name_c]])
+        print(f"(b)/(c) = {b / c:.2f}  (target >= 4; openpyxl runs once)")
     return 0
 
 
