@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         if result["markers"]:
             problems.append("stderr: " + ", ".join(result["markers"]))
         failures += bool(problems)
-        message = re.sub(r"file '[^']*'(, )?", "", result["message"])[:90]
+        message = re.sub(r"file '[^']*'(, |: )?", "", result["message"])[:90]
         print(f"{case:<20} {what[:62]:<62} {result['code']:>4} {result['seconds']:>6.1f} "
               f"{result['largest_mb']:>7.0f} {result['sum_mb']:>7.0f}  {'; '.join(problems) or 'ok'}  {message}",
               flush=True)
