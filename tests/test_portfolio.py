@@ -305,3 +305,17 @@ def test_an_idea_is_labelled_by_the_phrase_members_wrote_without_its_opening():
     assert idea_label(texts, [0.9, 0.1, 0.8], ["en", "ro", "en"], "ro", fallback="Târg") == "Târg"
     # a masked contact never labels an idea
     assert idea_label(["Call [phone] about MEDICA"], [1.0], ["en"], "en", fallback="Târg") == "Târg"
+    # no concept either: the most central answer in any language, then the shared words
+    assert idea_label(texts, [0.9, 0.1, 0.8], ["en", "ro", "en"], "ro", fallback="") == "Shared booth at MEDICA"
+    assert idea_label(["[phone]"], [1.0], ["en"], "ro", fallback="", last_resort="Booth") == "Booth"
+
+
+def test_the_glossary_names_concepts_in_romanian_with_diacritics_and_refuses_unknown_names():
+    from survey_analysis.portfolio.vocabulary import read_glossary
+
+    concepts, _ = read_glossary()
+    by_id = {c.id: c for c in concepts}
+    assert by_id["remote_reporting"].label("ro") == "citire la distanță"
+    assert by_id["remote_reporting"].label("en") == "remote reporting"  # English keeps its first term
+    with pytest.raises(CodebookError, match="does not list: nosuch"):
+        read_glossary({"concepts": {"ct": {"en": ["CT"]}}, "names": {"nosuch": {"ro": "x"}}})

@@ -93,11 +93,8 @@ def _answers(survey: Any, questions: list[Question]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["respondent", "question", "row", "text"])
 
 
-def _label(concepts: list[str], words: list[str], grouper: ProposalGrouper, language: str) -> str:
-    parts = [grouper.concept(c).label(language) for c in concepts[:2]]
-    if not parts:
-        parts = words[:2]
-    text = ", ".join(parts) if parts else "(no shared terms)"
+def _label(parts: list[str]) -> str:
+    text = ", ".join(parts)
     return text[:1].upper() + text[1:]
 
 
@@ -283,7 +280,9 @@ def project_portfolio(
                                  for k, v in table["count"].items() if k != "Total"}
         rows.append({
             "label": idea_label(texts, closeness, languages, language,
-                                fallback=_label(description["concepts"], description["words"], grouper, language)),
+                                fallback=_label([grouper.concept(c).label(language)
+                                                 for c in description["concepts"][:2]]),
+                                last_resort=_label(list(description["words"][:2])) or "(no shared terms)"),
             "n": len(proposers),
             "n_answers": len(block),
             "from_other_question": int((block["question"] != ideas_q.id).sum()),

@@ -7,7 +7,8 @@ report's language and lying in the closer half of the idea, with the
 openings members put before the idea itself ("We suggest", "Clusterul ar
 putea avea în vedere", from ``vocabulary/lead_ins.yml``) and a leading
 article cut, shortened at a word boundary.  Where no such answer gives a
-phrase, the names of the idea's concepts in the report's language are used.
+phrase, the names of the idea's concepts in the report's language are used,
+and where it names no concept, its most central answer in any language.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def shorten(text: str, limit: int = MAX_LABEL) -> str:
 
 
 def idea_label(texts: list[str], centrality: list[float], languages: list[str], language: str,
-               fallback: str) -> str:
+               fallback: str, *, last_resort: str | None = None) -> str:
     """The label of one idea.
 
     Parameters
@@ -97,15 +98,34 @@ def idea_label(texts: list[str], centrality: list[float], languages: list[str], 
     language :
         The report's language: an answer in it is preferred.
     fallback :
-        The label when no answer gives a phrase (the concepts' names).
+        The label when no answer in the report's language speaks for the idea:
+        the names of its concepts in that language ('' when it names none).
+    last_resort :
+        The label when there is neither such an answer nor a concept (the
+        idea's shared words); before it, the idea's most central answer in any
+        language is used.
     """
     order = sorted(range(len(texts)), key=lambda k: -centrality[k])
     # Only an answer among the closer half speaks for the idea; when none of those is in the report's
     # language, the concepts' names (which are in it) label the idea instead.
     middle = sorted(centrality)[(len(centrality) - 1) // 2] if centrality else 0.0
     for k in (k for k in order if languages[k] == language and centrality[k] >= middle):
-        phrase = without_lead_in(texts[k])
-        if len(fold_text(phrase).split()) >= 2 and "[" not in phrase:  # no masked contact in a label
-            phrase = shorten(phrase)
-            return phrase[:1].upper() + phrase[1:]
-    return fallback
+        phrase = _phrase(texts[k])
+        if phrase:
+            return phrase
+    if fallback:
+        return fallback
+    for k in order:
+        phrase = _phrase(texts[k])
+        if phrase:
+            return phrase
+    return last_resort or ""
+
+
+def _phrase(text: str) -> str | None:
+    """An answer as a label: its opening cut, shortened, capitalised; None when it gives none."""
+    phrase = without_lead_in(text)
+    if len(fold_text(phrase).split()) < 2 or "[" in phrase:  # no masked contact in a label
+        return None
+    phrase = shorten(phrase)
+    return phrase[:1].upper() + phrase[1:]

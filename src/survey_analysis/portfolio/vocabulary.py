@@ -300,7 +300,9 @@ def read_glossary(source: str | Path | Mapping | None = None) -> tuple[list[Conc
     source : path or mapping, optional
         A glossary YAML file (default :data:`DEFAULT_GLOSSARY`) or its parsed content:
         ``{"generic": {"en": [...], "ro": [...]}, "concepts": {id: {"en": [...],
-        "ro": [...], "any": [...], "broader": [...]}}}``.
+        "ro": [...], "any": [...], "broader": [...]}}, "names": {id: {"ro": ...}}}``
+        (``names``, optional: how a concept is named in a label, where its first
+        term is not the name, for instance Romanian with its diacritics).
 
     Returns
     -------
@@ -317,13 +319,22 @@ def read_glossary(source: str | Path | Mapping | None = None) -> tuple[list[Conc
     if not isinstance(raw, dict) or not raw:
         raise CodebookError("the glossary has no 'concepts' mapping", path=path,
                             hint="list the concepts under 'concepts:' (see the bundled glossary.yml).")
+    names = data.get("names") or {}
+    if not isinstance(names, dict) or not all(isinstance(v, dict) for v in names.values()):
+        raise CodebookError("the glossary's 'names' must map concept ids to {language: name}", path=path,
+                            value=names, hint="write 'names: {ct: {ro: tomografie computerizată}}'.")
+    unknown = sorted(set(map(str, names)) - set(map(str, raw)))
+    if unknown:
+        raise CodebookError(f"the glossary names concepts it does not list: {', '.join(unknown)}", path=path,
+                            value=unknown[0], hint="correct the id under 'names:', or add the concept.")
     concepts = []
     for cid, entry in raw.items():
         terms = _terms(entry, cid=str(cid), path=path, what="glossary concept")
         broader = entry.get("broader") or []
         if isinstance(broader, str):
             broader = [broader]
-        concepts.append(Concept(id=str(cid), terms=terms, broader=tuple(str(b) for b in broader)))
+        name = {str(k): str(v) for k, v in (names.get(cid) or {}).items() if v}
+        concepts.append(Concept(id=str(cid), terms=terms, broader=tuple(str(b) for b in broader), name=name))
     generic = data.get("generic") or {}
     if not isinstance(generic, dict):
         raise CodebookError("the glossary's 'generic' must map languages to lists of words", path=path,
