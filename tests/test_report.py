@@ -223,6 +223,34 @@ def test_the_brief_names_the_three_ideas_with_the_most_willing_members(english, 
     assert not any(label.lower().startswith(("we suggest", "i would", "perhaps", "the cluster")) for label, *_ in shown)
 
 
+def test_the_unweighted_support_column_is_the_plain_mean_over_members(english, hostile_export):
+    import numpy as np
+
+    import survey_analysis as sa
+
+    out, _ = english
+    page = _read(out / "01_overview.html")
+    survey = sa.load_responses(hostile_export, CODEBOOK)
+    book = survey.codebook
+    differ = 0
+    for code, items in survey.items_by_direction().items():
+        # by hand: each member's mean of the direction's answers (reverse-keyed counted the other way
+        # round), then the plain mean over members
+        answers = []
+        for item in items:
+            q = book.questions[item]
+            x = survey.responses[item].cat.codes.replace(-1, np.nan).astype(float) + 1
+            answers.append(len(book.scales[q.scale]) + 1 - x if q.reverse else x)
+        plain = pd.concat(answers, axis=1).mean(axis=1).mean()
+        row = re.search(rf'{code} [^<]*</td><td class="num">([\d.]+)</td><td class="num">[^<]*</td>'
+                        rf'<td class="num">\d+</td><td class="num">([\d.]+)</td>', page)
+        assert row, code
+        weighted, shown = float(row.group(1)), float(row.group(2))
+        assert shown == pytest.approx(plain, abs=0.005), code
+        differ += weighted != shown
+    assert differ >= 3  # the weighted headline beside it is another figure
+
+
 def test_eu_priorities_and_participation_match_the_answers(english, sample_survey):
     out, _ = english
     page = _Page(_read(out / "01_overview.html")).visible

@@ -115,7 +115,7 @@ class OverviewSections(PageBase):
                    Column("ci_low", cat.label("interval"), "interval", high="ci_high"),
                    Column("n", cat.label("members_n"), "int")]
         if weighted:
-            plain = f.evidence["support"]
+            plain = f.evidence["support_plain"]  # "support" there is the weighted headline
             shown = shown.assign(plain=[plain.get(c, np.nan) for c in shown["direction"]])
             columns.append(Column("plain", cat.label("support_plain"), "num"))
         section.add(render_table(shown, columns, cat))
