@@ -319,3 +319,24 @@ def test_the_glossary_names_concepts_in_romanian_with_diacritics_and_refuses_unk
     assert by_id["remote_reporting"].label("en") == "remote reporting"  # English keeps its first term
     with pytest.raises(CodebookError, match="does not list: nosuch"):
         read_glossary({"concepts": {"ct": {"en": ["CT"]}}, "names": {"nosuch": {"ro": "x"}}})
+
+
+def test_an_ideas_eu_shares_never_reveal_fewer_members_than_the_threshold(survey, portfolio):
+    chosen = survey.multi("E").astype("boolean")
+    respondent_of_row = {int(r): k for k, r in survey.row_numbers.items()}
+    hidden = shown = 0
+    for idea in portfolio.itertuples():
+        proposers = list(dict.fromkeys(respondent_of_row[int(row)] for row, _ in idea.answers))
+        answered = chosen.loc[proposers].fillna(False).any(axis=1)
+        sub = chosen.loc[proposers][answered].fillna(False)
+        for priority, share in idea.eu_chosen_share.items():
+            # by hand: the members on each side of the share
+            yes = int(sub[priority].sum())
+            no = len(sub) - yes
+            if 0 < yes < 5 or 0 < no < 5:
+                assert share is None, (idea.label, priority, yes, no)
+                hidden += 1
+            else:
+                assert share == pytest.approx(yes / len(sub)), (idea.label, priority)
+                shown += 1
+    assert hidden and shown  # the sample has both kinds

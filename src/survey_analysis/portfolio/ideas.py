@@ -158,14 +158,17 @@ def project_portfolio(
     -------
     DataFrame
         One row per idea with at least ``threshold`` proposers, in workshop
-        order, columns :data:`IDEA_COLUMNS`: ``rank``; ``label`` (its most
-        shared glossary concepts, in ``language``); ``n`` (members proposing
+        order, columns :data:`IDEA_COLUMNS`: ``rank``; ``label`` (the phrase of
+        its most representative answer in ``language``, see
+        :func:`~survey_analysis.portfolio.labels.idea_label`); ``n`` (members proposing
         it); ``n_answers``; ``from_other_question`` (answers from the
         other-proposals question); ``member_categories`` (category -> members,
         None where hidden); ``directions`` (direction codes mapped from its
         answers, most first, those of at least a quarter of them);
         ``eu_priorities`` (priority ids its text touches); ``eu_chosen_share``
-        (priority id -> share of its proposers who chose it); ``n_willing``
+        (priority id -> share of its proposers who chose it; ``None`` where it
+        would reveal fewer than ``threshold`` members choosing, or not
+        choosing, the priority); ``n_willing``
         (proposers who will join project-generation workshops or joint
         funding applications), ``n_participation`` (proposers who answered
         the participation question), ``willing_share`` with its 95% Wilson
@@ -263,8 +266,13 @@ def project_portfolio(
         if chosen is not None:
             sub = chosen.loc[proposers]
             answered = sub.fillna(False).any(axis=1)
+            n_answered = int(answered.sum())
             for pid, col in column_of.items():
-                shares[pid] = float(sub.loc[answered, col].fillna(False).mean()) if answered.any() else None
+                # The proposers who chose it and those who did not are two cells of the disclosure rule:
+                # a share that would reveal fewer than ``threshold`` members on either side is hidden.
+                chose = int(sub.loc[answered, col].fillna(False).astype(bool).sum())
+                hidden = 0 < chose < threshold or 0 < n_answered - chose < threshold
+                shares[pid] = None if not n_answered or hidden else chose / n_answered
         n_willing = n_part = 0
         if participation is not None and willing_cols:
             sub = participation.loc[proposers].fillna(False)

@@ -91,7 +91,7 @@ class PortfolioSections(PageBase):
         shown = pd.DataFrame({"idea": table["label"].to_numpy(),
                               **{key: shares[p].to_numpy() for key, p in zip(keys, priorities)}})
         section = self.section().h(2, cat.text("portfolio.eu_heading"), "idea-priorities")
-        section.p(cat.text("portfolio.eu_what"), "note")
+        section.p(cat.text("portfolio.eu_what", threshold=cat.integer(self.findings.threshold)), "note")
         section.add(render_table(shown, [Column("idea", cat.label("idea"))] +
                                  [Column(key, names[p], "pct") for key, p in zip(keys, priorities)], cat))
         return section.html()
