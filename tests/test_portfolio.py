@@ -340,3 +340,9 @@ def test_an_ideas_eu_shares_never_reveal_fewer_members_than_the_threshold(survey
                 assert share == pytest.approx(yes / len(sub)), (idea.label, priority)
                 shown += 1
     assert hidden and shown  # the sample has both kinds
+
+
+def test_the_workshop_order_is_the_same_in_both_languages(survey, portfolio):
+    romanian = project_portfolio(survey, language="ro")
+    assert [sorted(map(tuple, a)) for a in portfolio["answers"]] == \
+        [sorted(map(tuple, a)) for a in romanian["answers"]]

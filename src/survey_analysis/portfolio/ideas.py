@@ -309,7 +309,8 @@ def project_portfolio(
         })
     table = pd.DataFrame(rows, columns=[c for c in IDEA_COLUMNS if c not in ("rank", "order_note")])
     if len(table):
-        table = table.sort_values(["n_willing", "n", "label"], ascending=[False, False, True], kind="stable")
+        # Ties keep the grouping's order of the ideas (largest first), the same in every language.
+        table = table.sort_values(["n_willing", "n"], ascending=[False, False], kind="stable")
         table = table.reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     willing = table["n_willing"].tolist()
