@@ -270,7 +270,7 @@ def test_one_evidence_block_per_direction_with_items_and_quotes(english):
     for code in ("SD1", "SD2", "SD3", "SD4", "SD5"):
         block = re.search(rf'<section class="block" id="dir-{code}">(.*?)</section>', page, re.S).group(1)
         assert "Two highest answers" in block and "<blockquote>" in block
-        assert "of members rank it first" in block and "chance it stays first" in block
+        assert "of members rank it first" in block and "chance of coming first in the ranking question" in block
     assert "over 99%" in page  # the chance that SD1 stays first is never printed as a certainty
     assert "Directions by support: SD1 &gt; SD3 &gt; SD2 &gt; SD5 &gt; SD4" in page
 

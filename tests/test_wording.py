@@ -183,3 +183,13 @@ def test_steps_and_who_answered():
     ro = Catalogue("ro")
     assert compose_who_answered(ro, 150, 221).startswith("Au răspuns 150 din 221 de organizații membre (68\u00a0%).")
     assert "acoperire necunoscută" in compose_who_answered(ro, 150, None)
+
+
+def test_a_favoured_direction_is_told_only_from_a_quarter_of_a_level():
+    from survey_analysis.report.wording import NOTABLE_LIFT, notably_favoured
+
+    assert NOTABLE_LIFT == 0.25
+    assert notably_favoured({"SD1": 0.08, "SD4": 0.05}) is None  # 2.97 against 2.89: not told
+    assert notably_favoured({"SD1": 0.10, "SD4": 0.25}) == "SD4"
+    assert notably_favoured({"SD1": 0.30, "SD4": 0.26}) == "SD1"
+    assert notably_favoured({"SD1": float("nan"), "SD2": None}) is None

@@ -19,7 +19,8 @@ from .html import Html, esc
 from .overview import OverviewSections, NONE_OPTIONS
 from .portfolio_page import PortfolioSections
 from .segments_page import SegmentSections
-from .wording import DirectionFigures, compose_direction, compose_leading, compose_who_answered, leading_options
+from .wording import (DirectionFigures, compose_direction, compose_leading, compose_who_answered, leading_options,
+                      notably_favoured)
 
 __all__ = ["BriefSections"]
 
@@ -154,10 +155,10 @@ class BriefSections(OverviewSections, EvidenceSections, SegmentSections, Portfol
                         members=cat.count("unit.members", choice.n))
         if choice.favoured is not None and choice.overall is not None and leading:
             values = choice.favoured.loc[leading[0]].drop("n").astype(float)
-            lift = values - choice.overall.reindex(values.index)
-            if lift.notna().any() and lift.max() > 0:
+            favoured = notably_favoured(values - choice.overall.reindex(values.index))
+            if favoured is not None:
                 text += " " + cat.text("brief.eu_favoured", option=rows["label"].iloc[0],
-                                       direction=self.direction_label(lift.idxmax()))
+                                       direction=self.direction_label(favoured))
         return text
 
     def _participation(self) -> str:

@@ -50,6 +50,11 @@ strength of a difference between groups (:func:`effect_size_level`)
 member groups behind a direction (:func:`carrying_groups`)
     The member categories found higher than another category (Holm-corrected
     pairwise comparison) and lower than none.
+direction favoured by the members choosing an option (:func:`notably_favoured`)
+    Named only when their mean support for it exceeds that of all members
+    by at least :data:`NOTABLE_LIFT` (0.25 points on the 1-5 scale, a quarter
+    of a level); smaller differences are not told, as the choosers are most
+    of the members and the difference would read as a finding it is not.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ __all__ = [
     "PARTLY_AGREE",
     "UNDER_REPRESENTED",
     "MAX_LEADING",
+    "NOTABLE_LIFT",
+    "notably_favoured",
     "support_level",
     "agreement_level",
     "step_settled",
@@ -88,6 +95,21 @@ PARTLY_AGREE = 0.55
 UNDER_REPRESENTED = 0.85
 #: At most this many options are named as the ones members most want.
 MAX_LEADING = 3
+#: How much more (points of mean support) the members choosing an option must favour a direction to be told.
+NOTABLE_LIFT = 0.25
+
+
+def notably_favoured(lift) -> str | None:
+    """The direction the choosers of an option favour notably more than all members, else None.
+
+    ``lift`` maps direction codes to (choosers' mean support - all members' mean
+    support); missing values are ignored.
+    """
+    values = {code: float(v) for code, v in dict(lift).items() if v is not None and not math.isnan(float(v))}
+    if not values:
+        return None
+    best = max(values, key=values.get)
+    return best if values[best] >= NOTABLE_LIFT else None
 
 
 def _missing(value: Any) -> bool:
