@@ -665,3 +665,15 @@ def test_theme_terms_leave_out_digit_runs_and_masked_contacts():
     assert not any(w.isdigit() for w in words)
     assert not {"mail", "phone", "e"} & set(words)
     assert sorted(sorted(a) for a in themes["answers"]) == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_themes_of_one_concern_are_merged_whatever_their_wording():
+    from survey_analysis.text.themes import merge_by_concern, theme_text
+
+    themed = [theme_text(t) for t in ["more parking for visitors", "parcare pentru vizitatori",
+                                      "parking near the county hospital", "locuri de parcare",
+                                      "higher salaries", "salarii mai mari", "night reading"]]
+    # the silhouette split parking in two (themes 0 and 2); theme 3 is half parking, half other
+    labels = merge_by_concern([0, 0, 2, 2, 1, 1, 3], themed)
+    assert labels.tolist() == [0, 0, 0, 0, 1, 1, 3]
+    assert merge_by_concern([0, 1, 3, 3], [themed[0], themed[4], themed[2], themed[6]]).tolist() == [0, 1, 3, 3]

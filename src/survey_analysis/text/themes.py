@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import AnalysisInputError
 from .language import fold_text, stem, without_masks, word_analyzer
 
-__all__ = ["THEME_COLUMNS", "theme_text", "outside_themes", "theme_labels"]
+__all__ = ["THEME_COLUMNS", "merge_by_concern", "theme_text", "outside_themes", "theme_labels"]
 
 #: Columns of the table :func:`outside_themes` returns.
 THEME_COLUMNS = ["theme", "n", "top_terms", "quotes", "answers"]
@@ -96,7 +96,8 @@ def outside_themes(
         caller wants them named in ``answers``.
     n_themes : int, optional
         Number of themes; None chooses 2..8 by the silhouette (cosine), or
-        one theme when there are fewer than 6 answers.
+        one theme when there are fewer than 6 answers, then merges the themes
+        of one concern (:func:`merge_by_concern`).
     n_terms, n_quotes : int
         Top terms and representative quotes per theme.
     random_state : int, default 0
@@ -129,6 +130,8 @@ def outside_themes(
     X = normalize(sparse.hstack([W, normalize(chars.transform(content))]).tocsr())
     with threadpool_limits(limits=1):
         labels = theme_labels(X, n_themes, random_state=random_state)
+    if n_themes is None:
+        labels = merge_by_concern(labels, themed)
     vocabulary = np.array(words.get_feature_names_out())
     # show each stem as the word it most often stands for in these answers
     spelled: dict[str, dict[str, int]] = {}
@@ -167,6 +170,37 @@ def outside_themes(
     table = pd.DataFrame(rows).sort_values("n", ascending=False, kind="stable").reset_index(drop=True)
     table.insert(0, "theme", range(1, len(table) + 1))
     return table[THEME_COLUMNS]
+
+
+def merge_by_concern(labels: np.ndarray, themed: list[str]) -> np.ndarray:
+    """One theme per concern: themes most of whose answers name the same concern are merged.
+
+    The silhouette may split one concern into several small themes by its
+    wordings ("visitors, parking", "vizitatori, parking", "near, places,
+    parking"); a reader counts them as one.  A theme belongs to a concern
+    (a key of the concern vocabulary) when more than half of its answers name
+    it; themes of the same concern become one, numbered as the first.
+    """
+    labels = np.asarray(labels).copy()
+    concepts = set(_THEME_CONCEPTS)
+    named = [set(text.split()) & concepts for text in themed]
+    owner: dict[str, int] = {}
+    for j in sorted(np.unique(labels)):
+        members = np.flatnonzero(labels == j)
+        counts: dict[str, int] = {}
+        for i in members:
+            for concern in named[i]:
+                counts[concern] = counts.get(concern, 0) + 1
+        if not counts:
+            continue
+        concern, count = max(sorted(counts.items()), key=lambda kv: kv[1])
+        if count * 2 <= len(members):
+            continue
+        if concern in owner:
+            labels[members] = owner[concern]
+        else:
+            owner[concern] = j
+    return labels
 
 
 def theme_labels(X: sparse.csr_matrix, n_themes: int | None, *, random_state: int = 0) -> np.ndarray:
