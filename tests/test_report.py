@@ -586,3 +586,12 @@ def test_the_notebook_tools_load_without_the_optional_iri_checker_and_leave_it_i
     done = subprocess.run([sys.executable, "-c", code, str(ROOT / "notebooks" / "01_overview.ipynb")],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() in ("True", "absent")
+
+
+def test_a_directions_example_proposals_say_different_things():
+    from survey_analysis.report.evidence_page import _distinct_ideas
+
+    proposals = ["We suggest teleradiology for small hospitals", "I would propose teleradiology for small hospitals",
+                 "Perhaps a shared PACS", "A shared PACS.", "Training for residents"]
+    assert _distinct_ideas(proposals, 3) == ["We suggest teleradiology for small hospitals", "Perhaps a shared PACS",
+                                             "Training for residents"]

@@ -164,10 +164,11 @@ class EvidenceSections(PageBase):
                 block.append(f"<p>{esc(cat.text('evidence.block.segments', segments=cat.join(segments)))}</p>")
             block.append(self._items_table(code))
             if proposals is not None:
-                quotes = proposals.distinct[proposals.distinct["direction"] == code].head(3)
-                if len(quotes):
+                quotes = _distinct_ideas(proposals.distinct.loc[proposals.distinct["direction"] == code,
+                                                                "proposal"], 3)
+                if quotes:
                     block.append(f"<p><strong>{esc(cat.text('evidence.block.quotes'))}</strong></p>")
-                    block.extend(f"<blockquote>{esc(q)}</blockquote>" for q in quotes["proposal"])
+                    block.extend(f"<blockquote>{esc(q)}</blockquote>" for q in quotes)
             block.append("</section>")
             section.add("".join(block))
         return section.html()
@@ -298,3 +299,21 @@ class EvidenceSections(PageBase):
             columns += [Column(c, self.direction_label(c), "num") for c in f.directions()]
             section.add(render_table(shown, columns, cat, hidden="suppressed", css="wide"))
         return section.html()
+
+
+def _distinct_ideas(proposals, n: int) -> list[str]:
+    """The first ``n`` proposals that say different things: the same idea behind another opening
+    ("We suggest X", "I would propose X") is quoted once."""
+    from ..portfolio.labels import without_lead_in
+    from ..text.language import fold_text
+
+    quotes, said = [], set()
+    for text in proposals:
+        gist = fold_text(without_lead_in(str(text)))
+        if gist in said:
+            continue
+        said.add(gist)
+        quotes.append(str(text))
+        if len(quotes) == n:
+            break
+    return quotes

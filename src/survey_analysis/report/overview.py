@@ -15,7 +15,7 @@ import pandas as pd
 from ..plot import plot_choice_shares, plot_direction_support, plot_likert
 from .base import PageBase
 from .html import Column, Html, esc, render_table
-from .wording import compose_leading, compose_who_answered, leading_options, representation
+from .wording import compose_leading, compose_who_answered, leading_options, notably_favoured, representation
 
 __all__ = ["OverviewSections", "NONE_OPTIONS"]
 
@@ -152,7 +152,7 @@ class OverviewSections(PageBase):
             for option, row in favoured.iterrows():
                 values = row.drop("n").astype(float)
                 lift = values - choice.overall.reindex(values.index)
-                best = lift.idxmax() if lift.notna().any() else None
+                best = notably_favoured(lift)  # a dash where no direction stands out by a quarter of a level
                 rows.append({"label": self.option_label(choice.question, option), "n": row["n"],
                              **{code: values[code] for code in values.index},
                              "best": self.direction_label(best) if best is not None else None,
@@ -210,7 +210,8 @@ class OverviewSections(PageBase):
         columns = [Column("label", cat.label("activity")), Column("count", cat.label("organisations"), "int"),
                    Column("share", cat.label("share"), "pct"),
                    Column("low", cat.label("interval"), "interval", percent=True, high="high")]
-        section.add(render_table(shares, columns, cat))
+        # in the chart's order: the activity most members will take part in first
+        section.add(render_table(shares.sort_values("share", ascending=False, kind="stable"), columns, cat))
         section.add(self._by_category(choice, "overview.part.by_category"))
         section.add(self.explain("overview.part.note"))
         return section.html()
