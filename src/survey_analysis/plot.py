@@ -306,8 +306,12 @@ def plot_segment_profiles(table: pd.DataFrame, *, ax=None, title: str | None = N
             continue
         colour = cmap((v + limit) / (2 * limit) if limit else 0.5)
         ax.text(j, i, fmt(v), ha="center", va="center", fontsize=9, color=text_colour_on(colour))
-    ax.figure.colorbar(image, ax=ax, label=colorbar_label or "More (+) or less (-) than members overall",
-                       shrink=0.9)
+    # the label wrapped so that a longer language's wording is not cut at the figure's edge; the ticks
+    # written with the chart's number format (a decimal comma in Romanian)
+    label = "\n".join(textwrap.wrap(colorbar_label or "More (+) or less (-) than members overall", 34))
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label(label, fontsize=8)
+    bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: fmt(v)))
     ax.set_title(title or "What each segment of members wants", loc="left")
     return ax
 
