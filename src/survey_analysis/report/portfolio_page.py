@@ -49,7 +49,8 @@ class PortfolioSections(PageBase):
             priorities=[cat.join(names.get(p, p) for p in ps) or None for ps in table["eu_priorities"]],
             categories=[cat.join(f"{g} ({cat.integer(n)})" for g, n in cs.items() if n is not None) or None
                         for cs in table["member_categories"]],
-            note=[n or None for n in table["order_note"]])
+            # the explanation below the table says what "not settled" means, once
+            note=[cat.text("portfolio.not_settled") if n else None for n in table["order_note"]])
         section.add(self.chart(lambda ax: plot_idea_counts(
             table, ax=ax, title=cat.text("portfolio.chart_title"), xlabel=cat.text("portfolio.chart_x"),
             proposing=cat.text("portfolio.proposing"), willing=cat.text("portfolio.willing")),
