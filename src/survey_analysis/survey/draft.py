@@ -261,12 +261,14 @@ class _Drafting:
             return Question(id=qid, type="text", text=text)
         if all(isinstance(v, (dt.datetime, dt.date)) for v in values):
             return Question(id=qid, type="date", text=text)
-        leading_zeros = any(isinstance(v, str) and _LEADING_ZERO.fullmatch(v.strip()) for v in values)
-        if not leading_zeros and all(as_number(v) is not None for v in values):
+        # numbers, unless written with leading zeros (codes such as '007'); the test of numbers stops
+        # at the first answer that is not one, so it comes first
+        if all(as_number(v) is not None for v in values) and not any(
+                isinstance(v, str) and _LEADING_ZERO.fullmatch(v.strip()) for v in values):
             return Question(id=qid, type="numeric", text=text)
         # More distinct answers than any scale has levels (free text, most often): no scale or code set
         # can fit them, so the rest of the answers need not be read as labels.
-        labels = _labels(values, most=MAX_SCALE_LABELS)
+        labels = _labels(values, most=_MAX_OPTIONS_RECURRING)
         several = len(labels) > MAX_SCALE_LABELS
         fitted = None if several else fit_scale(labels)
         if fitted:
@@ -283,7 +285,7 @@ class _Drafting:
         options = _multi_options(values)
         if options:
             return Question(id=qid, type="multi", text=text, options=options)
-        options = _single_options(values)
+        options = _single_options(values, labels=labels)
         if options:
             return Question(id=qid, type="single", text=text, options=options)
         return Question(id=qid, type="text", text=text)
@@ -400,7 +402,8 @@ def _mostly_emails(values: Counter, total: int) -> bool:
     """Whether more than half of the answers are e-mail addresses (read until the answer is known)."""
     emails = others = 0
     for v, n in values.items():
-        if EMAIL.match(cell_text(v).strip()):
+        text = cell_text(v)
+        if "@" in text and EMAIL.match(text.strip()):
             emails += n
             if emails > 0.5 * total:
                 return True
@@ -514,12 +517,16 @@ def _glue_continuations(cells: list[list[str]], weights: list[int], delimiter: s
         cells = merged
 
 
-def _single_options(values: Counter) -> list[Option] | None:
+def _single_options(values: Counter, *, labels: list[str] | None = None) -> list[Option] | None:
     """Options of a single-choice question: few distinct answers, or answers that recur (else None).
 
     Answers that differ only in case, spacing, accents or ș/ş form are one
     option, labelled by their most frequent form.
     """
+    if labels is not None and len(labels) > _MAX_OPTIONS_RECURRING and all(t.isascii() and "&" not in t for t in labels):
+        # ``labels`` (from :func:`_labels`) are distinct once normalised, and plain ASCII without entities
+        # folds as it normalises: more distinct answers than any single choice has, without folding again
+        return None
     if len(values) > _MAX_OPTIONS_RECURRING:
         folded: set[str] = set()
         for v in values:
