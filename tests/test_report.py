@@ -595,3 +595,17 @@ def test_a_directions_example_proposals_say_different_things():
                  "Perhaps a shared PACS", "A shared PACS.", "Training for residents"]
     assert _distinct_ideas(proposals, 3) == ["We suggest teleradiology for small hospitals", "Perhaps a shared PACS",
                                              "Training for residents"]
+
+
+def test_set_aside_rows_are_explained_in_the_reports_language(romanian):
+    from survey_analysis.report.catalogue import catalogue
+    from survey_analysis.report.overview import drop_detail
+
+    ro = catalogue("ro")
+    assert drop_detail(ro, "same e-mail as the later response at row 81, which is kept") == \
+        "aceeași adresă de e-mail ca răspunsul mai recent de pe rândul 81, care se păstrează"
+    assert drop_detail(ro, "answered 2 of 20 scale items (at least 10 needed)") == \
+        "întrebări pe scală cu răspuns: 2 din 20 (sunt necesare cel puțin 10)"
+    assert drop_detail(ro, "something the loader says otherwise") == "something the loader says otherwise"
+    page = _Page(_read(romanian / "01_overview.html")).visible
+    assert "care se păstrează" in page and "which is kept" not in page and "empty row after" not in page

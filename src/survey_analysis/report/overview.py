@@ -7,6 +7,7 @@ sentence instead.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
@@ -257,6 +258,10 @@ class OverviewSections(PageBase):
             body.append(render_table(rows, [Column("reason", cat.label("reason")), Column("rows", cat.label("rows"),
                                                                                          "int")], cat))
             dropped = report.dropped_frame()
+            if len(dropped):
+                dropped = dropped.assign(
+                    reason=[cat.text(f"drop_reason.{r}") if cat.has(f"drop_reason.{r}") else r for r in dropped["reason"]],
+                    detail=[drop_detail(cat, d) for d in dropped["detail"]])
             body.append(render_table(dropped, [Column("row", cat.label("row"), "int"),
                                                Column("reason", cat.label("reason")),
                                                Column("detail", cat.label("detail"))], cat))
@@ -292,3 +297,30 @@ class OverviewSections(PageBase):
                                                      for e in ex) if isinstance(ex, list) else ex
                                            for ex in table["examples"]])
         return table.head(40)
+
+
+# The loader's details of a set-aside row (English, as the load report keeps them) and the
+# catalogue text of each; a detail of another form is shown as the loader wrote it.
+_DROP_DETAILS = [
+    (re.compile(r"empty row after the data"), "trailing_blank"),
+    (re.compile(r"no answers in the row"), "no_answers"),
+    (re.compile(r"no question answered"), "none_answered"),
+    (re.compile(r"Finished is false"), "not_finished"),
+    (re.compile(r"no submit date \(not submitted\)"), "not_submitted"),
+    (re.compile(r"answered (?P<answered>\d+) of (?P<items>\d+) scale items \(at least (?P<needed>[\d.]+) needed\)"),
+     "too_few"),
+    (re.compile(r"same e-mail as the later response at row (?P<row>\d+), which is kept"), "same_email"),
+    (re.compile(r"same organisation name as the later response at row (?P<row>\d+), which is kept"), "same_name"),
+]
+
+
+def drop_detail(cat, detail) -> str:
+    """A set-aside row's detail in the report's language."""
+    text = "" if detail is None or (isinstance(detail, float) and np.isnan(detail)) else str(detail)
+    for pattern, key in _DROP_DETAILS:
+        match = pattern.fullmatch(text)
+        if match and cat.has(f"drop_detail.{key}"):
+            return cat.text(f"drop_detail.{key}", **{k: cat.number(float(v)) if k == "needed" and "." in v
+                                                    else cat.integer(int(float(v)))
+                                                    for k, v in match.groupdict().items()})
+    return text
