@@ -19,7 +19,6 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -107,11 +106,6 @@ def normalise_text(text: Any) -> str:
     """
     if text is None:
         return ""
-    # Answers repeat (the same scale labels in every row and grid column): text is folded once.
-    return _normalised(text) if text.__class__ is str else _normalise(text)
-
-
-def _normalise(text: Any) -> str:
     if text.__class__ is str and text.isascii() and "<" not in text and "&" not in text:
         # Plain ASCII (most headers and answers): no entity, tag, NFC or ș/ş form to fold.
         return " ".join(text.split()).casefold()
@@ -122,28 +116,16 @@ def _normalise(text: Any) -> str:
     return value.casefold()
 
 
-_normalised = lru_cache(maxsize=1 << 16)(_normalise)
-
-
 def fold_diacritics(text: Any) -> str:
     """:func:`normalise_text` with all diacritics removed (ș -> s, ă -> a).
 
     Used as a second, looser match for answers typed without diacritics.
     """
-    if text.__class__ is str:
-        return _folded(text)
-    return _fold(text)
-
-
-def _fold(text: Any) -> str:
     value = normalise_text(text)
     if value.isascii():
         return value  # nothing to fold
     decomposed = unicodedata.normalize("NFD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-_folded = lru_cache(maxsize=1 << 16)(_fold)
 
 
 @dataclass(frozen=True)
