@@ -35,6 +35,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from statistics import median
 
 __all__ = ["build_workbook", "main"]
 
@@ -236,12 +237,6 @@ def _measure_rounds(kinds: dict[str, tuple[str, Path]], path: Path, repeat: int)
     return runs
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _loader_available() -> bool:
     probe = subprocess.run(
         [sys.executable, "-c", "import survey_analysis; survey_analysis.load_responses"],
@@ -280,20 +275,20 @@ def main(argv: list[str] | None = None) -> int:
     for name in sorted(runs):
         figures = runs[name]
         seconds = [f["seconds"] for f in figures]
-        print(f"{name:<62} median {_median(seconds):6.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}, "
+        print(f"{name:<62} median {median(seconds):6.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}, "
               f"{len(seconds)} runs)   peak {max(f['peak_kb'] for f in figures) / 1024:5.0f} MiB (after imports "
               f"{figures[0]['baseline_kb'] / 1024:.0f} MiB)  shape {figures[0]['shape']}")
 
     def ratio(top: str, bottom: str) -> str:
         pairs = [t["seconds"] / b["seconds"] for t, b in zip(runs[top], runs[bottom])]
-        return f"median {_median(pairs):.2f} of {len(pairs)} rounds (min {min(pairs):.2f}, max {max(pairs):.2f})"
+        return f"median {median(pairs):.2f} of {len(pairs)} rounds (min {min(pairs):.2f}, max {max(pairs):.2f})"
 
     print(f"(c)/(a) = {ratio(name_c, '(a) calamine alone')}  (target <= 1.5)")
     if have_loader:
         print(f"(d)/(a) = {ratio('(d) read_raw', '(a) calamine alone')}  (read_raw's share of the budget)")
     if not args.skip_openpyxl:
         b = runs["(b) pandas.read_excel(openpyxl)"][0]["seconds"]
-        c = _median([f["seconds"] for f in runs[name_c]])
+        c = median([f["seconds"] for f in runs[name_c]])
         print(f"(b)/(c) = {b / c:.2f}  (target >= 4; openpyxl runs once)")
     return 0
 

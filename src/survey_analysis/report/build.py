@@ -109,10 +109,10 @@ def write_report_set(run: OutputRun, pages: dict[str, str], *, cat: Catalogue,
     one set (see :mod:`survey_analysis.outputs`).  Returns the pages in the
     order given.
     """
+    # the stamp's templates in the report's language, their placeholders left for OutputRun to fill
     words = {key: cat.text(f"run.{key}", run_id="{run_id}", input_hash="{input_hash}", started="{started}",
                            n="{n}", pages="{pages}")
-             for key in ("stamp", "checked", "not_checked")}
-    words["run"] = words.pop("stamp")
+             for key in OutputRun.STAMP_WORDS}
     staged: dict[str, Path] = {}
     for name, page in pages.items():
         if name == "index.html":
