@@ -346,3 +346,15 @@ def test_the_workshop_order_is_the_same_in_both_languages(survey, portfolio):
     romanian = project_portfolio(survey, language="ro")
     assert [sorted(map(tuple, a)) for a in portfolio["answers"]] == \
         [sorted(map(tuple, a)) for a in romanian["answers"]]
+
+
+def test_a_short_answer_labels_an_idea_before_a_long_one_that_opens_with_circumstances():
+    from survey_analysis.portfolio.labels import idea_label
+
+    texts = ["We bought a 1.5T MRI for our clinic and cannot find staff. Training for technicians would help.",
+             "Practical MRI training for technicians", "MRI courses"]
+    languages = ["en", "en", "en"]
+    assert idea_label(texts, [0.9, 0.8, 0.1], languages, "en", fallback="x") == "Practical MRI training for technicians"
+    # with no brief answer in the closer half, the most central one still labels it
+    assert idea_label(texts[:1] + ["A longer answer. With two sentences"], [0.9, 0.8], languages[:2], "en",
+                      fallback="x").startswith("We bought a 1.5T MRI")

@@ -3,7 +3,8 @@
 A working group reads "Shared booth at trade fairs abroad" more easily than
 the concepts the grouping found ("trade fair, internationalisation").  The
 label is the answer closest to the idea's centre among those written in the
-report's language and lying in the closer half of the idea, with the
+report's language and lying in the closer half of the idea (one that names
+it in a single short sentence first), with the
 openings members put before the idea itself ("We suggest", "Clusterul ar
 putea avea în vedere", from ``vocabulary/lead_ins.yml``) and a leading
 article cut, shortened at a word boundary.  Where no such answer gives a
@@ -109,7 +110,10 @@ def idea_label(texts: list[str], centrality: list[float], languages: list[str], 
     # Only an answer among the closer half speaks for the idea; when none of those is in the report's
     # language, the concepts' names (which are in it) label the idea instead.
     middle = sorted(centrality)[(len(centrality) - 1) // 2] if centrality else 0.0
-    for k in (k for k in order if languages[k] == language and centrality[k] >= middle):
+    closer = [k for k in order if languages[k] == language and centrality[k] >= middle]
+    # An answer that names the idea in one short sentence first: a longer one often opens with the
+    # member's own circumstances ("We bought a 1.5T MRI for our clinic and ...").
+    for k in [k for k in closer if _names_it_briefly(texts[k])] + closer:
         phrase = _phrase(texts[k])
         if phrase:
             return phrase
@@ -120,6 +124,16 @@ def idea_label(texts: list[str], centrality: list[float], languages: list[str], 
         if phrase:
             return phrase
     return last_resort or ""
+
+
+#: An answer of at most this many words in one sentence names its idea briefly.
+BRIEF_WORDS = 14
+_SENTENCE_END = re.compile(r"[.!?;](\s|$)")
+
+
+def _names_it_briefly(text: str) -> bool:
+    phrase = without_lead_in(text)
+    return len(phrase.split()) <= BRIEF_WORDS and not _SENTENCE_END.search(phrase)
 
 
 def _phrase(text: str) -> str | None:
