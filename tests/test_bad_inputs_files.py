@@ -236,6 +236,40 @@ def test_case01_extent_matches_a_direct_count(tmp_path):
     assert scan.max_column == max(c for _, c in refs)
 
 
+@pytest.mark.parametrize("chunk,piece", [(4 << 20, 1 << 20), (4096, 500)], ids=["default", "small-pieces"])
+def test_case01_scan_bounds_the_block_whatever_the_piece_size(tmp_path, monkeypatch, chunk, piece):
+    """However the part is cut into pieces, the scan finds the same cells and error cell, and its block holds every cell the value reader places, including reference-less
+    cells that go on after a referenced one in a row cut across pieces."""
+    import random
+
+    import python_calamine
+
+    rng = random.Random(11)
+    rows = []
+    for row in range(1, 400):
+        cells = "".join(f'<c r="{column_letter(c)}{row}"><v>{rng.randrange(3)}</v></c>' for c in range(6))
+        if row == 50:
+            cells = "<c><v>1</v></c>" * 40  # reference-less cells
+        if row == 120:
+            cells += '<c r="G120" t="e"><v>#DIV/0!</v></c>'
+        if row == 300:  # longer than a small chunk; reference-less cells after column CV
+            cells = '<c r="CV300"><v>1</v></c>' + "<c><v>2</v></c>" * 600
+        rows.append(f'<row r="{row}">{cells}</row>')
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + "".join(rows) + "</sheetData></worksheet>").encode()
+    path = replace_zip_part(write_survey_xlsx(tmp_path / "good.xlsx"), tmp_path / "pieces.xlsx",
+                            "xl/worksheets/sheet1.xml", sheet)
+    monkeypatch.setattr(inflate, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(xlsx_scan, "PIECE_BYTES", piece)
+    with zipfile.ZipFile(path) as archive:
+        found = xlsx_scan.scan_sheet_xml(path, archive, "xl/worksheets/sheet1.xml", b"worksheet")
+    placed = python_calamine.load_workbook(str(path)).get_sheet_by_index(0)
+    assert found.max_row >= placed.end[0] + 1 == 399
+    assert found.max_column >= placed.end[1] + 1 == 100 + 600
+    assert found.cell_elements >= 397 * 6 + 1 + 40 + 601
+    assert [(p.kind, p.row, p.column) for p in found.problems] == [("error_cell", 120, 6)]
+
+
 def test_case01_faster_inflater_reads_the_same_rows(tmp_path, monkeypatch):
     """The optional ISA-L inflater and the standard zipfile path give identical results."""
     good = write_survey_xlsx(tmp_path / "good.xlsx")
