@@ -97,8 +97,9 @@ class AnswerCoder:
         self.report = report
         self.sheet = sheet
         self.date1904 = date1904
-        # Set by the loader: every cell of the sheet as a position into its distinct values.
-        self.sheet_codes: np.ndarray | None = None
+        # Set by the loader: the cells of the columns coded by their labels (by column index), each
+        # as a position into the distinct values of all those columns.
+        self.sheet_codes: dict[int, np.ndarray] | None = None
         self.sheet_distinct: np.ndarray | None = None
         self._coders: dict[tuple, LabelCoder] = {}
         # Per scale: whether its answer codes, over all its columns, can be read by position (see
@@ -202,9 +203,9 @@ class AnswerCoder:
 
     def shared_codes(self, column_index: int | None) -> tuple[np.ndarray, np.ndarray] | None:
         """This column's answers as positions into the distinct answers of the whole sheet, if known."""
-        if column_index is None or self.sheet_codes is None:
+        if column_index is None or self.sheet_codes is None or column_index not in self.sheet_codes:
             return None
-        return self.sheet_codes[:, column_index], self.sheet_distinct
+        return self.sheet_codes[column_index], self.sheet_distinct
 
     def recoded(self, column: str, question: str, mapping: dict[str, Any], hows: dict[str, str],
                 cells: int) -> None:

@@ -115,7 +115,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     _record_plan(report, plans, cb, layout, raw, codebook_given=codebook is not None)
     body = _without_blank_rows(body, report)
     coder = AnswerCoder(report, raw.sheet, date1904=bool(raw.date1904))
-    columns = _columns_of(body, len(layout.headers), coder)
+    labelled = [p.index for p in plans if p.role == "question" and cb.questions[p.question].type in ("likert", "single")]
+    columns = _columns_of(body, len(layout.headers), coder, labelled)
     coded = code_columns(plans, columns, cb, coder, body.row_numbers, date1904=bool(raw.date1904),
                          notes=report.notes)
     fit = assess_fit(cb, plans, report.problems, columns, path=report.path, recoded=report.recoded,
@@ -246,23 +247,32 @@ def _without_blank_rows(body: _Body, report: LoadReport) -> _Body:
     """The rows that hold something; blank rows inside the data are counted as dropped."""
     keep = []
     for i, row in enumerate(body.rows):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            report.dropped.append({"row": body.row_numbers[i], "reason": "blank row", "detail": "no answers in the row"})
+        for v in row:  # a row holds something once one cell is neither empty nor blank text
+            if v is not None and (not isinstance(v, str) or v.strip()):
+                keep.append(i)
+                break
         else:
-            keep.append(i)
+            report.dropped.append({"row": body.row_numbers[i], "reason": "blank row", "detail": "no answers in the row"})
+    if len(keep) == len(body.rows):
+        return body
     return _Body(rows=[body.rows[i] for i in keep], row_numbers=[body.row_numbers[i] for i in keep],
                  positions=[body.positions[i] for i in keep])
 
 
-def _columns_of(body: _Body, width: int, coder: AnswerCoder) -> list:
-    """The cells column by column; on large sheets the distinct answers are found in one pass for the coder."""
+def _columns_of(body: _Body, width: int, coder: AnswerCoder, labelled: list[int]) -> list:
+    """The cells column by column; on large sheets the distinct answers of the ``labelled`` columns
+    (the columns coded by their labels: scales and single choices) are found in one pass for the coder."""
     if body.rows and len(body.rows) * width >= _SHEET_FACTORIZE_MIN_CELLS:
-        # One factorize over the whole sheet is about twice as fast as one per column on large exports.
         sheet = np.array(body.rows, dtype=object)
         if sheet.ndim == 2 and sheet.shape[1] == width:
-            codes, distinct = pd.factorize(sheet.ravel(), use_na_sentinel=True)
-            coder.sheet_codes = codes.reshape(sheet.shape)
-            coder.sheet_distinct = distinct
+            if labelled:
+                # One factorize over all of them is about twice as fast as one per column on large
+                # exports; text, e-mail and time columns are left out, as hashing them is wasted.
+                chosen = sorted(set(labelled))
+                codes, distinct = pd.factorize(sheet[:, chosen].ravel(), use_na_sentinel=True)
+                codes = codes.reshape(len(sheet), len(chosen))
+                coder.sheet_codes = {index: codes[:, k] for k, index in enumerate(chosen)}
+                coder.sheet_distinct = distinct
             return list(sheet.T)
     # Whitespace-only cells count as blank; each coder treats them so.
     return list(zip(*body.rows)) if body.rows else [() for _ in range(width)]
@@ -292,7 +302,7 @@ def _set_aside(responses: pd.DataFrame, ident: pd.DataFrame, meta: pd.DataFrame,
     mark_incomplete(responses, cb, min_answered, drop_reasons)
     if not keep_duplicates:
         mark_duplicates(ident, meta, responses, drop_reasons, row_of, cb)
-    ids = list(responses.index)
+    ids = list(row_of)  # the respondent ids in the order of the rows (the frames' index)
     dropped_ids = [i for i in ids if i in drop_reasons]
     for rid in dropped_ids:
         reason, detail = drop_reasons[rid]

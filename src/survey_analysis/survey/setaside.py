@@ -47,17 +47,15 @@ def mark_tool_status(meta: pd.DataFrame, source: str, drop: dict) -> None:
 def mark_incomplete(responses: pd.DataFrame, cb: Codebook, min_answered: float, drop: dict) -> None:
     likert = [q.id for q in cb.questions.values() if q.type == "likert" and q.id in responses]
     if likert:
-        answered = responses[likert].notna().sum(axis=1)
+        answered = responses[likert].notna().sum(axis=1).to_numpy()
         needed = min_answered * len(likert)
-        for rid, count in answered.items():
-            if count < needed:
-                drop.setdefault(rid, ("incomplete", f"answered {int(count)} of {len(likert)} scale items "
-                                                    f"(at least {needed:g} needed)"))
+        for i in np.flatnonzero(answered < needed):
+            drop.setdefault(responses.index[i], ("incomplete", f"answered {int(answered[i])} of {len(likert)} "
+                                                               f"scale items (at least {needed:g} needed)"))
     else:
-        answered = responses.notna().sum(axis=1)
-        for rid, count in answered.items():
-            if count == 0:
-                drop.setdefault(rid, ("incomplete", "no question answered"))
+        answered = responses.notna().sum(axis=1).to_numpy()
+        for i in np.flatnonzero(answered == 0):
+            drop.setdefault(responses.index[i], ("incomplete", "no question answered"))
 
 
 def mark_duplicates(ident: pd.DataFrame, meta: pd.DataFrame, responses: pd.DataFrame, drop: dict,
