@@ -266,8 +266,9 @@ def _columns_of(body: _Body, width: int, coder: AnswerCoder, labelled: list[int]
         sheet = np.array(body.rows, dtype=object)
         if sheet.ndim == 2 and sheet.shape[1] == width:
             if labelled:
-                # One factorize over all of them is about twice as fast as one per column on large
-                # exports; text, e-mail and time columns are left out, as hashing them is wasted.
+                # One factorize over all of them, row by row (the order the cells were created in, so
+                # memory is read in order), is about twice as fast as one per column on large exports;
+                # text, e-mail and time columns are left out, as hashing them is wasted.
                 chosen = sorted(set(labelled))
                 codes, distinct = pd.factorize(sheet[:, chosen].ravel(), use_na_sentinel=True)
                 codes = codes.reshape(len(sheet), len(chosen))

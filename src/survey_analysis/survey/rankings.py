@@ -52,16 +52,15 @@ def code_ranking(q: Question, parts: dict, rows: list[int], coder: AnswerCoder) 
         if forms:
             coder.recoded(plan.header, q.id, forms, {t: "rank form" for t in forms},
                           sum(1 for v in values if v is not None and cell_text(v).strip() in forms))
-        column = ranks[oid]
-        for i, v in enumerate(values):
-            if v is None:
-                continue
-            value = parsed[v]
-            if value is UNCODED:
-                coder.problem(rows[i], plan.header, q.id, v, "not_a_rank", "error",
-                              f"rank is not a whole number from 1 to {k}; left missing.")
-            else:
-                column[i] = value
+        parsed[None] = None
+        column = list(map(parsed.__getitem__, values))
+        if UNCODED in parsed.values():
+            for i, value in enumerate(column):
+                if value is UNCODED:
+                    coder.problem(rows[i], plan.header, q.id, values[i], "not_a_rank", "error",
+                                  f"rank is not a whole number from 1 to {k}; left missing.")
+                    column[i] = None
+        ranks[oid] = column
     for slot, (values, plan) in sorted(parts["slots"].items()):
         mapping: dict[str, str] = {}
         hows: dict[str, str] = {}
