@@ -181,6 +181,10 @@ def build_files() -> list[tuple[str, str, list[str]]]:
     inspect("23 numbers", "xlsx reference after '>' in an attribute, spaced '='", _write(
         "23_xlsx_gt.xlsx", h.xlsx_bytes(h.sheet_xml(
             extra='<row r="1048576"><c x="a>b" r \n= "XFD1048576"><v>1</v></c></row>'))))
+    wide = '<row r="1">' + '<c t="n"> r="A1"<v>1</v></c>' * 100_000 + "</row>"
+    tall = "".join(f'<row r="{i}"><c r="A{i}"><v>1</v></c></row>' for i in range(2, 100_001))
+    inspect("23 numbers", "xlsx: 100,000 cells whose 'r=\"A1\"' is text, not a reference, over 100,000 rows",
+            _write("23_xlsx_text_reference.xlsx", h.xlsx_bytes(h.sheet_xml(extra=wide + tall))))
     # 24: parts named otherwise (the 1.5 KB file that aborted Python)
     for label, options in [("sheet part not named .xml", dict(target="worksheets/sheet1.bin",
                                                                 sheet_entry="xl/worksheets/sheet1.bin")),

@@ -73,7 +73,9 @@ def _xlsx_with_far_cell(draw) -> bytes:
     row_r = draw(st.sampled_from(["", f' r="{digits}"', f" r='{row}'"]))
     extra = f"<row{row_r}>{cell}</row>"
     if draw(st.booleans()):  # cells without a reference continue the row (their value may carry one)
-        follower = draw(st.sampled_from(["<c><v>2</v></c>", "<c><v r='A1'>2</v></c>", "<c r=''><v>2</v></c>"]))
+        follower = draw(st.sampled_from(["<c><v>2</v></c>", "<c><v r='A1'>2</v></c>", "<c r=''><v>2</v></c>",
+                                         "<c t=\"n\"> r=\"A1\"<v>2</v></c>", "<c t='x r=\"A1\"'><v>2</v></c>",
+                                         "<c s=\"0\" x=' r=\"A1\"'><v>2</v></c>"]))
         extra = extra.replace("</row>", follower * draw(st.one_of(st.just(200), st.integers(1, 200))) + "</row>")
     # The part's name and the relationship's target, as a hostile author may write them.
     entry = draw(st.sampled_from(["xl/worksheets/sheet1.xml", "XL/WORKSHEETS/SHEET1.XML", "xl/worksheets/s.bin",
@@ -95,6 +97,8 @@ _KNOWN_XLSX = [
          + "<x:c><x:v>2</x:v></x:c>" * 200),  # cells under another prefix than the root's
     _row('<c x="a>b" r="DP3000"><v>1</v></c>'),  # '>' inside an earlier attribute value
     _row('<c r\n=\t"DP3000"><v>1</v></c>'),  # blanks around '='
+    _row('<c r="A3000"><v>1</v></c>' + '<c t="n"> r="A1"<v>2</v></c>' * 200),  # a reference in the cells' text
+    _row('<c r="A3000"><v>1</v></c>' + "<c t='x r=\"A1\"'><v>2</v></c>" * 200),  # ... in another attribute's value
 ]
 
 

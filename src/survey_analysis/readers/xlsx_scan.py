@@ -90,7 +90,7 @@ def _exact_extent(segment: bytes) -> tuple[int, int, int]:
         if digits:
             significant = digits.lstrip(b"0")
             max_row = max(max_row, int(significant) if len(significant) <= 12 else 1 << 40)
-    cells = sum(1 for match in _CELL_START.finditer(segment) if _HAS_REF.search(match.group(1)))
+    cells = sum(1 for match in _CELL_START.finditer(segment) if _has_reference(match.group(1)))
     return max_row, max_column, cells
 
 
@@ -203,30 +203,45 @@ def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" 
         for k in range(most):
             value = value * 10 + (a[at + k] - _U8(48))
         max_row = int(value.max())
-    return max_row, max_column, _cell_references(a, elements, start - 2), cells, suspicious, strings
+    return max_row, max_column, _cell_references(segment, a, elements, start - 2), cells, suspicious, strings
 
 
-def _cell_references(a: np.ndarray, elements: "_Elements", equals: np.ndarray) -> int:
-    """How many of the ``r`` attributes (their ``=`` at ``equals``) belong to a cell element.
+def _cell_references(segment: bytes, a: np.ndarray, elements: "_Elements", equals: np.ndarray) -> int:
+    """How many cells of the piece carry an ``r`` attribute (``equals``: the ``=`` of each ``r="`` found).
 
     An ``r`` on another element (a row, or a hostile ``<v r="A1">`` inside a
-    cell without one) places no cell; counting it would hide the cells that
-    the value reader places one after another.
+    cell without one), in a cell's text (``<c t="n"> r="A1"<v>1</v></c>``) or
+    inside another attribute's value (``<c t='x r="A1"'>``) places no cell;
+    counting it would hide the cells that the value reader places one after
+    another.
     """
     # Spreadsheet programs write the reference first: "<c r=". Those are on cells for certain.
     first = np.count_nonzero((elements.a[equals - 3] == 99) & (elements.a[equals - 4] == 60))
-    if first >= elements.count(b"c"):
+    cells = elements.count(b"c")
+    if first >= cells:
         return int(first)
     lt = elements.lt
-    tag = lt[np.maximum(np.searchsorted(lt, equals) - 1, 0)]
-    on_cell = (a[tag + 1] == 99) & ((a[tag + 2] <= 32) | (a[tag + 2] == 62) | (a[tag + 2] == 47))
+    before = np.searchsorted(lt, equals) - 1
+    tag = lt[np.maximum(before, 0)]  # the '<' that opens the element each '=' stands in
+    on_cell = (before >= 0) & (a[tag + 1] == 99) & ((a[tag + 2] <= 32) | (a[tag + 2] == 62) | (a[tag + 2] == 47))
     prefixed = elements.starts(b"c")
     prefixed = prefixed[a[prefixed] == 58]  # ':' of a prefixed cell tag
     if len(prefixed):
         follow = np.searchsorted(prefixed, tag)
         inside = follow < len(prefixed)
-        on_cell |= inside & (prefixed[np.minimum(follow, len(prefixed) - 1)] < equals)
-    return int(np.count_nonzero(on_cell))
+        on_cell |= (before >= 0) & inside & (prefixed[np.minimum(follow, len(prefixed) - 1)] < equals)
+    # The '=' must stand in the start tag itself (no '>' since its '<'), outside any attribute value:
+    # an even number of quotes since the '<', all of one kind (a piece where they mix is read tag by tag).
+    closing = np.flatnonzero(a == 62)
+    last = np.searchsorted(closing, equals) - 1
+    on_cell &= (last < 0) | (closing[np.maximum(last, 0)] < tag)
+    double, single = np.flatnonzero(a == 34), np.flatnonzero(a == 39)
+    n_double = np.searchsorted(double, equals) - np.searchsorted(double, tag)
+    n_single = np.searchsorted(single, equals) - np.searchsorted(single, tag)
+    if (on_cell & (n_double > 0) & (n_single > 0)).any():
+        return sum(1 for match in _CELL_START.finditer(segment) if _has_reference(match.group(1)))
+    on_cell &= (n_double % 2 == 0) & (n_single % 2 == 0)
+    return len(np.unique(tag[on_cell]))  # a cell with two "r" attributes is one cell
 
 
 _SPACED_STRING_TYPE = re.compile(rb"""\st\s*=\s*(["'])s\1""")
@@ -336,7 +351,26 @@ class _Elements:
 
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row\s*>|<(?:[A-Za-z_][\w.\-]*:)?row\b[^<>]*/>")
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c(?=[\s>/])([^<>]*)")
-_HAS_REF = re.compile(rb"(?:^|\s)r\s*=")
+_ATTRIBUTE = re.compile(rb"""\s+([^\s=<>/"']+)\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
+def _has_reference(attributes: bytes) -> bool:
+    """Whether a cell's start tag (``attributes``: what follows its name, up to ``<`` or ``>``) has an
+    ``r`` attribute, read attribute by attribute as the value reader reads them.
+
+    ``r="..."`` inside another attribute's value does not count; where the
+    attributes stop parsing (a ``>`` inside a value cut them short), the rest
+    is not searched, so such a cell counts as one without a reference, which
+    only widens the bound.
+    """
+    position = 0
+    while True:
+        match = _ATTRIBUTE.match(attributes, position)
+        if match is None:
+            return False
+        if match.group(1) == b"r":
+            return True
+        position = match.end()
 
 
 def _positional_extent(segment: bytes, carried: int) -> tuple[bool, int, int]:
@@ -355,7 +389,7 @@ def _positional_extent(segment: bytes, carried: int) -> tuple[bool, int, int]:
     starts, referenced = [], []
     for match in _CELL_START.finditer(segment):
         starts.append(match.start())
-        referenced.append(_HAS_REF.search(match.group(1)) is not None)
+        referenced.append(_has_reference(match.group(1)))
     rows = np.searchsorted(ends, np.asarray(starts, dtype=np.int64), side="right")
     per_row = np.bincount(rows, minlength=len(ends) + 1)
     per_row[0] += carried
