@@ -374,3 +374,18 @@ def test_formulas_without_values_found_either_way(tmp_path, monkeypatch, pending
     flagged = [p["row"] for p in raw.problems if p["kind"] == "formula_without_value"]
     assert flagged == [i for i in range(2, 302) if i % 3 != 0]
     assert [raw.rows[i - 1][1] for i in (3, 6, 300)] == [6, 12, 600]
+
+
+@pytest.mark.parametrize("shared", [200_000, 2], ids=["shared", "past-the-cap"])
+def test_equal_texts_of_a_sheet_are_one_object_and_read_the_same_past_the_cap(tmp_path, monkeypatch, shared):
+    """Repeated answers share one string (memory and speed on large exports); once the cap of
+    distinct texts is reached, further texts are read as they are, with the same values."""
+    from survey_analysis.readers import workbook
+
+    monkeypatch.setattr(workbook, "_SHARED_TEXTS", shared)
+    rows = [["Name", "Answer"]] + [[f"member {i}", ["Agree", "Disagree", ""][i % 3]] for i in range(30)]
+    raw = read_raw(write_xlsx(tmp_path / "repeated.xlsx", {"Form Responses 1": rows}))
+    assert raw.rows == [[a, b or None] for a, b in rows]
+    agree = [row[1] for row in raw.rows[1:] if row[1] == "Agree"]
+    assert len(agree) == 10
+    assert (len({id(text) for text in agree}) == 1) == (shared > 2)
