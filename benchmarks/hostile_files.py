@@ -75,6 +75,29 @@ def _stream_zip(name: str, parts: dict[str, bytes], big_part: str, head: bytes, 
     return path
 
 
+def _run_without_tag_end(name: str, mib: int) -> Path:
+    """A good xlsx plus a part holding one comment of ``mib`` MiB without a '>' (mostly '=', compressing
+    about 80 times, under the ratio limit), written in 16 MiB blocks."""
+    import numpy as np
+
+    path = CACHE / name
+    rng = np.random.default_rng(250)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in h.xlsx_parts(h.sheet_xml()).items():
+            archive.writestr(part, data)
+        info = zipfile.ZipInfo("docProps/pad.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as stream:
+            stream.write(b"<?xml version='1.0'?><pad><!--")
+            for _ in range(mib // 16):
+                block = np.full(16 << 20, ord("="), np.uint8)
+                spots = rng.integers(0, len(block), len(block) // 250)
+                block[spots] = rng.choice(np.frombuffer(b'r" abc', np.uint8), len(spots))
+                stream.write(block.tobytes())
+            stream.write(b"--></pad>")
+    return path
+
+
 def _big_text(name: str, head: bytes, repeat: bytes, times: int, tail: bytes = b"\r\n") -> Path:
     path = CACHE / name
     with open(path, "wb") as handle:
@@ -185,6 +208,9 @@ def build_files() -> list[tuple[str, str, list[str]]]:
     tall = "".join(f'<row r="{i}"><c r="A{i}"><v>1</v></c></row>' for i in range(2, 100_001))
     inspect("23 numbers", "xlsx: 100,000 cells whose 'r=\"A1\"' is text, not a reference, over 100,000 rows",
             _write("23_xlsx_text_reference.xlsx", h.xlsx_bytes(h.sheet_xml(extra=wide + tall))))
+    gap_path = CACHE / "23_xlsx_no_tag_end_256MiB.xlsx"
+    inspect("23 numbers", "xlsx: a part of 256 MiB without a '>' (it took 24 s and 2.4 GB to measure)",
+            gap_path if gap_path.exists() else _run_without_tag_end(gap_path.name, 256))
     # 24: parts named otherwise (the 1.5 KB file that aborted Python)
     for label, options in [("sheet part not named .xml", dict(target="worksheets/sheet1.bin",
                                                                 sheet_entry="xl/worksheets/sheet1.bin")),

@@ -155,6 +155,31 @@ def test_references_written_unusually_are_measured(tmp_path):
         _refused(outcomes[str(path)], path, "UnsafeFileError")
 
 
+@pytest.mark.parametrize("where", ["docProps/pad.xml", "xl/worksheets/sheet1.xml"])
+def test_a_long_run_without_a_tag_end_is_refused_wherever_it_stands(tmp_path, monkeypatch, where):
+    """Hundreds of megabytes without '>' in any part (a comment, text, an attribute value) made the
+    checks slow and large (380 MiB: 30 s and 2.4 GB); a run that passes MAX_TAG_GAP_BYTES where the part
+    is cut into pieces is refused (here scaled down: 64 KiB pieces, a 256 KiB limit, a 1 MB run)."""
+    import random
+
+    from survey_analysis.readers import inflate
+
+    run = bytes(random.Random(3).choices(b"= abcdefgh", k=1_000_000))
+    sheet = h.sheet_xml()
+    parts = h.xlsx_parts(sheet)
+    if where == "docProps/pad.xml":
+        parts[where] = b"<?xml version='1.0'?><pad><!--" + run + b"--></pad>"
+    else:
+        parts[where] = sheet.replace(b"</sheetData>", b"</sheetData><!--" + run + b"-->")
+    path = tmp_path / "gap.xlsx"
+    path.write_bytes(h.zip_bytes(parts))
+    monkeypatch.setattr(inflate, "CHUNK_BYTES", 64 << 10)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(path, limits={"MAX_TAG_GAP_BYTES": 256 << 10})
+    assert "MAX_TAG_GAP_BYTES" in str(caught.value) and where in str(caught.value)
+    assert read_raw(path).n_rows >= 2
+
+
 def test_shared_strings_that_would_fill_memory_are_refused(tmp_path):
     long_string = "a" * 1_000_000  # under 1 MiB: no compression-ratio check applies to it
     cells = "".join(f'<row r="{i}"><c r="A{i}" t="s"><v>0</v></c></row>' for i in range(3, 1203))

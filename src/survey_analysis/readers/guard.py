@@ -137,10 +137,17 @@ def check_extent(path: Path, sheet: str | None, rows: int, columns: int, *, wher
     if rows > limits.get("EXCEL_MAX_ROWS") or columns > limits.get("EXCEL_MAX_COLUMNS") or cells > most:
         corner = f"{column_letter(max(min(columns, 1 << 40) - 1, 0))}{rows}"
         whole = "" if total is None else " with the workbook's other sheets"
-        reach = f"{where} reaches cell {corner}, so reading it{whole}" if rows and columns else \
-            f"{where} together span so many cells that reading them"
+        limit = ("MAX_SHEET_CELLS", cells)
+        if rows and columns:
+            reach = f"{where} reaches cell {corner}, so reading it{whole} would fill a block of {cells:,} cells"
+        elif total is not None:
+            reach = f"{where} together span so many cells that reading them would fill a block of {cells:,} cells"
+        else:  # a reference with a row or a column only
+            far = f"row {rows:,}" if rows else f"column {column_letter(min(columns, 1 << 40) - 1)}"
+            reach = f"{where} refers to {far}, past the end of a sheet"
+            limit = ("EXCEL_MAX_ROWS", rows) if rows else ("EXCEL_MAX_COLUMNS", columns)
         raise UnsafeFileError(
-            f"{reach} would fill a block of {cells:,} cells "
+            f"{reach} "
             f"(limit MAX_SHEET_CELLS = {most:,}; a sheet ends at {limits.get('EXCEL_MAX_ROWS'):,} rows and "
             f"{limits.get('EXCEL_MAX_COLUMNS'):,} columns); a survey export is never that large, a hostile "
             "or damaged file can be",
@@ -148,7 +155,7 @@ def check_extent(path: Path, sheet: str | None, rows: int, columns: int, *, wher
             sheet=sheet,
             hint="Open the file in Excel or LibreOffice, delete the stray far-away cells, and "
             "save it again; or export the responses again from the survey tool. "
-            + limits.raise_hint("MAX_SHEET_CELLS", cells),
+            + limits.raise_hint(*limit),
         )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from . import limits
 from .inflate import INFLATE_ERRORS, open_entry, prefetched
 from .table import CellProblem
-from .zipcheck import damaged_part
+from .zipcheck import damaged_part, unsafe_file
 
 _PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _CELL = re.compile(rb"<" + _PREFIX + rb"c(\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"c\s*>)", re.S)
@@ -402,6 +402,22 @@ def _sheet_prefix(root_tag: bytes) -> bytes:
     return root_tag.rsplit(b":", 1)[0] + b":" if b":" in root_tag else b""
 
 
+class TagGapError(Exception):
+    """A part holds more than ``MAX_TAG_GAP_BYTES`` without a tag end (the caller names the part)."""
+
+    def __init__(self, gap: int) -> None:
+        super().__init__(gap)
+        self.gap = gap
+
+
+def _check_gap(buffer: bytes) -> int:
+    """Where ``buffer``'s last tag ends; raise :class:`TagGapError` if more than ``MAX_TAG_GAP_BYTES`` follow."""
+    cut = buffer.rfind(b">") + 1
+    if len(buffer) - cut > limits.get("MAX_TAG_GAP_BYTES"):
+        raise TagGapError(len(buffer) - cut)
+    return cut
+
+
 #: Pieces are measured at about this size: the numpy passes over a piece then stay in the processor's
 #: cache (measuring 1 MiB pieces took about 60% of the time of 4 MiB pieces).
 PIECE_BYTES = 1 << 20
@@ -418,12 +434,13 @@ def _segments(stream, row_end: bytes):
     carry = b""
     for chunk in prefetched(stream):
         if not chunk:
+            _check_gap(carry)
             yield carry + _PAD
             return
         cut = chunk.rfind(row_end)
         if cut == -1:  # a row longer than a chunk: cut after the last tag
             buffer = carry + chunk
-            cut = buffer.rfind(b">") + 1
+            cut = _check_gap(buffer)
             segment, carry = buffer[:cut] + _PAD, buffer[cut:]
             yield segment
             continue
@@ -551,6 +568,12 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
                 if budget.used > pending_limit:
                     scan.problems.extend(sheet_problems(scan.pending))
                     scan.pending = []
+    except TagGapError as gap:
+        most = limits.get("MAX_TAG_GAP_BYTES")
+        raise unsafe_file(
+            path, f"the part '{part}' holds more than {most:,} bytes without a tag end ('>') (limit "
+            "MAX_TAG_GAP_BYTES), which no spreadsheet program writes; such a run makes reading slow and "
+            "large", limit=("MAX_TAG_GAP_BYTES", gap.gap)) from None
     except (zipfile.BadZipFile, *INFLATE_ERRORS, EOFError, OSError, RuntimeError) as exc:
         raise damaged_part(path, f"the part '{part}' cannot be read ({exc})") from None
     if refless:
