@@ -75,26 +75,37 @@ def _stream_zip(name: str, parts: dict[str, bytes], big_part: str, head: bytes, 
     return path
 
 
-def _run_without_tag_end(name: str, mib: int) -> Path:
+def _run_without_tag_end(name: str, mib: int, *, ods: bool = False) -> Path:
     """A good xlsx plus a part holding one comment of ``mib`` MiB without a '>' (mostly '=', compressing
-    about 80 times, under the ratio limit), written in 16 MiB blocks."""
+    about 80 times, under the ratio limit), written in 16 MiB blocks; with ``ods``, an .ods whose
+    content.xml holds that comment."""
+    import io
+
     import numpy as np
 
     path = CACHE / name
     rng = np.random.default_rng(250)
+    if ods:
+        source = zipfile.ZipFile(io.BytesIO(h.ods_bytes(h.ODS_HEADER)))
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+        head, end, tail = parts.pop("content.xml").partition(b"</office:spreadsheet>")
+        big, before, after = "content.xml", head + b"<!--", b"-->" + end + tail
+    else:
+        parts = h.xlsx_parts(h.sheet_xml())
+        big, before, after = "docProps/pad.xml", b"<?xml version='1.0'?><pad><!--", b"--></pad>"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for part, data in h.xlsx_parts(h.sheet_xml()).items():
+        for part, data in parts.items():
             archive.writestr(part, data)
-        info = zipfile.ZipInfo("docProps/pad.xml")
+        info = zipfile.ZipInfo(big)
         info.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(info, "w", force_zip64=True) as stream:
-            stream.write(b"<?xml version='1.0'?><pad><!--")
+            stream.write(before)
             for _ in range(mib // 16):
                 block = np.full(16 << 20, ord("="), np.uint8)
                 spots = rng.integers(0, len(block), len(block) // 250)
                 block[spots] = rng.choice(np.frombuffer(b'r" abc', np.uint8), len(spots))
                 stream.write(block.tobytes())
-            stream.write(b"--></pad>")
+            stream.write(after)
     return path
 
 
@@ -211,6 +222,9 @@ def build_files() -> list[tuple[str, str, list[str]]]:
     gap_path = CACHE / "23_xlsx_no_tag_end_256MiB.xlsx"
     inspect("23 numbers", "xlsx: a part of 256 MiB without a '>' (it took 24 s and 2.4 GB to measure)",
             gap_path if gap_path.exists() else _run_without_tag_end(gap_path.name, 256))
+    gap_path = CACHE / "23_ods_no_tag_end_256MiB.ods"
+    inspect("23 numbers", "ods: content.xml with 256 MiB without a '>' (it ran past 60 s)",
+            gap_path if gap_path.exists() else _run_without_tag_end(gap_path.name, 256, ods=True))
     # 24: parts named otherwise (the 1.5 KB file that aborted Python)
     for label, options in [("sheet part not named .xml", dict(target="worksheets/sheet1.bin",
                                                                 sheet_entry="xl/worksheets/sheet1.bin")),

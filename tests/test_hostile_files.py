@@ -215,6 +215,29 @@ _ODS_VARIANTS = {
 }
 
 
+def test_an_ods_with_a_long_run_without_a_tag_end_is_refused(tmp_path):
+    """A 256 MiB comment in an .ods's content.xml ran past 60 s (the XML parser goes over an unfinished
+    token again with every chunk); past MAX_TAG_GAP_BYTES it is refused (scaled: 1 MiB, a 6 MB run)."""
+    import io
+    import random
+    import zipfile
+
+    run = bytes(random.Random(5).choices(b"= abcdefgh", k=6_000_000))
+    source = zipfile.ZipFile(io.BytesIO(h.ods_bytes(h.ODS_HEADER)))
+    path = tmp_path / "gap.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "content.xml":
+                head, end, tail = body.partition(b"</office:spreadsheet>")
+                body = head + b"<!--" + run + b"-->" + end + tail
+            archive.writestr(info.filename, body)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(path, limits={"MAX_TAG_GAP_BYTES": 1 << 20})
+    assert "MAX_TAG_GAP_BYTES" in str(caught.value) and "content.xml" in str(caught.value)
+    assert read_raw(path).rows[0][0] is not None  # under the default limit it is read
+
+
 def test_ods_repeats_written_unusually_are_counted(tmp_path):
     wide = 'table:number-columns-repeated="1000"'
     paths = []

@@ -88,8 +88,9 @@ EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
 #: (run while the value reader parses) up to this many bytes; beyond it they
 #: are examined at once, so memory stays bounded for formula-heavy sheets.
 PENDING_BYTES = 64 << 20
-#: Most bytes an XML part of an .xlsx may hold without a tag end (``>``), as
-#: seen where the part is cut into 4 MiB pieces to be measured.  The longest
+#: Most bytes an XML part of an .xlsx (or the content of an .ods) may hold
+#: without a tag end (``>``), as seen where the part is cut into 4 MiB pieces
+#: to be measured.  The longest
 #: text a spreadsheet cell holds is 32,767 characters (at most 128 KiB);
 #: hundreds of megabytes without one, in any part, are a way to make the
 #: checks that measure the part slow and large.

@@ -187,9 +187,19 @@ def ods_scan(path: Path, archive: zipfile.ZipFile) -> OdsScan:
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
     try:
+        gap, most = 0, limits.get("MAX_TAG_GAP_BYTES")
         with archive.open(info) as stream:
             while True:
                 chunk = stream.read(CHUNK_BYTES)
+                # The XML parser goes over an unfinished token again with every chunk: a long run
+                # without a tag end costs time in proportion to its square.
+                last = chunk.rfind(b">")
+                gap = gap + len(chunk) if last == -1 else len(chunk) - last - 1
+                if gap > most:
+                    raise unsafe_file(
+                        path, f"the part 'content.xml' holds more than {most:,} bytes without a tag end ('>') "
+                        "(limit MAX_TAG_GAP_BYTES), which no spreadsheet program writes; such a run makes "
+                        "reading slow", limit=("MAX_TAG_GAP_BYTES", gap))
                 parser.Parse(chunk, not chunk)
                 if not chunk:
                     break
