@@ -238,8 +238,9 @@ def test_case01_extent_matches_a_direct_count(tmp_path):
 
 @pytest.mark.parametrize("chunk,piece", [(4 << 20, 1 << 20), (4096, 500)], ids=["default", "small-pieces"])
 def test_case01_scan_bounds_the_block_whatever_the_piece_size(tmp_path, monkeypatch, chunk, piece):
-    """However the part is cut into pieces, the scan finds the same cells and error cell, and its block holds every cell the value reader places, including reference-less
-    cells that go on after a referenced one in a row cut across pieces."""
+    """However the part is cut into pieces, the scan finds the same cells and error cell, and its
+    block holds every cell the value reader places, including reference-less cells that go on
+    after a referenced one in a row cut across pieces."""
     import random
 
     import python_calamine

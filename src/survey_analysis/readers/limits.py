@@ -90,10 +90,9 @@ EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
 PENDING_BYTES = 64 << 20
 #: Most bytes an XML part of an .xlsx (or the content of an .ods) may hold
 #: without a tag end (``>``), as seen where the part is cut into 4 MiB pieces
-#: to be measured.  The longest
-#: text a spreadsheet cell holds is 32,767 characters (at most 128 KiB);
-#: hundreds of megabytes without one, in any part, are a way to make the
-#: checks that measure the part slow and large.
+#: to be measured.  The longest text a spreadsheet cell holds is 32,767
+#: characters (at most 128 KiB); hundreds of megabytes without one, in any
+#: part, are a way to make the checks that measure the part slow and large.
 MAX_TAG_GAP_BYTES = 16 << 20
 
 # -- text exports (CSV, TSV) ---------------------------------------------------------------
@@ -131,8 +130,9 @@ NAMES: tuple[str, ...] = (
     "MAX_ZIP_ENTRIES", "MAX_ENTRY_UNCOMPRESSED", "MAX_TOTAL_UNCOMPRESSED", "MAX_COMPRESSION_RATIO",
     "RATIO_CHECK_MIN_SIZE", "PROLOG_SCAN_BYTES", "MAX_SHEET_CELLS", "MAX_CELL_ELEMENTS",
     "MAX_SHARED_STRINGS", "MAX_SHARED_STRINGS_BYTES", "MAX_MERGED_RANGES", "MAX_CELL_TEXT",
-    "EXCEL_MAX_ROWS", "EXCEL_MAX_COLUMNS", "PENDING_BYTES", "MAX_TAG_GAP_BYTES", "MAX_TEXT_BYTES", "MAX_FIELDS_PER_RECORD",
-    "MAX_FIELD_CHARS", "MAX_RECORDS", "MAX_BINARY_BYTES", "ISOLATED_PARSE_MEMORY", "ISOLATED_PARSE_SECONDS",
+    "EXCEL_MAX_ROWS", "EXCEL_MAX_COLUMNS", "PENDING_BYTES", "MAX_TAG_GAP_BYTES", "MAX_TEXT_BYTES",
+    "MAX_FIELDS_PER_RECORD", "MAX_FIELD_CHARS", "MAX_RECORDS", "MAX_BINARY_BYTES", "ISOLATED_PARSE_MEMORY",
+    "ISOLATED_PARSE_SECONDS",
 )
 
 _RAISED: contextvars.ContextVar[Mapping[str, int]] = contextvars.ContextVar("survey_analysis_limits", default={})

@@ -25,7 +25,7 @@ from xml.parsers import expat
 
 from . import limits
 from .inflate import CHUNK_BYTES
-from .zipcheck import damaged_part, unsafe_file
+from .zipcheck import damaged_part, tag_gap_refused, unsafe_file
 
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
@@ -196,10 +196,7 @@ def ods_scan(path: Path, archive: zipfile.ZipFile) -> OdsScan:
                 last = chunk.rfind(b">")
                 gap = gap + len(chunk) if last == -1 else len(chunk) - last - 1
                 if gap > most:
-                    raise unsafe_file(
-                        path, f"the part 'content.xml' holds more than {most:,} bytes without a tag end ('>') "
-                        "(limit MAX_TAG_GAP_BYTES), which no spreadsheet program writes; such a run makes "
-                        "reading slow", limit=("MAX_TAG_GAP_BYTES", gap))
+                    raise tag_gap_refused(path, "content.xml", gap)
                 parser.Parse(chunk, not chunk)
                 if not chunk:
                     break

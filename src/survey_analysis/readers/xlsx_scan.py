@@ -23,7 +23,7 @@ import numpy as np
 from . import limits
 from .inflate import INFLATE_ERRORS, open_entry, prefetched
 from .table import CellProblem
-from .zipcheck import damaged_part, unsafe_file
+from .zipcheck import damaged_part, tag_gap_refused
 
 _PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _CELL = re.compile(rb"<" + _PREFIX + rb"c(\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"c\s*>)", re.S)
@@ -569,11 +569,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
                     scan.problems.extend(sheet_problems(scan.pending))
                     scan.pending = []
     except TagGapError as gap:
-        most = limits.get("MAX_TAG_GAP_BYTES")
-        raise unsafe_file(
-            path, f"the part '{part}' holds more than {most:,} bytes without a tag end ('>') (limit "
-            "MAX_TAG_GAP_BYTES), which no spreadsheet program writes; such a run makes reading slow and "
-            "large", limit=("MAX_TAG_GAP_BYTES", gap.gap)) from None
+        raise tag_gap_refused(path, part, gap.gap) from None
     except (zipfile.BadZipFile, *INFLATE_ERRORS, EOFError, OSError, RuntimeError) as exc:
         raise damaged_part(path, f"the part '{part}' cannot be read ({exc})") from None
     if refless:

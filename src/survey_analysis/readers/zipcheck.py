@@ -68,6 +68,15 @@ def unsafe_file(path: Path, message: str, hint: str | None = None, *, sheet: str
     return UnsafeFileError(message, path=path, sheet=sheet, hint=hint)
 
 
+def tag_gap_refused(path: Path, part: str, gap: int) -> UnsafeFileError:
+    """The error for a part holding more than ``MAX_TAG_GAP_BYTES`` (here ``gap``) without a tag end."""
+    most = limits.get("MAX_TAG_GAP_BYTES")
+    return unsafe_file(
+        path, f"the part '{part}' holds more than {most:,} bytes without a tag end ('>') (limit "
+        "MAX_TAG_GAP_BYTES), which no spreadsheet program writes; such a run makes reading slow and large",
+        limit=("MAX_TAG_GAP_BYTES", gap))
+
+
 def damaged_part(path: Path, message: str) -> WrongFormatError:
     return WrongFormatError(
         message,

@@ -115,7 +115,8 @@ def _load_raw(raw: RawTable, codebook, *, min_answered: float, keep_duplicates: 
     _record_plan(report, plans, cb, layout, raw, codebook_given=codebook is not None)
     body = _without_blank_rows(body, report)
     coder = AnswerCoder(report, raw.sheet, date1904=bool(raw.date1904))
-    labelled = [p.index for p in plans if p.role == "question" and cb.questions[p.question].type in ("likert", "single")]
+    labelled = [p.index for p in plans
+                if p.role == "question" and cb.questions[p.question].type in ("likert", "single")]
     columns = _columns_of(body, len(layout.headers), coder, labelled)
     coded = code_columns(plans, columns, cb, coder, body.row_numbers, date1904=bool(raw.date1904),
                          notes=report.notes)
@@ -252,7 +253,8 @@ def _without_blank_rows(body: _Body, report: LoadReport) -> _Body:
                 keep.append(i)
                 break
         else:
-            report.dropped.append({"row": body.row_numbers[i], "reason": "blank row", "detail": "no answers in the row"})
+            report.dropped.append({"row": body.row_numbers[i], "reason": "blank row",
+                                   "detail": "no answers in the row"})
     if len(keep) == len(body.rows):
         return body
     return _Body(rows=[body.rows[i] for i in keep], row_numbers=[body.row_numbers[i] for i in keep],
