@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import UnsafeFileError
 from . import limits
 from .table import CellProblem, column_letter
-from .xlsx_scan import PendingBudget, SheetScan, scan_sheet_extent, sheet_problems
+from .xlsx_problems import sheet_problems
+from .xlsx_scan import PendingBudget, SheetScan, scan_sheet_extent
 from .zipcheck import ZipSummary, find_part, part_contains, styles_have_durations, unsafe_file
 
 

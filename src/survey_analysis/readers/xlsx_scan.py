@@ -6,7 +6,7 @@ of cells.  :func:`scan_sheet_extent` measures that rectangle first
 (vectorised with numpy over 4 MiB pieces) so that the guard can refuse it.
 The same pass keeps the pieces that may hold error cells or formulas without
 a cached value; :func:`sheet_problems` lists those cells, which the value
-reader would show as blank.
+reader would show as blank (:mod:`.xlsx_problems`).
 """
 
 from __future__ import annotations
@@ -23,31 +23,8 @@ import numpy as np
 from . import limits
 from .inflate import INFLATE_ERRORS, open_entry, prefetched
 from .table import CellProblem
+from .xlsx_problems import column_index, scan_segment, sheet_problems
 from .zipcheck import damaged_part, tag_gap_refused
-
-_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
-_CELL = re.compile(rb"<" + _PREFIX + rb"c(\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"c\s*>)", re.S)
-_ATTR_R = re.compile(rb"(?:^|\s)r\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
-_ATTR_T = re.compile(rb"(?:^|\s)t\s*=\s*[\"']([A-Za-z]+)[\"']")
-_FORMULA = re.compile(rb"<" + _PREFIX + rb"f(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"f\s*>)", re.S)
-_VALUE = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"v\s*>)", re.S)
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (char - 64)
-    return index - 1
-
-
-def _xml_text(raw: bytes | None) -> str:
-    if raw is None:
-        return ""
-    text = raw.decode("utf-8", "replace")
-    return (
-        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-        .replace("&apos;", "'").replace("&amp;", "&")
-    )
 
 
 @dataclass
@@ -86,7 +63,7 @@ def _exact_extent(segment: bytes) -> tuple[int, int, int]:
     for match in _ANY_REF.finditer(segment):
         letters, digits = match.group(1), match.group(2)
         if letters:
-            max_column = max(max_column, _column_index(letters) + 1 if len(letters) <= 4 else 1 << 40)
+            max_column = max(max_column, column_index(letters) + 1 if len(letters) <= 4 else 1 << 40)
         if digits:
             significant = digits.lstrip(b"0")
             max_row = max(max_row, int(significant) if len(significant) <= 12 else 1 << 40)
@@ -561,7 +538,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
                 if not (problems and suspicious):
                     continue
                 if budget.used > pending_limit:
-                    scan.problems.extend(_scan_segment(segment))
+                    scan.problems.extend(scan_segment(segment))
                     continue
                 scan.pending.append(segment)
                 budget.used += len(segment)
@@ -577,38 +554,9 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     return scan
 
 
-def sheet_problems(pending: list[bytes]) -> list[CellProblem]:
-    """Error cells and formula cells without a cached value in the pieces kept by :func:`scan_sheet_extent`."""
-    found: list[CellProblem] = []
-    for segment in pending:
-        found.extend(_scan_segment(segment))
-    return found
-
-
 def scan_sheet_xml(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes) -> SheetScan:
     """:func:`scan_sheet_extent` and then :func:`sheet_problems`: extent and problems in one call."""
     scan = scan_sheet_extent(path, archive, part, root_tag)
     scan.problems.extend(sheet_problems(scan.pending))
     scan.pending = []
     return scan
-
-
-def _scan_segment(segment: bytes) -> list[CellProblem]:
-    found = []
-    for cell in _CELL.finditer(segment):
-        attrs, body = cell.group(1) or b"", cell.group(2) or b""
-        type_match = _ATTR_T.search(attrs)
-        cell_type = type_match.group(1) if type_match else b"n"
-        formula = _FORMULA.search(body)
-        if cell_type != b"e" and formula is None:
-            continue
-        value = _VALUE.search(body)
-        ref = _ATTR_R.search(attrs)
-        row = int(ref.group(2)) if ref else None
-        column = _column_index(ref.group(1)) if ref else None
-        if cell_type == b"e":
-            found.append(CellProblem("error_cell", row, column, _xml_text(value.group(1) if value else None)))
-        elif value is None or (not (value.group(1) or b"").strip() and cell_type not in (b"str", b"inlineStr")):
-            text = _xml_text(formula.group(1)) if formula is not None else ""
-            found.append(CellProblem("formula_without_value", row, column, ("=" + text) if text else None))
-    return found
