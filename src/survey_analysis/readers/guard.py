@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UnsafeFileError
-from . import limits
+from . import halves as halves_module, limits
 from .table import CellProblem, column_letter
 from .xlsx_problems import sheet_problems
 from .xlsx_scan import PendingBudget, SheetScan, scan_sheet_extent
@@ -44,6 +44,8 @@ def check_xlsx_parts(path: Path, archive: zipfile.ZipFile, summary: ZipSummary,
     sheet_of = {part: name for name, part in layout.items()}
     scans: dict[str, SheetScan] = {}
     budget = PendingBudget()
+    # Worksheets' pieces are kept so that a large sheet can be parsed in halves from them (see .halves).
+    keep = PendingBudget(halves_module.KEEP_BYTES) if halves_module.available() and not summary.isolate else None
     all_scans: list[tuple[zipfile.ZipInfo, SheetScan]] = []
     total_cells = 0
     # Parts that are not worksheets come first: if none holds shared strings (exports with inline
@@ -56,7 +58,7 @@ def check_xlsx_parts(path: Path, archive: zipfile.ZipFile, summary: ZipSummary,
         sheet = sheet_of.get(part)
         root = summary.root_tags.get(part, b"")
         scan = scan_sheet_extent(path, archive, part, root, problems=sheet is not None, budget=budget,
-                                 strings=strings)
+                                 strings=strings, keep=keep if sheet is not None else None)
         if scan.shared_strings and not strings:
             # The parts measured so far were not searched for references to shared strings: search them now.
             strings = True
@@ -216,6 +218,25 @@ class SheetGuard:
         self.problems[name] = list(scan.problems)
         if scan.pending:
             self._pending[name] = self._start(sheet_problems, scan.pending)
+
+    def halves(self, name: str):
+        """Parse sheet ``name`` in two halves at once when its kept pieces allow (see :mod:`.halves`).
+
+        Returns the first half's value-reader sheet and a callable that waits
+        for the second's, or None (the sheet is then parsed whole).  The kept
+        pieces are let go either way.
+        """
+        if self.archive is None or self.summary is None or self.summary.isolate:
+            return None
+        part = self.layout.get(name, "")
+        scan = self.scans.get(part)
+        kept = scan.kept if scan is not None else None
+        if kept is None:
+            return None
+        scan.kept = None
+        others = {p for n, p in self.layout.items() if p != part}
+        return halves_module.parse_in_halves(self.archive, part, name, kept, self.summary.root_tags.get(part, b""),
+                                             skip=others)
 
     def after_parse(self, name: str, parsed: bool) -> None:
         """Join the checks started by :meth:`before_parse`; raise their error if the parse succeeded."""

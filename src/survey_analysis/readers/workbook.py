@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 import re
 import struct
 import zipfile
@@ -340,11 +341,19 @@ def _load_sheet(path: Path, workbook, name: str, guard: SheetGuard) -> SheetRows
     try:
         parsed = False
         try:
-            calamine_sheet = workbook.get_sheet_by_name(name)
+            halves = guard.halves(name)
+            if halves is None:
+                halves = workbook.get_sheet_by_name(name), None
             parsed = True
         finally:
             guard.after_parse(name, parsed)
-        rows, notes = _convert(calamine_sheet, guard.may_have_durations)
+        try:
+            seen: list = []
+            rows, notes = _convert(_in_order(*halves, seen), guard.may_have_durations)
+            calamine_sheet = seen[-1]  # the lower half holds what follows the cells (merged ranges)
+        except _HalvesDisagree:  # the halves cannot be joined: parse the sheet whole
+            calamine_sheet = workbook.get_sheet_by_name(name)
+            rows, notes = _convert([calamine_sheet], guard.may_have_durations)
         merged = None
         try:
             merged = calamine_sheet.merged_cell_ranges
@@ -375,50 +384,81 @@ def _load_sheet(path: Path, workbook, name: str, guard: SheetGuard) -> SheetRows
     return table
 
 
+class _HalvesDisagree(Exception):
+    """The second half of a sheet parsed in halves failed, or reaches above the first's last row."""
+
+
+def _in_order(first, second, seen: list):
+    """The value reader's sheets of one sheet, top to bottom, each also put in ``seen``: the whole
+    sheet, or its two halves (``second`` waits for the second half, which is parsed meanwhile)."""
+    seen.append(first)
+    yield first
+    if second is not None:
+        later = second()
+        if later is None:
+            raise _HalvesDisagree
+        seen.append(later)
+        yield later
+
+
 #: At most this many distinct texts of a sheet are shared (see :func:`_convert`); past it, new texts are kept as read.
 _SHARED_TEXTS = 200_000
 
 
-def _convert(calamine_sheet, may_have_durations: bool) -> tuple[list[list[Any]], list[str]]:
+def _convert(calamine_sheets, may_have_durations: bool) -> tuple[list[list[Any]], list[str]]:
     """Plain Python rows from A1: '' -> None, whole floats -> int, durations -> time/str.
 
-    Equal texts become one string object (up to :data:`_SHARED_TEXTS` distinct
-    texts): a survey's answers repeat a few labels thousands of times, and
-    sharing them, while each fresh string is still in the processor's cache,
-    spares memory and makes every later pass over the cells faster (the whole
-    load of a 20,000 x 55 export took about 10% less).
+    ``calamine_sheets`` are the value reader's sheets of one sheet, top to
+    bottom: the whole sheet, or its halves (see :mod:`.halves`), each
+    holding its cells in their places in the whole.  Equal texts become one
+    string object (up to :data:`_SHARED_TEXTS` distinct texts): a survey's
+    answers repeat a few labels thousands of times, and sharing them, while
+    each fresh string is still in the processor's cache, spares memory and
+    makes every later pass over the cells faster (the whole load of a
+    20,000 x 55 export took about 10% less).
     """
-    start = calamine_sheet.start
-    if start is None:
-        return [], []
-    left = start[1]
-    width = calamine_sheet.end[1] + 1 if calamine_sheet.end else 0
-    pad = [None] * left
     float_type, timedelta_type, text_type = float, dt.timedelta, str
     texts: dict[str, str] = {}
     rows: list[list[Any]] = []
-    durations = 0
+    width = 0
     collecting = gc.isenabled()
     # Building a million small lists would trigger the cyclic garbage collector
     # over and over although none of them can form a cycle.
     gc.disable()
     try:
-        for values in calamine_sheet.iter_rows():
-            shared = texts.setdefault if len(texts) < _SHARED_TEXTS else texts.get  # either gives (v, v) -> v
-            row = [
-                (shared(v, v) if v else None) if v.__class__ is text_type else (
-                    int(v) if v.__class__ is float_type and v.is_integer() and -9e15 < v < 9e15 else v
-                )
-                for v in values
-            ]
-            if left:
-                row = pad + row
-            if len(row) < width:
-                row.extend([None] * (width - len(row)))
-            rows.append(row)
+        for calamine_sheet in calamine_sheets:
+            start = calamine_sheet.start
+            if start is None:
+                continue
+            top, left = start
+            source = calamine_sheet.iter_rows()  # from the first row, and from the sheet's first column
+            if rows:  # a lower half: its cells start below the rows read so far
+                if top < len(rows):
+                    raise _HalvesDisagree
+                rows.extend([None] * width for _ in range(top - len(rows)))
+                source = itertools.islice(source, top, None)
+            width = max(width, calamine_sheet.end[1] + 1)
+            pad = [None] * left
+            for values in source:
+                shared = texts.setdefault if len(texts) < _SHARED_TEXTS else texts.get  # either gives (v, v) -> v
+                row = [
+                    (shared(v, v) if v else None) if v.__class__ is text_type else (
+                        int(v) if v.__class__ is float_type and v.is_integer() and -9e15 < v < 9e15 else v
+                    )
+                    for v in values
+                ]
+                if left:
+                    row = pad + row
+                if len(row) < width:
+                    row.extend([None] * (width - len(row)))
+                rows.append(row)
     finally:
         if collecting:
             gc.enable()
+    for row in rows:  # an upper half narrower than a lower one
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    durations = 0
     if may_have_durations:
         for row in rows:
             for j, v in enumerate(row):

@@ -46,6 +46,8 @@ class SheetScan:
     announced_strings: int = 0
     problems: list[CellProblem] = field(default_factory=list)
     pending: list[bytes] = field(default_factory=list, repr=False)  # pieces still to examine for problems
+    #: The part's pieces as inflated and measured, when they were kept (see :class:`KeptPieces`).
+    kept: "KeptPieces | None" = field(default=None, repr=False)
 
     @property
     def cells(self) -> int:
@@ -321,6 +323,37 @@ class _Elements:
     def count(self, name: bytes, *, prefixed: bool = True) -> int:
         return len(self.starts(name, prefixed=prefixed))
 
+    def markup(self) -> int:
+        """How many ``<!`` (comments, CDATA sections, declarations) and ``<?`` (instructions) the piece holds."""
+        after = self._sources[0][1]
+        return int(np.count_nonzero((after == 33) | (after == 63)))
+
+    def end_tags(self, name: bytes) -> int:
+        """How many end tags ``</name>`` without a prefix the piece holds (prefixed ones count in :meth:`starts`)."""
+        at = self.lt[self._sources[0][1] == 47]
+        for k, byte in enumerate(name, start=2):
+            at = at[self.a[at + k] == byte]
+        after = self.a[at + len(name) + 2]
+        return int(np.count_nonzero((after <= 32) | (after == 62)))
+
+    def prefixed_end_tags(self, prefix: bytes, name: bytes) -> int:
+        """How many end tags ``</prefix:name>`` (``prefix`` given with its colon) the piece holds.
+
+        :meth:`starts` counts them among the starts of ``name``; subtracting
+        them gives the exact count when every element carries ``prefix``.
+        """
+        if len(self._sources) < 2 or not prefix:
+            return 0
+        at, first = self._sources[1]
+        at = at[(first == name[0]) & (at >= len(prefix) + 1)]
+        for k, byte in enumerate(name[1:], start=2):
+            at = at[self.a[at + k] == byte]
+        after = self.a[at + len(name) + 1]
+        at = at[(after <= 32) | (after == 62)]
+        for k, byte in enumerate(b"</" + prefix[:-1]):
+            at = at[self.a[at - len(prefix) - 1 + k] == byte]
+        return len(at)
+
     def prefixed(self, name: bytes) -> bool:
         """Whether ``name`` appears with a prefix (``:name``)."""
         return len(self._sources) > 1 and self.count(name) > self.count(name, prefixed=False)
@@ -404,8 +437,8 @@ def _segments(stream, row_end: bytes):
     """Pieces of a streamed part, each cut after a row's end tag and followed by :data:`_PAD`.
 
     Each inflated chunk is cut into pieces of about :data:`PIECE_BYTES`
-    after a row end (a row longer than that stays whole; a row longer than
-    a chunk is cut after its last tag).  The bytes carried over from the
+    after a row end (a piece holding a row longer than that ends with the
+    row; a row longer than a chunk is cut after its last tag).  The bytes carried over from the
     previous chunk are joined to the first piece.
     """
     carry = b""
@@ -425,7 +458,11 @@ def _segments(stream, row_end: bytes):
         view = memoryview(chunk)
         start = 0
         while start < end:
-            stop = chunk.rfind(row_end, start, start + PIECE_BYTES) if end - start > PIECE_BYTES * 3 // 2 else -1
+            stop = -1
+            if end - start > PIECE_BYTES * 3 // 2:
+                stop = chunk.rfind(row_end, start, start + PIECE_BYTES)
+                if stop == -1:  # a row longer than a piece: the piece ends with it
+                    stop = chunk.find(row_end, start + PIECE_BYTES, end)
             stop = end if stop == -1 else stop + len(row_end)
             yield b"".join((carry, view[start:stop], _PAD))
             carry = b""
@@ -443,6 +480,9 @@ class _Piece:
     sst: bool
     merged: int
     rows: int
+    markup: int  # comments, CDATA sections, declarations, instructions
+    sheet_data: int  # sheetData tags, start and end
+    cell_ends: int  # end tags of cells written with the sheet's prefix (counted in ``extent`` as cells)
 
 
 def _measure(segment: bytes, prefix: bytes, strings: bool = True) -> _Piece:
@@ -450,7 +490,9 @@ def _measure(segment: bytes, prefix: bytes, strings: bool = True) -> _Piece:
     items = elements.starts(b"si")
     return _Piece(extent=_segment_extent(segment, prefix, elements, strings=strings), items=np.sort(items),
                   items_prefixed=bool(len(items)) and elements.prefixed(b"si"), sst=elements.count(b"sst") > 0,
-                  merged=elements.count(b"mergeCell"), rows=elements.count(b"row"))
+                  merged=elements.count(b"mergeCell"), rows=elements.count(b"row"), markup=elements.markup(),
+                  sheet_data=elements.count(b"sheetData") + elements.end_tags(b"sheetData"),
+                  cell_ends=elements.prefixed_end_tags(prefix, b"c"))
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -477,15 +519,44 @@ def _measured(segments, prefix: bytes, strings: bool):
 
 
 class PendingBudget:
-    """Bytes of sheet pieces kept for the problem pass, shared by every part of one workbook."""
+    """Bytes of sheet pieces kept (for the problem pass, or as :class:`KeptPieces`), shared by one workbook's parts."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.used = 0
+        self.limit = limit
+
+
+@dataclass
+class KeptPieces:
+    """A worksheet part's pieces as the scan inflated and measured them, for :mod:`.halves`.
+
+    Kept only while every cell of the part carries a reference (so that each
+    cell's place does not depend on the cells before it) and while the
+    workbook's budget lasts; each piece still ends with :data:`_PAD`.
+    """
+
+    pieces: list[bytes] = field(default_factory=list)
+    ends_row: list[bool] = field(default_factory=list)  # whether each piece ends with a row's end tag
+    sheet_data: list[int] = field(default_factory=list)  # sheetData tags in each piece
+    markup: int = 0  # comments, CDATA sections, declarations and instructions in all the pieces
+    row_end: bytes = b"</row>"
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+    def add(self, segment: bytes, piece: "_Piece", ends_row: bool) -> None:
+        self.pieces.append(segment)
+        self.ends_row.append(ends_row)
+        self.sheet_data.append(piece.sheet_data)
+        self.markup += piece.markup
+
+
+PAD_BYTES = len(_PAD)
 
 
 def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag: bytes, *,
                       problems: bool = True, budget: PendingBudget | None = None,
-                      strings: bool = True) -> SheetScan:
+                      strings: bool = True, keep: PendingBudget | None = None) -> SheetScan:
     """The block of cells a part would fill if the value reader read it as a sheet.
 
     Inflates the part in 4 MiB chunks (the next chunk in a thread while the
@@ -499,6 +570,9 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     formulas are kept in ``scan.pending`` for :func:`sheet_problems` (up to
     ``PENDING_BYTES`` for the whole workbook, counted in ``budget``; past that
     they are examined at once and their findings are in ``scan.problems``).
+    With ``keep``, every piece is kept in ``scan.kept`` as long as each cell
+    carries a reference and the pieces fit in ``keep.limit`` bytes (counted in
+    ``keep`` for the whole workbook).
     """
     prefix = _sheet_prefix(root_tag)
     scan = SheetScan()
@@ -507,6 +581,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
     refless = mid_row = False
     row_end = b"</" + prefix + b"row>"
     pending_limit = limits.get("PENDING_BYTES")
+    kept = KeptPieces(row_end=row_end) if keep is not None else None
     try:
         with open_entry(path, archive, part) as stream:
             offset = 0
@@ -533,6 +608,13 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
                     # placed no further than the block measured so far.
                     max_column = (max(max_column, scan.max_column) if mid_row else max_column) + widest
                 mid_row = not segment.endswith(row_end + _PAD)
+                if kept is not None:
+                    if cells - piece.cell_ends > references or carried or keep.used + len(segment) > keep.limit:
+                        keep.used -= sum(map(len, kept.pieces))
+                        kept = None
+                    else:
+                        kept.add(segment, piece, not mid_row)
+                        keep.used += len(segment)
                 scan.max_row = max(scan.max_row, max_row)
                 scan.max_column = max(scan.max_column, max_column)
                 if not (problems and suspicious):
@@ -551,6 +633,7 @@ def scan_sheet_extent(path: Path, archive: zipfile.ZipFile, part: str, root_tag:
         raise damaged_part(path, f"the part '{part}' cannot be read ({exc})") from None
     if refless:
         scan.max_row += row_elements
+    scan.kept = kept
     return scan
 
 
