@@ -24,6 +24,7 @@ from . import limits
 from .inflate import INFLATE_ERRORS, open_entry, prefetched
 from .table import CellProblem
 from .xlsx_problems import column_index, scan_segment, sheet_problems
+from .xml_elements import Elements
 from .zipcheck import damaged_part, tag_gap_refused
 
 
@@ -103,7 +104,7 @@ def _spaced_attributes(segment: bytes, which: np.ndarray, eq: np.ndarray) -> tup
 _SPACED_ANY = re.compile(rb"\s[rt](?:\s+=\s*|=\s+)[\"']")
 
 
-def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" = None, *,
+def _segment_extent(segment: bytes, prefix: bytes, elements: "Elements | None" = None, *,
                     strings: bool = True) -> tuple[int, int, int, int, bool, np.ndarray]:
     """Measure a piece of sheet XML (which ends with :data:`_PAD`).
 
@@ -113,7 +114,7 @@ def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" 
     are read after the quote, all references at once.  Row elements'
     ``r="7"`` count towards the largest row.  Returns the largest row, the
     largest column, how many references name a cell (have letters), at
-    most how many cell elements the piece holds (see :class:`_Elements`)
+    most how many cell elements the piece holds (see :class:`Elements`)
     and whether it may hold an error cell (a ``t="e"`` attribute) or a
     formula (an ``f`` element).  A piece with anything unusual (blanks
     around the ``=`` of an ``r`` attribute, a reference that starts with
@@ -122,7 +123,7 @@ def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" 
     cells refer to (see :func:`_string_references`).
     """
     a = np.frombuffer(segment, _U8)
-    elements = elements or _Elements(segment, a)
+    elements = elements or Elements(segment, a)
     cells = elements.count(b"c")
     none = np.zeros(0, np.int64)
     suspicious = elements.count(b"f") > 0
@@ -185,7 +186,7 @@ def _segment_extent(segment: bytes, prefix: bytes, elements: "_Elements | None" 
     return max_row, max_column, _cell_references(segment, a, elements, start - 2), cells, suspicious, strings
 
 
-def _cell_references(segment: bytes, a: np.ndarray, elements: "_Elements", equals: np.ndarray) -> int:
+def _cell_references(segment: bytes, a: np.ndarray, elements: "Elements", equals: np.ndarray) -> int:
     """How many cells of the piece carry an ``r`` attribute (``equals``: the ``=`` of each ``r="`` found).
 
     An ``r`` on another element (a row, or a hostile ``<v r="A1">`` inside a
@@ -279,84 +280,6 @@ def announced_strings(segment: bytes) -> int:
         for number in _COUNT_ATTRIBUTE.finditer(element.group(1)):
             most = max(most, int(number.group(1)))
     return most
-
-
-class _Elements:
-    """Where elements start in a padded piece, found from its ``<`` bytes (and ``:`` bytes, for prefixes).
-
-    The value reader matches elements by their local name, whatever their
-    namespace prefix, so ``<c ...>`` and ``<x:c ...>`` are both cells.  The
-    positions of ``<`` (and, when the piece holds any, of ``:``) are found
-    once, with the byte after each; each name is then checked at those
-    positions only.  A prefixed end tag ``</x:c>`` is counted too, so
-    prefixed counts are upper bounds.
-    """
-
-    def __init__(self, segment: bytes, a: np.ndarray) -> None:
-        self.a = a
-        self._sources = []
-        for byte in (b"<", b":"):
-            if byte == b":" and byte not in segment:
-                continue
-            at = np.flatnonzero(a == byte[0])
-            self._sources.append((at, a[at + 1]))
-        self.lt = self._sources[0][0]
-        self._found: dict[tuple[bytes, bool], np.ndarray] = {}
-
-    def starts(self, name: bytes, *, prefixed: bool = True) -> np.ndarray:
-        """Offsets of the ``<`` (or ``:``) before ``name`` followed by a blank, ``>`` or ``/``."""
-        key = (name, prefixed)
-        if key not in self._found:
-            self._found[key] = self._starts(name, prefixed)
-        return self._found[key]
-
-    def _starts(self, name: bytes, prefixed: bool) -> np.ndarray:
-        found = []
-        for at, first in self._sources[:None if prefixed else 1]:
-            at = at[first == name[0]]
-            for k, byte in enumerate(name[1:], start=2):
-                at = at[self.a[at + k] == byte]
-            after = self.a[at + len(name) + 1]
-            found.append(at[(after <= 32) | (after == 62) | (after == 47)])
-        return np.concatenate(found) if len(found) > 1 else found[0]
-
-    def count(self, name: bytes, *, prefixed: bool = True) -> int:
-        return len(self.starts(name, prefixed=prefixed))
-
-    def markup(self) -> int:
-        """How many ``<!`` (comments, CDATA sections, declarations) and ``<?`` (instructions) the piece holds."""
-        after = self._sources[0][1]
-        return int(np.count_nonzero((after == 33) | (after == 63)))
-
-    def end_tags(self, name: bytes) -> int:
-        """How many end tags ``</name>`` without a prefix the piece holds (prefixed ones count in :meth:`starts`)."""
-        at = self.lt[self._sources[0][1] == 47]
-        for k, byte in enumerate(name, start=2):
-            at = at[self.a[at + k] == byte]
-        after = self.a[at + len(name) + 2]
-        return int(np.count_nonzero((after <= 32) | (after == 62)))
-
-    def prefixed_end_tags(self, prefix: bytes, name: bytes) -> int:
-        """How many end tags ``</prefix:name>`` (``prefix`` given with its colon) the piece holds.
-
-        :meth:`starts` counts them among the starts of ``name``; subtracting
-        them gives the exact count when every element carries ``prefix``.
-        """
-        if len(self._sources) < 2 or not prefix:
-            return 0
-        at, first = self._sources[1]
-        at = at[(first == name[0]) & (at >= len(prefix) + 1)]
-        for k, byte in enumerate(name[1:], start=2):
-            at = at[self.a[at + k] == byte]
-        after = self.a[at + len(name) + 1]
-        at = at[(after <= 32) | (after == 62)]
-        for k, byte in enumerate(b"</" + prefix[:-1]):
-            at = at[self.a[at - len(prefix) - 1 + k] == byte]
-        return len(at)
-
-    def prefixed(self, name: bytes) -> bool:
-        """Whether ``name`` appears with a prefix (``:name``)."""
-        return len(self._sources) > 1 and self.count(name) > self.count(name, prefixed=False)
 
 
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row\s*>|<(?:[A-Za-z_][\w.\-]*:)?row\b[^<>]*/>")
@@ -486,7 +409,7 @@ class _Piece:
 
 
 def _measure(segment: bytes, prefix: bytes, strings: bool = True) -> _Piece:
-    elements = _Elements(segment, np.frombuffer(segment, _U8))
+    elements = Elements(segment, np.frombuffer(segment, _U8))
     items = elements.starts(b"si")
     return _Piece(extent=_segment_extent(segment, prefix, elements, strings=strings), items=np.sort(items),
                   items_prefixed=bool(len(items)) and elements.prefixed(b"si"), sst=elements.count(b"sst") > 0,
