@@ -200,6 +200,16 @@ def test_the_halves_need_the_pieces_kept_within_the_budget(tmp_path, monkeypatch
     assert outcomes == [] and first == whole
 
 
+def test_the_halves_together_hold_no_more_cells_than_one_sheet_may(tmp_path, monkeypatch, outcomes):
+    # Rows out of order could make each half as large as the whole sheet: a sheet of more than half
+    # the limit is parsed whole.
+    path = _workbook_with(tmp_path, "limit.xlsx", _sheet_xml(_plain_rows(range(1, 200))))
+    first, whole = _read_both(path, monkeypatch, limits={"MAX_SHEET_CELLS": 2 * 199 * 2 - 1})
+    assert outcomes == [] and first == whole and len(first[0]) == 199
+    first, _ = _read_both(path, monkeypatch, limits={"MAX_SHEET_CELLS": 2 * 199 * 2})
+    assert outcomes == ["halves"]
+
+
 def test_the_cut_falls_between_rows_near_the_middle(tmp_path, monkeypatch):
     monkeypatch.setattr(halves, "MIN_BYTES", 0)
     rows = _plain_rows(range(1, 200))

@@ -234,6 +234,10 @@ class SheetGuard:
         if kept is None:
             return None
         scan.kept = None
+        if 2 * scan.cells > limits.get("MAX_SHEET_CELLS"):
+            # Each half is filled from its own first row to its last: rows out of order could make both as
+            # large as the whole sheet, so together they must fit where one sheet may.
+            return None
         others = {p for n, p in self.layout.items() if p != part}
         return halves_module.parse_in_halves(self.archive, part, name, kept, self.summary.root_tags.get(part, b""),
                                              skip=others)
