@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zipfile
+import zlib
 
 import pytest
 
@@ -210,6 +212,96 @@ def test_the_halves_together_hold_no_more_cells_than_one_sheet_may(tmp_path, mon
     assert outcomes == ["halves"]
 
 
+def _rewritten(path, target, change):
+    """A copy of the workbook at ``path`` in which ``change(name, data)`` gives each part's new
+    (data, compress_type, extra)."""
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data, method, extra = change(info.filename, old.read(info))
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type, entry.extra = method, extra
+            new.writestr(entry, data)
+    return target
+
+
+def test_every_other_part_goes_with_the_halves(tmp_path, monkeypatch, outcomes):
+    # Another sheet's relationship pointing at the styles must not make the halves leave the styles
+    # out (dates would read as numbers).
+    rows = [["When", "Score"]] + [[dt.datetime(2019, 1, 7) + dt.timedelta(days=i), i] for i in range(200)]
+    path = write_xlsx(tmp_path / "two.xlsx", {"Responses": rows, "Other": [["x"]]})
+
+    def change(name, data):
+        if name == "xl/_rels/workbook.xml.rels":
+            data = data.replace(b"/xl/worksheets/sheet2.xml", b"/xl/styles.xml")
+        return data, zipfile.ZIP_DEFLATED, b""
+    styled = _rewritten(path, tmp_path / "styled.xlsx", change)
+    first, whole = _read_both(styled, monkeypatch, sheet="Responses")
+    assert "halves" in outcomes
+    assert first == whole and isinstance(first[0][150][0], dt.date)  # not the serial number
+
+
+def test_merged_ranges_inside_the_first_half_keep_the_sheet_whole(tmp_path, monkeypatch, outcomes):
+    # The value reader takes the first list of merged ranges, wherever it stands.
+    rows = _plain_rows(range(1, 200))
+    rows[1:3] = [_row(2, [("A2", "answer 2")]), b'<mergeCells count="1"><mergeCell ref="A2:B3"/></mergeCells>'
+                 + b'<row r="3"/>']
+    path = _workbook_with(tmp_path, "inner.xlsx", _sheet_xml(rows))
+    first, whole = _read_both(path, monkeypatch)
+    assert outcomes == ["whole"]
+    assert first == whole and first[0][2] == ["answer 2", "answer 2"]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_part_the_value_reader_cannot_inflate_is_refused_both_ways(tmp_path, monkeypatch, outcomes, method):
+    path = _workbook_with(tmp_path, "plain.xlsx", _sheet_xml(_plain_rows(range(1, 200))))
+    packed = _rewritten(path, tmp_path / "packed.xlsx", lambda name, data: (
+        data, method if name == "xl/worksheets/sheet1.xml" else zipfile.ZIP_DEFLATED, b""))
+    first, whole = _read_both(packed, monkeypatch)
+    assert first == whole and first[0] == "WrongFormatError"
+
+
+def test_a_compressed_stream_without_its_end_is_refused_both_ways(tmp_path, monkeypatch, outcomes):
+    path = _workbook_with(tmp_path, "plain.xlsx", _sheet_xml(_plain_rows(range(1, 200))))
+
+    class Unfinished:  # deflates, but never writes the final block
+        def __init__(self):
+            self._deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+
+        def compress(self, data):
+            return self._deflate.compress(data)
+
+        def flush(self):
+            return self._deflate.flush(zlib.Z_SYNC_FLUSH)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(zipfile, "_get_compressor", lambda method, level=None: (
+            Unfinished() if method == zipfile.ZIP_DEFLATED else None))
+        cut = _rewritten(path, tmp_path / "cut.xlsx", lambda name, data: (
+            data, zipfile.ZIP_DEFLATED if name == "xl/worksheets/sheet1.xml" else zipfile.ZIP_STORED, b""))
+    first, whole = _read_both(cut, monkeypatch)
+    assert first == whole and first[0] == "WrongFormatError" and "stops before its end" in first[1]
+
+
+def test_a_second_name_in_an_entry_keeps_the_halves_off(tmp_path, monkeypatch, outcomes):
+    # Some zip readers rename an entry after its Unicode Path extra field; Python's does not.
+    path = _workbook_with(tmp_path, "plain.xlsx", _sheet_xml(_plain_rows(range(1, 200))))
+    other = "xl/worksheets/decoy.xml".encode()
+    field = b"\x01" + zlib.crc32(b"xl/worksheets/sheet1.xml").to_bytes(4, "little") + other
+    renamed = _rewritten(path, tmp_path / "renamed.xlsx", lambda name, data: (
+        data, zipfile.ZIP_DEFLATED,
+        (0x7075).to_bytes(2, "little") + len(field).to_bytes(2, "little") + field
+        if name == "xl/worksheets/sheet1.xml" else b""))
+    first, whole = _read_both(renamed, monkeypatch)
+    assert outcomes == [] and first == whole
+
+
+def test_a_sheet_of_little_cells_and_much_text_is_parsed_whole(tmp_path, monkeypatch, outcomes):
+    rows = [_row(r, [(f"A{r}", "x" * 1500)]) for r in range(1, 200)]
+    path = _workbook_with(tmp_path, "long.xlsx", _sheet_xml(rows))
+    first, whole = _read_both(path, monkeypatch)
+    assert outcomes == ["whole"] and first == whole
+
+
 def test_the_cut_falls_between_rows_near_the_middle(tmp_path, monkeypatch):
     monkeypatch.setattr(halves, "MIN_BYTES", 0)
     rows = _plain_rows(range(1, 200))
@@ -224,7 +316,8 @@ def test_the_cut_falls_between_rows_near_the_middle(tmp_path, monkeypatch):
         kept.pieces.append(piece)
         kept.ends_row.append(piece.endswith(b"</row>" + b"\0" * xlsx_scan.PAD_BYTES))
         kept.sheet_data.append(int(k == 0) + int(k == len(pieces) - 1))
-    kept.markup = 1
+        kept.merged.append(0)
+    kept.cells, kept.markup = 2 * len(rows), 1
     cut = halves.plan_cut(kept, b"worksheet")
     assert cut is not None and abs(cut.at - 100) <= 1
     assert cut.head.endswith(b"<sheetData>") and cut.closing == b"</sheetData></worksheet>"

@@ -238,9 +238,7 @@ class SheetGuard:
             # Each half is filled from its own first row to its last: rows out of order could make both as
             # large as the whole sheet, so together they must fit where one sheet may.
             return None
-        others = {p for n, p in self.layout.items() if p != part}
-        return halves_module.parse_in_halves(self.archive, part, name, kept, self.summary.root_tags.get(part, b""),
-                                             skip=others)
+        return halves_module.parse_in_halves(self.archive, part, name, kept, self.summary.root_tags.get(part, b""))
 
     def after_parse(self, name: str, parsed: bool) -> None:
         """Join the checks started by :meth:`before_parse`; raise their error if the parse succeeded."""

@@ -5,19 +5,21 @@ it more than a second, while the machine's second processor waits.  When
 the safety scan (:mod:`.xlsx_scan`) has kept a sheet's XML
 (:class:`~.xlsx_scan.KeptPieces`) and every cell in it carries its own
 reference, the XML is cut between two rows into halves.  Each half becomes a
-workbook of its own (the workbook's other parts, plus the half as the
-sheet), written to an in-memory file, and the two are parsed at the same
-time, the second in a thread.  As every cell names its row and column, each
-cell lands where it would in the whole sheet, and the rows are joined.
+workbook of its own (every other part of the workbook as it is, plus the half
+as the sheet), written to an in-memory file, and the two are parsed at the
+same time, the second in a thread.  As every cell names its row and column,
+each cell lands where it would in the whole sheet, and the rows are joined.
 
-The halves are used only where nothing in the XML could make them read
+The halves are used only where nothing in the file could make them read
 differently from the whole: a plain ``<sheetData>`` start followed by a row,
 a single ``sheetData`` end in the last piece, no comments, CDATA sections or
 processing instructions (an end tag inside one would fool the cut), the cut
-between a row's end tag and the next row's start tag, and every row of the
-first half above every row of the second.  Otherwise, or if either half
-fails, the sheet is parsed whole.  Needs in-memory files (Linux) and two
-processors.
+between a row's end tag and the next row's start tag, no merged ranges
+before the cut (the value reader takes the first list of them), every part
+stored or deflated (the value reader inflates nothing else), no entry with a
+second name (see :mod:`.zipcheck`), and every row of the first half above
+every row of the second.  Otherwise, or if either half fails, the sheet is
+parsed whole.  Needs in-memory files (Linux) and two processors.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 
 import python_calamine
 
+from .inflate import fast_zlib
 from .xlsx_scan import PAD_BYTES, KeptPieces
 
 __all__ = ["available", "plan_cut", "parse_in_halves", "KEEP_BYTES", "MIN_BYTES"]
@@ -40,6 +43,9 @@ MIN_BYTES = 8 << 20
 KEEP_BYTES = 128 << 20
 #: The halves' workbooks carry the workbook's other parts (shared strings, styles...) up to this size.
 MAX_OTHER_BYTES = 32 << 20
+#: Sheets with more XML per cell than this (long texts, padding) are parsed whole: copying their XML
+#: costs more than parsing it.
+MAX_BYTES_PER_CELL = 512
 
 _DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData(?:\s[^<>]*)?>")
 _LOOK = 256  # bytes looked at for the row that must follow a cut
@@ -53,8 +59,10 @@ def _processors() -> int:
 
 
 def available() -> bool:
-    """Whether sheets may be parsed in halves here (in-memory files and two processors)."""
-    return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd") and _processors() >= 2
+    """Whether sheets may be parsed in halves here (in-memory files, two processors, and the inflater
+    that, like the value reader, refuses a compressed stream without its end)."""
+    return (hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd") and _processors() >= 2
+            and fast_zlib is not None)
 
 
 @dataclass
@@ -78,7 +86,7 @@ def plan_cut(kept: KeptPieces, root_tag: bytes) -> Cut | None:
     pieces = kept.pieces
     sizes = [len(p) - PAD_BYTES for p in pieces]
     total = sum(sizes)
-    if len(pieces) < 2 or total < MIN_BYTES:
+    if len(pieces) < 2 or total < MIN_BYTES or total > MAX_BYTES_PER_CELL * kept.cells:
         return None
     if kept.sheet_data[0] != 1 or kept.sheet_data[-1] != 1 or any(kept.sheet_data[1:-1]):
         return None
@@ -98,6 +106,8 @@ def plan_cut(kept: KeptPieces, root_tag: bytes) -> Cut | None:
     reached, best = 0, None
     for at in range(1, len(pieces)):
         reached += sizes[at - 1]
+        if kept.merged[at - 1]:  # the value reader takes the first list of merged ranges: the second half's
+            break
         if kept.ends_row[at - 1] and _starts_row(pieces[at], row_start):
             if best is None or abs(2 * reached - total) < abs(2 * best[1] - total):
                 best = (at, reached)
@@ -107,10 +117,12 @@ def plan_cut(kept: KeptPieces, root_tag: bytes) -> Cut | None:
                closing=b"</" + prefix + b"sheetData></" + root_tag + b">")
 
 
-def _other_parts(archive: zipfile.ZipFile, part: str, skip: set[str]) -> list[tuple[str, bytes]] | None:
-    """The workbook's parts a half's workbook carries besides its sheet (None when they are too large)."""
-    infos = [i for i in archive.infolist() if not i.is_dir() and i.filename != part and i.filename not in skip]
-    if sum(i.file_size for i in infos) > MAX_OTHER_BYTES:
+def _other_parts(archive: zipfile.ZipFile, part: str) -> list[tuple[str, bytes]] | None:
+    """The workbook's other parts, which each half's workbook carries as they are (None when they are
+    too large, or when one is compressed otherwise than the value reader can inflate)."""
+    infos = [i for i in archive.infolist() if i.filename != part]
+    if sum(i.file_size for i in infos) > MAX_OTHER_BYTES or any(
+            i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in archive.infolist()):
         return None
     return [(info.filename, archive.read(info)) for info in infos]
 
@@ -175,18 +187,16 @@ class _Second:
         return self._sheet
 
 
-def parse_in_halves(archive: zipfile.ZipFile, part: str, name: str, kept: KeptPieces, root_tag: bytes,
-                    *, skip: set[str]):
+def parse_in_halves(archive: zipfile.ZipFile, part: str, name: str, kept: KeptPieces, root_tag: bytes):
     """Parse sheet ``name`` (part ``part``) as two halves at once.
 
     Returns the first half's value-reader sheet and a callable that waits
     for the second's (None if the second failed), or None when the sheet
-    must be parsed whole.  ``skip``: other worksheet parts, which the
-    halves' workbooks leave out.  The kept pieces are let go once both
-    halves are written, before they are parsed.
+    must be parsed whole.  The kept pieces are let go once both halves are
+    written, before they are parsed.
     """
     cut = plan_cut(kept, root_tag)
-    others = _other_parts(archive, part, skip) if cut is not None else None
+    others = _other_parts(archive, part) if cut is not None else None
     if others is None:
         kept.pieces.clear()
         return None

@@ -78,6 +78,9 @@ class RawEntry:
                 self._crc = fast_zlib.crc32(out, self._crc)
             if finished and not (self._inflater is not None and self._pending and not self._inflater.eof):
                 self._done = True
+                if self._inflater is not None and not self._inflater.eof:
+                    # zipfile accepts a stream without its final block; the value reader does not.
+                    raise zipfile.BadZipFile(f"the compressed data of '{self._info.filename}' stops before its end")
                 if self._produced != self._info.file_size or self._crc != self._info.CRC:
                     raise zipfile.BadZipFile(f"bad size or CRC-32 for '{self._info.filename}'")
             if out:

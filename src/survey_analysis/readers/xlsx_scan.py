@@ -461,6 +461,8 @@ class KeptPieces:
     pieces: list[bytes] = field(default_factory=list)
     ends_row: list[bool] = field(default_factory=list)  # whether each piece ends with a row's end tag
     sheet_data: list[int] = field(default_factory=list)  # sheetData tags in each piece
+    merged: list[int] = field(default_factory=list)  # mergeCell elements in each piece
+    cells: int = 0  # cell elements in all the pieces
     markup: int = 0  # comments, CDATA sections, declarations and instructions in all the pieces
     row_end: bytes = b"</row>"
 
@@ -471,6 +473,8 @@ class KeptPieces:
         self.pieces.append(segment)
         self.ends_row.append(ends_row)
         self.sheet_data.append(piece.sheet_data)
+        self.merged.append(piece.merged)
+        self.cells += piece.extent[3] - piece.cell_ends
         self.markup += piece.markup
 
 

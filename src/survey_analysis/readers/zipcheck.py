@@ -182,6 +182,18 @@ _EOCD = struct.Struct("<4s4H2LH")
 _LOCAL = struct.Struct("<4s5H3L2H")
 
 
+def _renamed(extra: bytes, name: str) -> bool:
+    """Whether an entry's extra field holds a Unicode Path record (0x7075) naming another file than ``name``."""
+    position = 0
+    while position + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, position)
+        data = extra[position + 4:position + 4 + size]
+        if kind == 0x7075 and (len(data) < 5 or data[5:].decode("utf-8", "replace") != name):
+            return True
+        position += 4 + size
+    return False
+
+
 def _layout_problem(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str | None:
     """Why the container is laid out otherwise than spreadsheet programs write it (``None``: it is not).
 
@@ -217,6 +229,9 @@ def _layout_problem(path: Path, archive: zipfile.ZipFile, infos: list[zipfile.Zi
                 raw_name = handle.read(name_length)
                 if raw_name != info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace"):
                     return "an entry's own header names another file than the zip directory does"
+                if _renamed(info.extra, info.filename) or _renamed(handle.read(extra_length), info.filename):
+                    return ("an entry carries a second name (a Unicode Path extra field) that differs from its "
+                            "own, and some zip readers use it instead")
                 position += _LOCAL.size + name_length + extra_length + info.compress_size
                 if info.flag_bits & 0x8:  # a data descriptor follows the data: 12 to 24 bytes
                     handle.seek(position)
