@@ -410,7 +410,7 @@ def test_a_placeholder_that_is_an_option_is_coded_as_the_option(tmp_path):
     assert survey.responses["S"].tolist() == ["None", "OsiriX"]
     # "N/A" is a placeholder here: the row answered nothing and is set aside, with its reason.
     assert survey.report.dropped == [{"row": 4, "reason": "incomplete", "detail": "no question answered",
-                                      "respondent_id": "3"}]
+                                      "detail_key": "none_answered", "detail_values": {}, "respondent_id": "3"}]
 
 
 def test_a_question_in_two_columns_keeps_every_answer_and_reports_conflicts(tmp_path):

@@ -128,7 +128,8 @@ def test_csv_rows_are_records_and_lines_say_where_they_start(tmp_path):
     survey = sa.load_responses(path, CODEBOOK, min_answered=0)
     # Record 2 (row 2) spans lines 2-4; record 3 is row 3 and starts on line 5.
     assert survey.report.dropped == [{"row": 3, "reason": "incomplete", "detail": "no submit date (not submitted)",
-                                      "respondent_id": "2", "line": 5}]
+                                      "detail_key": "not_submitted", "detail_values": {}, "respondent_id": "2",
+                                      "line": 5}]
     problem = next(p for p in survey.report.problems if p["value"] == "Spaceship")
     assert (problem["row"], problem["line"]) == (4, 6)
     group = survey.report.problem_groups()[0]
@@ -142,7 +143,8 @@ def test_workbook_rows_are_sheet_rows_without_lines(tmp_path):
         [dt.datetime(2019, 1, 14), "Other", "Webinars"], [None, None, None],
         [dt.datetime(2019, 1, 15), "Spaceship", "Visits"]]})
     survey = sa.load_responses(path, CODEBOOK, min_answered=0)
-    assert survey.report.dropped == [{"row": 3, "reason": "blank row", "detail": "no answers in the row"}]
+    assert survey.report.dropped == [{"row": 3, "reason": "blank row", "detail": "no answers in the row",
+                                      "detail_key": "no_answers", "detail_values": {}}]
     assert [(p["row"], "line" in p) for p in survey.report.problems] == [(4, False)]
 
 

@@ -601,11 +601,19 @@ def test_set_aside_rows_are_explained_in_the_reports_language(romanian):
     from survey_analysis.report.catalogue import catalogue
     from survey_analysis.report.overview import drop_detail
 
+    from survey_analysis.survey.setaside import detail
+
     ro = catalogue("ro")
-    assert drop_detail(ro, "same e-mail as the later response at row 81, which is kept") == \
+    assert drop_detail(ro, detail("same_email", row=81)) == \
         "aceeași adresă de e-mail ca răspunsul mai recent de pe rândul 81, care se păstrează"
-    assert drop_detail(ro, "answered 2 of 20 scale items (at least 10 needed)") == \
+    assert drop_detail(ro, detail("too_few", answered=2, items=20, needed=10.0)) == \
         "întrebări pe scală cu răspuns: 2 din 20 (sunt necesare cel puțin 10)"
-    assert drop_detail(ro, "something the loader says otherwise") == "something the loader says otherwise"
+    assert drop_detail(ro, detail("too_few", answered=2, items=15, needed=7.5)) == \
+        "întrebări pe scală cu răspuns: 2 din 15 (sunt necesare cel puțin 7,5)"
+    assert drop_detail(ro, detail("tool_status", status="Survey Preview")) == \
+        "starea „Survey Preview” din instrumentul de chestionar"
+    # The English detail changes wording without the report losing its translation.
+    assert drop_detail(ro, {**detail("none_answered"), "detail": "reworded"}) == "nicio întrebare cu răspuns"
+    assert drop_detail(ro, {"detail": "something the loader says otherwise"}) == "something the loader says otherwise"
     page = _Page(_read(romanian / "01_overview.html")).visible
     assert "care se păstrează" in page and "which is kept" not in page and "empty row after" not in page

@@ -7,7 +7,6 @@ sentence instead.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import numpy as np
@@ -261,7 +260,7 @@ class OverviewSections(PageBase):
             if len(dropped):
                 dropped = dropped.assign(
                     reason=[cat.text(f"drop_reason.{r}") if cat.has(f"drop_reason.{r}") else r for r in dropped["reason"]],
-                    detail=[drop_detail(cat, d) for d in dropped["detail"]])
+                    detail=[drop_detail(cat, d) for d in report.dropped])
             body.append(render_table(dropped, [Column("row", cat.label("row"), "int"),
                                                Column("reason", cat.label("reason")),
                                                Column("detail", cat.label("detail"))], cat))
@@ -301,26 +300,20 @@ class OverviewSections(PageBase):
 
 # The loader's details of a set-aside row (English, as the load report keeps them) and the
 # catalogue text of each; a detail of another form is shown as the loader wrote it.
-_DROP_DETAILS = [
-    (re.compile(r"empty row after the data"), "trailing_blank"),
-    (re.compile(r"no answers in the row"), "no_answers"),
-    (re.compile(r"no question answered"), "none_answered"),
-    (re.compile(r"Finished is false"), "not_finished"),
-    (re.compile(r"no submit date \(not submitted\)"), "not_submitted"),
-    (re.compile(r"answered (?P<answered>\d+) of (?P<items>\d+) scale items \(at least (?P<needed>[\d.]+) needed\)"),
-     "too_few"),
-    (re.compile(r"same e-mail as the later response at row (?P<row>\d+), which is kept"), "same_email"),
-    (re.compile(r"same organisation name as the later response at row (?P<row>\d+), which is kept"), "same_name"),
-]
+def drop_detail(cat, entry: dict) -> str:
+    """A set-aside row's detail in the report's language, worded from its key and values."""
+    key = entry.get("detail_key")
+    if key and cat.has(f"drop_detail.{key}"):
+        return cat.text(f"drop_detail.{key}", **{name: _detail_value(cat, v)
+                                                 for name, v in (entry.get("detail_values") or {}).items()})
+    text = entry.get("detail")
+    return "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
 
 
-def drop_detail(cat, detail) -> str:
-    """A set-aside row's detail in the report's language."""
-    text = "" if detail is None or (isinstance(detail, float) and np.isnan(detail)) else str(detail)
-    for pattern, key in _DROP_DETAILS:
-        match = pattern.fullmatch(text)
-        if match and cat.has(f"drop_detail.{key}"):
-            return cat.text(f"drop_detail.{key}", **{k: cat.number(float(v)) if k == "needed" and "." in v
-                                                    else cat.integer(int(float(v)))
-                                                    for k, v in match.groupdict().items()})
-    return text
+def _detail_value(cat, value) -> str:
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer():
+            return cat.integer(number)
+        return cat.number(number, digits=len(f"{number:g}".split(".")[-1]))  # as many places as it has
+    return str(value)

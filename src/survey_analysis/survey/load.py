@@ -44,7 +44,7 @@ from .fit import assess_fit
 from .loadreport import LoadReport, jsonable
 from .model import Survey
 from .plan import ColumnPlan, plan_columns
-from .setaside import mark_duplicates, mark_incomplete, mark_tool_status
+from .setaside import detail, mark_duplicates, mark_incomplete, mark_tool_status
 from .tools import ID_COLUMNS, HeaderLayout, link_repeat_groups, read_header_layout
 
 
@@ -191,7 +191,7 @@ def _data_rows(raw: RawTable, layout: HeaderLayout, report: LoadReport) -> _Body
     report.rows_read = len(rows) + trailing
     last_row = raw.row_numbers[-1] if raw.row_numbers else layout.header_rows
     for k in range(trailing):
-        report.dropped.append({"row": last_row + k + 1, "reason": "blank row", "detail": "empty row after the data"})
+        report.dropped.append({"row": last_row + k + 1, "reason": "blank row", **detail("trailing_blank")})
     if not rows:
         report.notes.append("The export has a header but no responses.")
     return _Body(rows=rows, row_numbers=list(raw.row_numbers[layout.header_rows:]), positions=list(range(len(rows))))
@@ -253,8 +253,7 @@ def _without_blank_rows(body: _Body, report: LoadReport) -> _Body:
                 keep.append(i)
                 break
         else:
-            report.dropped.append({"row": body.row_numbers[i], "reason": "blank row",
-                                   "detail": "no answers in the row"})
+            report.dropped.append({"row": body.row_numbers[i], "reason": "blank row", **detail("no_answers")})
     if len(keep) == len(body.rows):
         return body
     return _Body(rows=[body.rows[i] for i in keep], row_numbers=[body.row_numbers[i] for i in keep],
@@ -308,8 +307,8 @@ def _set_aside(responses: pd.DataFrame, ident: pd.DataFrame, meta: pd.DataFrame,
     ids = list(row_of)  # the respondent ids in the order of the rows (the frames' index)
     dropped_ids = [i for i in ids if i in drop_reasons]
     for rid in dropped_ids:
-        reason, detail = drop_reasons[rid]
-        report.dropped.append({"row": row_of[rid], "reason": reason, "detail": detail, "respondent_id": rid})
+        reason, said = drop_reasons[rid]
+        report.dropped.append({"row": row_of[rid], "reason": reason, **said, "respondent_id": rid})
     kept = [i for i in ids if i not in drop_reasons]
     report.respondents = len(kept)
     report.dropped.sort(key=lambda d: d["row"])
