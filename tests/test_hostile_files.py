@@ -212,6 +212,8 @@ _ODS_VARIANTS = {
     "gt in an earlier attribute": 'table:style-name="a>b" table:number-rows-repeated="1000000"',
     "blanks around =": 'table:number-rows-repeated \n= "1000000"',
     "beyond u64": 'table:number-rows-repeated="99999999999999999999999"',
+    # The value reader reads the count under its usual prefix only: a decoy under another comes first.
+    "a decoy under another prefix first": 'foo:number-rows-repeated="1" table:number-rows-repeated="1000000"',
 }
 
 
@@ -238,6 +240,64 @@ def test_an_ods_with_a_long_run_without_a_tag_end_is_refused(tmp_path):
     assert read_raw(path).rows[0][0] is not None  # under the default limit it is read
 
 
+def _content_changed(ods: bytes, change) -> bytes:
+    """An .ods with its content.xml passed through ``change``."""
+    import io
+    import zipfile
+
+    source, buffer = zipfile.ZipFile(io.BytesIO(ods)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            archive.writestr(info, change(body) if info.filename == "content.xml" else body)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("case", ["comment", "attribute", "instruction"])
+def test_an_ods_with_a_long_token_holding_tag_ends_is_refused(tmp_path, case):
+    """A 370 MB comment with a '>' every kilobyte passed the tag-end check and took 110 s: the XML parser
+    goes over the unfinished token again with every chunk (scaled: 1 MiB limit, a 6 MB token)."""
+    import random
+
+    letters = random.Random(7).choices("abcdefgh =", k=1023 * 6000)  # random: it must not compress too well
+    run = ">".join("".join(letters[k:k + 1023]) for k in range(0, len(letters), 1023))
+    token = {"comment": f"<!--{run}-->", "attribute": f'<text:span text:style-name="{run}"/>',
+             "instruction": f"<?pi {run}?>"}[case]
+    ods = h.ods_bytes(h.ODS_HEADER.replace("<text:p>Timestamp", f"<text:p>Timestamp{token}", 1))
+    path = tmp_path / f"{case}.ods"
+    path.write_bytes(ods)
+    with pytest.raises(UnsafeFileError) as caught:
+        read_raw(path, limits={"MAX_TAG_GAP_BYTES": 1 << 20})
+    assert "MAX_TAG_GAP_BYTES" in str(caught.value)
+    assert read_raw(path).rows[0][1] == "Member category"  # under the default limit it is read
+
+
+def test_an_ods_with_too_many_tags_or_too_deep_is_refused_before_it_is_parsed(tmp_path):
+    deep = "<text:span>" * 300 + "x" + "</text:span>" * 300
+    path = tmp_path / "deep.ods"
+    path.write_bytes(h.ods_bytes(h.ODS_HEADER.replace("<text:p>Timestamp", f"<text:p>{deep}", 1)))
+    with pytest.raises(UnsafeFileError, match="MAX_XML_DEPTH"):
+        read_raw(path)
+    assert read_raw(path, limits={"MAX_XML_DEPTH": 400}).rows[0][0] == "x"
+    many = tmp_path / "many.ods"
+    many.write_bytes(h.ods_bytes(h.ODS_HEADER + h.ods_number_row() * 100))
+    with pytest.raises(UnsafeFileError, match="MAX_XML_TAGS"):
+        read_raw(many, limits={"MAX_XML_TAGS": 200})
+    assert len(read_raw(many).rows) == 101
+
+
+def test_overlapping_merged_ranges_are_filled_once_over(tmp_path):
+    """A thousand merged ranges each over a whole sheet took a minute to fill; past one sheet's worth of
+    cells the rest are left unfilled, with a note."""
+    from survey_analysis.readers.workbook import SheetRows, _fill_merged
+
+    table = SheetRows(rows=[["a"] + [None] * 99] + [[None] * 100 for _ in range(99)], row_numbers=list(range(1, 101)),
+                      width=100, notes=[], merged=[((0, 0), (10**6, 10**5))] * 1000)
+    _fill_merged(table)
+    assert all(v == "a" for row in table.rows for v in row)
+    assert any("999 merged cell range(s) overlap" in note for note in table.notes)
+
+
 def test_ods_repeats_written_unusually_are_counted(tmp_path):
     wide = 'table:number-columns-repeated="1000"'
     paths = []
@@ -253,6 +313,14 @@ def test_ods_repeats_written_unusually_are_counted(tmp_path):
                                    "</table:table-row>"),
         "formula-only cells repeated": ('<table:table-row table:number-rows-repeated="100000"><table:table-cell '
                                         'table:number-columns-repeated="1000" table:formula="of:=1"/></table:table-row>'),
+        "a decoy space count first": '<table:table-row><table:table-cell office:value-type="string"><text:p>a'
+                                     '<text:s foo:c="1" text:c="2000000000"/></text:p></table:table-cell></table:table-row>',
+        "a decoy value type hiding text": ('<table:table-row><table:table-cell calcext:value-type="float" '
+                                           'office:value-type="string" table:number-columns-repeated="1000"><text:p>a'
+                                           '<text:s text:c="2000000"/></text:p></table:table-cell></table:table-row>'),
+        "an empty table inside the table": h.ods_number_row(
+            row_attributes='table:number-rows-repeated="20000"', cell_attributes='table:number-columns-repeated="1000"')
+        + '<table:table table:name="inner"></table:table>',
     }
     for k, (what, rows) in enumerate(text_cases.items()):
         path = tmp_path / f"odstext{k}.ods"
@@ -263,6 +331,11 @@ def test_ods_repeats_written_unusually_are_counted(tmp_path):
     path = tmp_path / "tables.ods"
     path.write_bytes(h.ods_bytes("", tables=many))
     paths.append(("six tables each under the limit", path))
+    path = tmp_path / "one_name.ods"  # a decoy name first must not make the six tables one
+    path.write_bytes(_content_changed(h.ods_bytes("", tables=many),
+                                      lambda text: text.replace(b"<table:table table:name=", b'<table:table a:name="Same" '
+                                                                b"table:name=")))
+    paths.append(("six tables under one decoy name", path))
     outcomes = read_in_a_process([p for _, p in paths])
     for what, path in paths:
         _refused(outcomes[str(path)], path, "UnsafeFileError")

@@ -94,6 +94,16 @@ PENDING_BYTES = 64 << 20
 #: characters (at most 128 KiB); hundreds of megabytes without one, in any
 #: part, are a way to make the checks that measure the part slow and large.
 MAX_TAG_GAP_BYTES = 16 << 20
+#: Most tags (``<`` signs) the content of an .ods may hold.  It is checked
+#: with an XML parser that calls back into Python for every element (one to
+#: five microseconds each); LibreOffice writes about four tags per cell, so
+#: this is a 1,500,000-cell survey, while 90 million tiny elements in a 37 MB
+#: file took over 100 s to check.
+MAX_XML_TAGS = 6_000_000
+#: Deepest nesting of elements in the content of an .ods.  A spreadsheet nests
+#: about a dozen deep (row groups a few more); millions of nested elements
+#: make the XML parser hold millions of open tags.
+MAX_XML_DEPTH = 256
 
 # -- text exports (CSV, TSV) ---------------------------------------------------------------
 
@@ -130,7 +140,8 @@ NAMES: tuple[str, ...] = (
     "MAX_ZIP_ENTRIES", "MAX_ENTRY_UNCOMPRESSED", "MAX_TOTAL_UNCOMPRESSED", "MAX_COMPRESSION_RATIO",
     "RATIO_CHECK_MIN_SIZE", "PROLOG_SCAN_BYTES", "MAX_SHEET_CELLS", "MAX_CELL_ELEMENTS",
     "MAX_SHARED_STRINGS", "MAX_SHARED_STRINGS_BYTES", "MAX_MERGED_RANGES", "MAX_CELL_TEXT",
-    "EXCEL_MAX_ROWS", "EXCEL_MAX_COLUMNS", "PENDING_BYTES", "MAX_TAG_GAP_BYTES", "MAX_TEXT_BYTES",
+    "EXCEL_MAX_ROWS", "EXCEL_MAX_COLUMNS", "PENDING_BYTES", "MAX_TAG_GAP_BYTES", "MAX_XML_TAGS",
+    "MAX_XML_DEPTH", "MAX_TEXT_BYTES",
     "MAX_FIELDS_PER_RECORD", "MAX_FIELD_CHARS", "MAX_RECORDS", "MAX_BINARY_BYTES", "ISOLATED_PARSE_MEMORY",
     "ISOLATED_PARSE_SECONDS",
 )

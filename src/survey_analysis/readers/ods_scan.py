@@ -76,6 +76,12 @@ def _attribute(attrs: dict[str, str], local: str) -> str | None:
     return None
 
 
+def _all(attrs: dict[str, str], local: str) -> list[str]:
+    """The values of every attribute called ``local`` under any prefix: the value reader reads the one
+    with its usual prefix, and a decoy under another prefix may come first, so each is weighed."""
+    return [value for name, value in attrs.items() if _local(name) == local]
+
+
 class _Measure:
     """Parser callbacks that follow tables, rows and cells (see :func:`ods_scan`)."""
 
@@ -88,17 +94,26 @@ class _Measure:
         self.column = self.row_last_column = 0
         self.row_has_value = False
         self.cell: list | None = None  # [start byte, columns repeated, has something, spaces, holds text]
+        self.depth = 0  # elements open
+        self.most_cells = limits.get("MAX_SHEET_CELLS")
+        self.done_cells = 0  # cells of the tables already measured
+        self.tables = 0  # tables open (a table inside a table counts towards the outer one)
+        self.most_depth = limits.get("MAX_XML_DEPTH")
 
     def count(self, attrs: dict[str, str], local: str) -> int:
-        raw = _attribute(attrs, local)
-        if raw is None:
-            return 1
-        match = _COUNT.match(raw)
-        if match is None:
-            raise _Refused(f"an attribute {local}={raw[:40]!r} that is not a whole number")
-        return int(match.group(1))
+        """The largest count any attribute called ``local`` gives (1 when there is none)."""
+        most = 1
+        for raw in _all(attrs, local):
+            match = _COUNT.match(raw)
+            if match is None:
+                raise _Refused(f"an attribute {local}={raw[:40]!r} that is not a whole number")
+            most = max(most, int(match.group(1)))
+        return most
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > self.most_depth:
+            raise _Refused("depth")
         if self.scan.unusual_prefix is None:
             for key, value in attrs.items():
                 if key.startswith("xmlns:") and (_USUAL_PREFIXES.get(value, key[6:]) != key[6:] or (
@@ -111,7 +126,15 @@ class _Measure:
             self.cell[2] = True  # anything inside a cell makes it hold something
             return
         if local == "table":
-            self.table = _attribute(attrs, "name") or ""
+            self.tables += 1
+            if self.tables > 1:  # the value reader goes on with the outer table's rows: count them together
+                return
+            name = attrs.get("table:name", _attribute(attrs, "name")) or ""
+            taken, n = name, 1
+            while taken in self.scan.extents:  # two tables of one name are two sheets to the value reader
+                n += 1
+                taken = f"{name} ({n})"
+            self.table = taken
             self.row_index = self.max_row = self.max_column = 0
         elif local == "table-row":
             self.row_repeat = self.count(attrs, "number-rows-repeated")
@@ -127,12 +150,13 @@ class _Measure:
             if (across > 1 or down > 1) and self.table is not None:
                 self.scan.merged.setdefault(self.table, []).append(
                     ((self.row_index, self.column), (self.row_index + down - 1, self.column + across - 1)))
-            kind = _attribute(attrs, "value-type")
-            textual = kind not in _NUMERIC_TYPES or any(
+            kinds = _all(attrs, "value-type")
+            textual = not kinds or any(kind not in _NUMERIC_TYPES for kind in kinds) or any(
                 _local(key) in ("string-value", "date-value", "time-value") for key in attrs)
             self.cell = [self.parser.CurrentByteIndex, width, holds, 0, textual]
 
     def end(self, name: str) -> None:
+        self.depth -= 1
         local = _local(name)
         if self.cell is not None:
             if local not in ("table-cell", "covered-table-cell"):
@@ -141,6 +165,7 @@ class _Measure:
             self.cell = None
             if holds:  # a value, a formula, a value type or an element inside (text alone is no value)
                 self.row_has_value, self.row_last_column = True, self.column + width
+                self.check(self.row_index + self.row_repeat, max(self.max_column, self.row_last_column))
                 if textual:  # each copy of a text cell is a string of its own in the value reader
                     length = self.parser.CurrentByteIndex - start
                     self.scan.expanded_text += (length + spaces) * width * self.row_repeat
@@ -151,11 +176,36 @@ class _Measure:
             if self.row_has_value:
                 self.max_row = self.row_index + self.row_repeat
                 self.max_column = max(self.max_column, self.row_last_column)
+                self.check(self.max_row, self.max_column)
             self.row_index += self.row_repeat
         elif local == "table" and self.table is not None:
+            self.tables -= 1
+            if self.tables:
+                return
             previous = self.scan.extents.get(self.table, (0, 0))
             self.scan.extents[self.table] = (max(previous[0], self.max_row), max(previous[1], self.max_column))
+            self.done_cells += self.max_row * self.max_column
             self.table = None
+
+    def check(self, rows: int, columns: int) -> None:
+        """Stop as soon as the sheets measured so far would pass ``MAX_SHEET_CELLS`` (the caller says so)."""
+        if self.done_cells + rows * columns > self.most_cells and self.table is not None:
+            self.scan.extents[self.table] = (rows, columns)
+            raise _Refused("extent")
+
+
+def _count_tags(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse ``content.xml`` if it holds more than ``MAX_XML_TAGS`` tags, before the XML parser reads it
+    (it calls back into Python for every element, so its time grows with their number)."""
+    tags, most = 0, limits.get("MAX_XML_TAGS")
+    with archive.open(info) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            tags += chunk.count(b"<")
+            if tags > most:
+                raise unsafe_file(
+                    path, f"the part 'content.xml' holds more than {most:,} tags (limit MAX_XML_TAGS); LibreOffice "
+                    "writes three or four per cell, and millions more make the file slow to check",
+                    limit=("MAX_XML_TAGS", tags))
 
 
 def ods_scan(path: Path, archive: zipfile.ZipFile) -> OdsScan:
@@ -187,7 +237,9 @@ def ods_scan(path: Path, archive: zipfile.ZipFile) -> OdsScan:
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
     try:
+        _count_tags(path, archive, info)
         gap, most = 0, limits.get("MAX_TAG_GAP_BYTES")
+        fed = 0
         with archive.open(info) as stream:
             while True:
                 chunk = stream.read(CHUNK_BYTES)
@@ -198,10 +250,22 @@ def ods_scan(path: Path, archive: zipfile.ZipFile) -> OdsScan:
                 if gap > most:
                     raise tag_gap_refused(path, "content.xml", gap)
                 parser.Parse(chunk, not chunk)
+                fed += len(chunk)
+                # A token with '>' inside (a comment, an attribute value) is no tag end either: the
+                # parser has not moved past its start.
+                if fed - parser.CurrentByteIndex > most:
+                    raise tag_gap_refused(path, "content.xml", fed - parser.CurrentByteIndex)
                 if not chunk:
                     break
     except _Refused as refused:
         what = str(refused)
+        if what == "extent":  # the caller refuses the sheets, which the scan has stopped measuring
+            return scan
+        if what == "depth":
+            most = limits.get("MAX_XML_DEPTH")
+            raise unsafe_file(
+                path, f"the part 'content.xml' nests elements more than {most:,} deep (limit MAX_XML_DEPTH); "
+                "a spreadsheet nests about a dozen deep", limit=("MAX_XML_DEPTH", most + 1)) from None
         if what == "text":
             most = limits.get("MAX_CELL_TEXT")
             raise unsafe_file(

@@ -484,14 +484,27 @@ def _duration(value: dt.timedelta) -> Any:
 
 
 def _fill_merged(table: SheetRows) -> None:
+    """Fill merged ranges with their top-left value, as a spreadsheet shows them.
+
+    Ranges that do not overlap cover at most the sheet once; past that the
+    ranges overlap (no spreadsheet program writes such) and the rest are left
+    unfilled, with a note, so that a thousand ranges each over the whole
+    sheet cannot take minutes.
+    """
     filled = []
     rows = table.rows
+    budget = len(rows) * table.width
+    skipped = 0
     for (top, left), (bottom, right) in table.merged or []:
         if top >= len(rows) or left >= table.width:
             continue
         value = rows[top][left]
         bottom = min(bottom, len(rows) - 1)
         right = min(right, table.width - 1)
+        budget -= (bottom - top + 1) * (right - left + 1)
+        if budget < 0:
+            skipped += 1
+            continue
         for i in range(top, bottom + 1):
             row = rows[i]
             for j in range(left, right + 1):
@@ -503,6 +516,11 @@ def _fill_merged(table: SheetRows) -> None:
         table.notes.append(
             f"{len(filled)} merged cell range(s) were filled with the value of their top-left cell "
             f"(as a spreadsheet shows them): {shown}."
+        )
+    if skipped:
+        table.notes.append(
+            f"{skipped} merged cell range(s) overlap the others and were not filled (no spreadsheet program "
+            "writes overlapping merged ranges; open and save the file in Excel or LibreOffice to mend them)."
         )
 
 
