@@ -116,7 +116,7 @@ class AnswerCoder:
         })
 
     @staticmethod
-    def uniques(values: list) -> dict[Any, str]:
+    def uniques(values) -> dict[Any, str]:
         """Distinct raw values (hashable) -> their text form; coding works on these only."""
         out = {}
         for v in set(values):
@@ -272,7 +272,17 @@ class AnswerCoder:
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         parsed: dict[Any, Any] = {}
         missing = declared_missing(q)
-        for raw, text in self.uniques(values).items():
+        distinct = set(values)
+        if missing is None:  # numbers read as numbers need no look at their text
+            for raw in [v for v in distinct if v.__class__ is float or v.__class__ is int]:
+                number = float(raw)
+                if (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
+                    parsed[raw] = ("out_of_range", f"number outside the allowed range {q.minimum}-{q.maximum}; "
+                                                   "left missing.")
+                else:
+                    parsed[raw] = number
+                distinct.discard(raw)
+        for raw, text in self.uniques(distinct).items():
             if normalise_text(text) in MISSING_ANSWERS or (missing is not None and missing(raw, text)):
                 parsed[raw] = np.nan
                 continue
@@ -357,6 +367,8 @@ def text_of(value: Any) -> str | None:
 
 
 def as_number(value: Any) -> float | None:
+    if value.__class__ is float or value.__class__ is int:  # most cells of a numeric column
+        return float(value)
     if value.__class__ is str:
         text = value.strip().replace("\u00a0", "")
         # Most answers are words: the first character rules them out before the pattern runs.

@@ -127,6 +127,8 @@ def _question_columns(headers: list[str], field_ids: list[str], body: list[list]
         # Distinct answers with their counts: a column of 20,000 answers is read as a few.
         values = Counter(cells[i])
         for v in list(values):
+            if (v.__class__ is float and v == v) or v.__class__ is int:  # a number is no placeholder (NaN is)
+                continue
             if v is None or (isinstance(v, str) and not v.strip()) or (_may_be_placeholder(v)
                                                                        and _norm(cell_text(v)) in MISSING_ANSWERS):
                 del values[v]
@@ -174,7 +176,7 @@ def _missing_codes(values: Counter) -> tuple[list[str], Counter]:
     that are words, 97 and above, or -1 and below.
     """
     numbers = {v: as_number(v) for v in values}
-    codes = {v for v, n in numbers.items() if n is not None and float(n).is_integer() and int(n) in MISSING_CODES}
+    codes = {v for v, n in numbers.items() if n in MISSING_CODES}  # 99.0 == 99: whole numbers only
     if not codes:
         return [], values
     others = [n for v, n in numbers.items() if v not in codes and n is not None]
@@ -362,7 +364,8 @@ class _Drafting:
 
         for qid, column in ordered:
             q = self.questions[qid]
-            numbers = _small_integers(_labels(column.values)) if q.type == "numeric" else None
+            # The answers themselves, not their labels: the first that is no small whole number ends it.
+            numbers = _small_integers(column.values) if q.type == "numeric" else None
             if numbers is None or len(numbers) < 2:
                 close()
                 continue
@@ -402,7 +405,7 @@ def _mostly_emails(values: Counter, total: int) -> bool:
     """Whether more than half of the answers are e-mail addresses (read until the answer is known)."""
     emails = others = 0
     for v, n in values.items():
-        text = cell_text(v)
+        text = v if v.__class__ is str else ""  # only text can be an e-mail address
         if "@" in text and EMAIL.match(text.strip()):
             emails += n
             if emails > 0.5 * total:
@@ -429,7 +432,7 @@ def _labels(values, *, most: int | None = None) -> list[str]:
 
 
 def _small_integers(labels) -> set[int] | None:
-    """The answers as whole numbers from 0 to 10 (a rating scale), else ``None``."""
+    """The answers (labels, or the cells' values) as whole numbers from 0 to 10 (a rating scale), else ``None``."""
     numbers = set()
     for label in labels:
         n = as_number(label)

@@ -104,8 +104,12 @@ class Survey:
         for q in self.questions.values():
             cols = self.columns.get(q.id, [])
             answered = None
-            if q.type not in ("identifier",) and cols:
-                block = self.responses[[c for c in cols if c in self.responses]]
+            present = [c for c in cols if c in self.responses]
+            if q.type not in ("identifier",) and len(present) == 1:  # one column: no frame to build
+                column = self.responses[present[0]]
+                answered = int((column.fillna(False).astype(bool) if q.type == "multi" else column.notna()).sum())
+            elif q.type not in ("identifier",) and cols:
+                block = self.responses[present]
                 if q.type == "multi":
                     answered = int(block.any(axis=1).sum())
                 else:
