@@ -75,10 +75,11 @@ def _stream_zip(name: str, parts: dict[str, bytes], big_part: str, head: bytes, 
     return path
 
 
-def _run_without_tag_end(name: str, mib: int, *, ods: bool = False) -> Path:
+def _run_without_tag_end(name: str, mib: int, *, ods: bool = False, tag_ends: bool = False) -> Path:
     """A good xlsx plus a part holding one comment of ``mib`` MiB without a '>' (mostly '=', compressing
     about 80 times, under the ratio limit), written in 16 MiB blocks; with ``ods``, an .ods whose
-    content.xml holds that comment."""
+    content.xml holds that comment; with ``tag_ends``, the comment holds a '>' every 1,500 bytes or so
+    (still one unfinished token to the XML parser)."""
     import io
 
     import numpy as np
@@ -103,7 +104,7 @@ def _run_without_tag_end(name: str, mib: int, *, ods: bool = False) -> Path:
             for _ in range(mib // 16):
                 block = np.full(16 << 20, ord("="), np.uint8)
                 spots = rng.integers(0, len(block), len(block) // 250)
-                block[spots] = rng.choice(np.frombuffer(b'r" abc', np.uint8), len(spots))
+                block[spots] = rng.choice(np.frombuffer(b'r" abc>' if tag_ends else b'r" abc', np.uint8), len(spots))
                 stream.write(block.tobytes())
             stream.write(after)
     return path
@@ -225,6 +226,36 @@ def build_files() -> list[tuple[str, str, list[str]]]:
     gap_path = CACHE / "23_ods_no_tag_end_256MiB.ods"
     inspect("23 numbers", "ods: content.xml with 256 MiB without a '>' (it ran past 60 s)",
             gap_path if gap_path.exists() else _run_without_tag_end(gap_path.name, 256, ods=True))
+    gap_path = CACHE / "23_ods_comment_with_tag_ends_256MiB.ods"
+    inspect("23 numbers", "ods: a 256 MiB comment with a '>' every 1,500 bytes (it took 110 s)",
+            gap_path if gap_path.exists() else _run_without_tag_end(gap_path.name, 256, ods=True, tag_ends=True))
+    wide_cells = 'table:number-columns-repeated="16384"'
+    inspect("23 numbers", "ods: a count under a decoy prefix first (it took 43 s and 3.5 GB)", _write(
+        "23_ods_decoy_count.ods", h.ods_bytes(h.ODS_HEADER + h.ods_number_row(
+            row_attributes='foo:number-rows-repeated="1" table:number-rows-repeated="3000"',
+            cell_attributes=wide_cells))))
+    inspect("23 numbers", "ods: a space count under a decoy prefix first", _write(
+        "23_ods_decoy_spaces.ods", h.ods_bytes(h.ODS_HEADER + '<table:table-row><table:table-cell '
+        'office:value-type="string" table:number-columns-repeated="20"><text:p>a<text:s foo:c="1" '
+        'text:c="100000000"/></text:p></table:table-cell></table:table-row>')))
+    inspect("23 numbers", "ods: a decoy value type hiding a cell's text (it took 40 s and 5.9 GB)", _write(
+        "23_ods_decoy_type.ods", h.ods_bytes(h.ODS_HEADER + '<table:table-row><table:table-cell '
+        'calcext:value-type="float" office:value-type="string" table:number-columns-repeated="20"><text:p>a'
+        '<text:s text:c="100000000"/></text:p></table:table-cell></table:table-row>')))
+    inspect("23 numbers", "ods: an empty table inside the table (it took 76 s and 3.5 GB)", _write(
+        "23_ods_nested_table.ods", h.ods_bytes(h.ODS_HEADER + h.ods_number_row(
+            row_attributes='table:number-rows-repeated="3000"', cell_attributes=wide_cells)
+            + '<table:table table:name="x"></table:table>')))
+    inspect("23 numbers", "ods: eight tables under one decoy name (it took 64 s and 3 GB)", _write(
+        "23_ods_decoy_names.ods", h.ods_bytes("", tables=[
+            (f'S{i}" a:name="Same', h.ods_number_row(row_attributes='table:number-rows-repeated="600"',
+                                                     cell_attributes=wide_cells)) for i in range(8)])))
+    merges = "".join('<table:table-cell table:number-columns-spanned="16384" table:number-rows-spanned="1000000" '
+                     'office:value-type="float" office:value="1"/>' for _ in range(1000))
+    inspect("23 numbers", "ods: 1,000 overlapping merged ranges over a 1,000 x 1,000 sheet (it took 61 s)", _write(
+        "23_ods_merges.ods", h.ods_bytes(h.ODS_HEADER + f"<table:table-row>{merges}</table:table-row>"
+                                         + h.ods_number_row(row_attributes='table:number-rows-repeated="999"',
+                                                            cell_attributes='table:number-columns-repeated="1000"'))))
     # 24: parts named otherwise (the 1.5 KB file that aborted Python)
     for label, options in [("sheet part not named .xml", dict(target="worksheets/sheet1.bin",
                                                                 sheet_entry="xl/worksheets/sheet1.bin")),
