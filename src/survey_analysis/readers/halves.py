@@ -128,19 +128,25 @@ def _other_parts(archive: zipfile.ZipFile, part: str) -> list[tuple[str, bytes]]
 
 
 def _half_workbook(others: list[tuple[str, bytes]], part: str, chunks: list) -> int:
-    """An in-memory file holding a workbook whose sheet ``part`` is ``chunks`` (its descriptor)."""
-    descriptor = os.memfd_create("survey-analysis-half", os.MFD_CLOEXEC)
+    """An in-memory file holding a workbook whose sheet ``part`` is ``chunks`` (its descriptor).
+
+    ``chunks`` is emptied once written, or on failure, so that the kept pieces can be let go.
+    """
     try:
-        with open(descriptor, "wb", closefd=False) as handle, \
-                zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as out:
-            for name, data in others:
-                out.writestr(name, data)
-            with out.open(zipfile.ZipInfo(part), "w") as sheet:
-                for chunk in chunks:
-                    sheet.write(chunk)
-    except BaseException:
-        os.close(descriptor)
-        raise
+        descriptor = os.memfd_create("survey-analysis-half", os.MFD_CLOEXEC)
+        try:
+            with open(descriptor, "wb", closefd=False) as handle, \
+                    zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as out:
+                for name, data in others:
+                    out.writestr(name, data)
+                with out.open(zipfile.ZipInfo(part), "w") as sheet:
+                    for chunk in chunks:
+                        sheet.write(chunk)
+        except BaseException:
+            os.close(descriptor)
+            raise
+    finally:
+        chunks.clear()
     return descriptor
 
 
@@ -176,7 +182,6 @@ class _Second:
             try:
                 descriptor = _half_workbook(others, part, chunks)
             finally:
-                chunks.clear()
                 self.written.set()
             self._sheet = _open(descriptor, name)
         except Exception:  # the sheet is then parsed whole, which reports the problem
@@ -209,7 +214,6 @@ def parse_in_halves(archive: zipfile.ZipFile, part: str, name: str, kept: KeptPi
         try:
             descriptor = _half_workbook(others, part, first_chunks)
         finally:
-            first_chunks.clear()
             second.written.wait()
         first = _open(descriptor, name)
     except Exception:

@@ -298,10 +298,9 @@ class OverviewSections(PageBase):
         return table.head(40)
 
 
-# The loader's details of a set-aside row (English, as the load report keeps them) and the
-# catalogue text of each; a detail of another form is shown as the loader wrote it.
 def drop_detail(cat, entry: dict) -> str:
-    """A set-aside row's detail in the report's language, worded from its key and values."""
+    """A set-aside row's detail in the report's language, worded from its key and values (see
+    :func:`survey_analysis.survey.setaside.detail`); one without a key is shown as the loader wrote it."""
     key = entry.get("detail_key")
     if key and cat.has(f"drop_detail.{key}"):
         return cat.text(f"drop_detail.{key}", **{name: _detail_value(cat, v)

@@ -272,15 +272,16 @@ class AnswerCoder:
     def code_numeric(self, values: list, rows: list[int], column: str, q: Question) -> pd.Series:
         parsed: dict[Any, Any] = {}
         missing = declared_missing(q)
+
+        def within_range(number: float):
+            if (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
+                return "out_of_range", f"number outside the allowed range {q.minimum}-{q.maximum}; left missing."
+            return number
+
         distinct = set(values)
         if missing is None:  # numbers read as numbers need no look at their text
             for raw in [v for v in distinct if v.__class__ is float or v.__class__ is int]:
-                number = float(raw)
-                if (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
-                    parsed[raw] = ("out_of_range", f"number outside the allowed range {q.minimum}-{q.maximum}; "
-                                                   "left missing.")
-                else:
-                    parsed[raw] = number
+                parsed[raw] = within_range(float(raw))
                 distinct.discard(raw)
         for raw, text in self.uniques(distinct).items():
             if normalise_text(text) in MISSING_ANSWERS or (missing is not None and missing(raw, text)):
@@ -292,10 +293,8 @@ class AnswerCoder:
                                                    "Correct the answer in a copy of the export.")
             elif number is None:
                 parsed[raw] = ("not_a_number", "answer is not a number; left missing.")
-            elif (q.minimum is not None and number < q.minimum) or (q.maximum is not None and number > q.maximum):
-                parsed[raw] = ("out_of_range", f"number outside the allowed range {q.minimum}-{q.maximum}; left missing.")
             else:
-                parsed[raw] = number
+                parsed[raw] = within_range(number)
         parsed[None] = np.nan
         out = list(map(parsed.__getitem__, values))
         if any(value.__class__ is tuple for value in parsed.values()):
